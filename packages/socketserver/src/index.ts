@@ -1,0 +1,11 @@
+export { BaseServer } from './base-server.js';
+export { TCPServer, UnixStreamServer } from './tcp-server.js';
+export { UDPServer, type DatagramRequest } from './udp-server.js';
+export { ForkingMixIn, type ForkingOptions, type ForkingServer } from './forking-mixin.js';
+export { BaseRequestHandler, type RequestHandlerClass } from './base-request-handler.js';
+export { StreamRequestHandler } from './stream-request-handler.js';
+export { DatagramRequestHandler } from './datagram-request-handler.js';
+export { BufferedReader, type FlowControl } from './buffered-reader.js';
+export { SocketWriter, BrokenPipeError, type Chunk } from './socket-writer.js';
+export { BytesWriter } from './bytes-writer.js';
+export type { Address, ServerOptions } from './types.js';

@@ -1,0 +1,152 @@
+/** Port of `socketserver.TCPServer` and `socketserver.UnixStreamServer`. */
+import * as net from 'node:net';
+import type { Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { BaseServer } from './base-server.js';
+import type { Address, ServerOptions } from './types.js';
+
+/** After our FIN, how long a connection may keep sending before it is closed (RST avoidance). */
+const LINGER_MS = 500;
+
+/**
+ * TCPServer serves stream connections: TCP, TLS when the `tls` option is given, and (as
+ * `UnixStreamServer`) Unix sockets. Each connection is one request; its handler gets the
+ * `net.Socket` as `request`.
+ *
+ * **Differs from Python:** `serverBind()` binds and listens; binding `'::'` is dual-stack
+ * (IPv4 and IPv6); `requestQueueSize` defaults to 511, not 5; `allowReuseAddress` is
+ * always in effect for TCP (libuv sets SO_REUSEADDR on every listener).
+ */
+export class TCPServer extends BaseServer<Socket> {
+  /** The listening server (Python's `socket`), set by `serverBind()`. */
+  socket: net.Server | undefined;
+  allowReuseAddress = true;
+  /** SO_REUSEPORT; honoured by Node >= 22.12, ignored by older Node. */
+  allowReusePort = false;
+  /** Connections beyond this many at once are closed on arrival (`undefined`: no limit). */
+  maxConnections: number | undefined;
+  /** Close a connection idle (no bytes either way) for this many ms; 0 = never. */
+  idleTimeout = 0;
+  /** Serve TLS with these `node:tls` options. */
+  tls: ServerOptions['tls'];
+
+  #sockets = new Set<Socket>();
+
+  constructor(serverAddress: Address, RequestHandlerClass: TCPServer['RequestHandlerClass'], options?: ServerOptions) {
+    super(serverAddress, RequestHandlerClass, options);
+  }
+
+  /** Creates the listener, binds and listens; fills `serverAddress` with the real address. */
+  override async serverBind(): Promise<void> {
+    this.applyOptions();
+    const server = this.createListener();
+    this.socket = server;
+    if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenOptions(), () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (error) => this.handleError(undefined as never, this.serverAddress, error));
+    const bound = server.address();
+    if (bound && typeof bound === 'object') this.serverAddress = [bound.address, bound.port];
+  }
+
+  protected override isBound(): boolean {
+    return this.socket !== undefined;
+  }
+
+  /** Makes the `net.Server` (or `tls.Server`) and routes its connections. May be overridden. */
+  protected createListener(): net.Server {
+    const options = { allowHalfOpen: true, noDelay: true };
+    if (this.tls) {
+      const server = tls.createServer({ ...options, ...this.tls });
+      server.on('secureConnection', (socket) => this.#onConnection(socket));
+      server.on('tlsClientError', (_error, socket) => socket.destroy());
+      return server;
+    }
+    return net.createServer(options, (socket) => this.#onConnection(socket));
+  }
+
+  /** Where and how to listen. May be overridden. */
+  protected listenOptions(): net.ListenOptions {
+    const address = this.serverAddress;
+    if (typeof address === 'string') return { path: address, backlog: this.requestQueueSize };
+    const [host, port] = address;
+    const options: net.ListenOptions & { reusePort?: boolean } = { port, backlog: this.requestQueueSize };
+    if (host !== '') options.host = host;
+    if (this.allowReusePort) options.reusePort = true;
+    return options;
+  }
+
+  #onConnection(socket: Socket): void {
+    socket.on('error', ignore); // a reset before the handler listens must not crash the process
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    if (this.idleTimeout > 0) socket.setTimeout(this.idleTimeout, closeIdle);
+    this.acceptRequest(socket, this.clientAddressOf(socket));
+  }
+
+  /** The client's address for a connection: `[host, port]`. May be overridden. */
+  protected clientAddressOf(socket: Socket): Address {
+    return [socket.remoteAddress ?? '', socket.remotePort ?? 0];
+  }
+
+  /**
+   * Half-closes the connection once its output is written (Python's `SHUT_WR`), then calls
+   * `closeRequest()` when the client closes its side or after a short linger, so that
+   * unread input does not turn into a reset that destroys the response in flight.
+   */
+  override shutdownRequest(socket: Socket): void {
+    if (socket.destroyed) return;
+    socket.removeAllListeners('data');
+    socket.on('data', ignore).resume();
+    const close = () => this.closeRequest(socket);
+    socket.once('end', close);
+    socket.end(() => {
+      if (!socket.destroyed) socket.setTimeout(LINGER_MS, close);
+    });
+  }
+
+  /** Closes the connection at once. */
+  override closeRequest(socket: Socket): void {
+    socket.destroy();
+  }
+
+  /** Stops listening; open connections are left to `shutdown()`. */
+  protected override async stopAccepting(): Promise<void> {
+    this.socket?.close();
+  }
+
+  /** Gives lingering connections a moment to finish, then closes them. */
+  protected override async closeConnections(): Promise<void> {
+    if (this.#sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, LINGER_MS).unref());
+    for (const socket of this.#sockets) socket.destroy();
+  }
+
+  /** Closes the listener (and, for Unix sockets, removes its file). */
+  override async serverClose(): Promise<void> {
+    const server = this.socket;
+    if (!server?.listening) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/**
+ * UnixStreamServer serves stream connections on a Unix socket; `serverAddress` is its path.
+ * Like Python, it does not remove a stale socket file before binding; `serverClose()`
+ * removes the file.
+ */
+export class UnixStreamServer extends TCPServer {
+  protected override clientAddressOf(socket: Socket): Address {
+    return socket.remoteAddress ?? '';
+  }
+}
+
+function ignore(): void {}
+
+function closeIdle(this: Socket): void {
+  this.destroy();
+}
