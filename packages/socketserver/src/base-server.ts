@@ -38,7 +38,7 @@ export abstract class BaseServer<R = unknown> {
   requestQueueSize = 511;
 
   #optionsApplied = false;
-  #activated = false;
+  #activation: Promise<void> | undefined;
   #serving = false;
   #shuttingDown = false;
   #shutdown: Promise<void> | undefined;
@@ -214,11 +214,13 @@ export abstract class BaseServer<R = unknown> {
 
   // --- the loop ------------------------------------------------------------------------
 
-  async #activate(): Promise<void> {
-    if (this.#activated) return;
-    this.#activated = true;
-    if (!this.isBound()) await this.serverBind();
-    await this.serverActivate();
+  /** Binds (unless already bound) and activates, once; concurrent callers share the work. */
+  #activate(): Promise<void> {
+    this.#activation ??= (async () => {
+      if (!this.isBound()) await this.serverBind();
+      await this.serverActivate();
+    })();
+    return this.#activation;
   }
 
   /** Whether `serverBind()` has run. Stream and datagram servers override it. */
@@ -288,6 +290,9 @@ export abstract class BaseServer<R = unknown> {
   async #shutdownGracefully(): Promise<void> {
     this.#shuttingDown = true;
     try {
+      this.applyOptions();
+      // A bind in progress (serveForever() just called) must finish, or its listener would outlive us.
+      await this.#activation?.catch(() => {});
       await this.stopAccepting();
       for (const [request] of this.#pending.splice(0)) this.closeRequest(request);
       this.#arrived?.();

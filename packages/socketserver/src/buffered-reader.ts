@@ -125,6 +125,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
    * nothing is left), or `undefined` when more bytes are needed.
    */
   tryReadline(limit = Infinity): Buffer | undefined {
+    if (limit < 0 || Number.isNaN(limit)) limit = Infinity; // Python: a negative size means no limit
     const end = this.#findLineEnd(limit);
     if (end !== -1) return this.#take(end, true);
     if (this.#length >= limit) return this.#take(limit, true);

@@ -21,10 +21,24 @@ export class StreamRequestHandler<S extends BaseServer<any> = BaseServer<any>> e
   /** Reads fail after this many ms without input (`null`: never). May be overridden. */
   timeout: number | null = null;
   disableNagleAlgorithm = true;
-  /** True while the handler waits for a next request with nothing in progress. */
-  idle = false;
+  #idle = false;
   rfile!: BufferedReader;
   wfile!: SocketWriter;
+
+  /**
+   * True while the handler waits for a next request with nothing in progress. A graceful
+   * `shutdown()` closes idle connections at once; setting `idle` to true while the server
+   * is shutting down closes the connection then (`server.shutdownRequest()`), so the
+   * handler's next read ends the stream. Declare no field of this name in a subclass.
+   */
+  get idle(): boolean {
+    return this.#idle;
+  }
+
+  set idle(value: boolean) {
+    this.#idle = value;
+    if (value && this.server.shuttingDown) this.server.shutdownRequest(this.request);
+  }
 
   /** Makes `rfile` and `wfile` over the connection. May be overridden (call `super.setup()`). */
   override async setup(): Promise<void> {

@@ -120,9 +120,16 @@ export class TCPServer extends BaseServer<Socket> {
     this.socket?.close();
   }
 
-  /** Gives lingering connections a moment to finish, then closes them. */
+  /** Waits up to `LINGER_MS` for lingering connections to close by themselves, then closes them. */
   protected override async closeConnections(): Promise<void> {
-    if (this.#sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, LINGER_MS).unref());
+    const open = [...this.#sockets];
+    if (open.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve)))),
+      new Promise((resolve) => (timer = setTimeout(resolve, LINGER_MS))),
+    ]);
+    clearTimeout(timer);
     for (const socket of this.#sockets) socket.destroy();
   }
 
