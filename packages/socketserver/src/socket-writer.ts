@@ -78,7 +78,7 @@ export class SocketWriter {
   flush(): void {
     this.#flushScheduled = false;
     const pending = this.#pending;
-    if (pending.length === 0 || this.socket.destroyed) return;
+    if (pending.length === 0 || this.closed) return;
     this.#pending = [];
     const bytes = this.#pendingBytes;
     this.#pendingBytes = 0;

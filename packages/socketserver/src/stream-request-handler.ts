@@ -37,7 +37,10 @@ export class StreamRequestHandler<S extends BaseServer<any> = BaseServer<any>> e
 
   set idle(value: boolean) {
     this.#idle = value;
-    if (value && this.server.shuttingDown) this.server.shutdownRequest(this.request);
+    if (value && this.server.shuttingDown) {
+      this.wfile?.flush(); // the answer gathered this turn goes out before the FIN
+      this.server.shutdownRequest(this.request);
+    }
   }
 
   /** Makes `rfile` and `wfile` over the connection. May be overridden (call `super.setup()`). */
