@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Placeholder until @httpstack/cli lands: the command exists and says what it will do.
-process.stdout.write(`usage: httpstack [port] [--bind ADDR] [--directory DIR] [--cgi] [--protocol VERSION]
+// The `httpstack` command; the code is in ../dist (run `pnpm build` first).
+import { main } from '../dist/index.js';
 
-httpstack will serve the current folder over HTTP like \`python -m http.server\`.
-The command line is not built yet; the socket core (@httpstack/socketserver) is.
-`);
+process.exitCode = await main(process.argv.slice(2));
+// Everything is closed after a graceful shutdown; should a handle linger, do not hang.
+setTimeout(() => process.exit(), 2000).unref();

@@ -1,0 +1,172 @@
+/** The `httpstack` command line: the flags of `python -m http.server`, plus TLS, workers and static options. */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+
+/** Where to listen: a host and port (`host` undefined = all interfaces), or a Unix socket path. */
+export type Bind = { kind: 'tcp'; host: string | undefined; port: number } | { kind: 'unix'; path: string };
+
+/** The parsed, syntax-checked command line. Files are not read yet (see `main`). */
+export interface CommandLine {
+  bind: Bind;
+  /** Folder to serve, as given (default `'.'`). */
+  directory: string;
+  cgi: boolean;
+  /** `'HTTP/1.0'` (default, as Python) or `'HTTP/1.1'` (keep-alive). */
+  protocol: 'HTTP/1.0' | 'HTTP/1.1';
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsPasswordFile: string | undefined;
+  tlsSelfSigned: boolean;
+  /** Worker processes (`ForkingMixIn`); 1 = serve in this process, like Python. */
+  workers: number;
+  cors: boolean;
+  /** `true` serves dotfiles, `false` hides them, `undefined` keeps the static layer's default (hidden). */
+  dotfiles: boolean | undefined;
+  /** `Cache-Control: max-age` in seconds; `undefined` keeps the static layer's default. */
+  cache: number | undefined;
+  logFormat: 'common' | 'json';
+  quiet: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/**
+ * UsageError is a mistake on the command line or in what it names (a missing folder, an
+ * unreadable certificate). `main` prints its message on one line and exits with code 2,
+ * as Python's `argparse` does.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The default port, as `python -m http.server`. */
+export const DEFAULT_PORT = 8000;
+
+const OPTIONS = {
+  bind: { type: 'string', short: 'b' },
+  directory: { type: 'string', short: 'd' },
+  cgi: { type: 'boolean' },
+  protocol: { type: 'string', short: 'p' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-password-file': { type: 'string' },
+  'tls-self-signed': { type: 'boolean' },
+  workers: { type: 'string' },
+  cors: { type: 'boolean' },
+  dotfiles: { type: 'boolean' },
+  cache: { type: 'string' },
+  'log-format': { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/**
+ * parseCommandLine checks `argv` (without `node` and the script) and returns what it asks
+ * for; it throws `UsageError` with a one-line message on any mistake: an unknown flag, a
+ * missing value, a bad port, protocol, worker count or cache age, conflicting TLS flags.
+ * It reads no file.
+ *
+ * **Differs from Python:** `--protocol` accepts only `HTTP/1.0` and `HTTP/1.1` (the HTTP
+ * layer speaks HTTP/1.x; Python would put any string in its status lines).
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  const port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
+  const line: CommandLine = {
+    bind: parseBind(values.bind, port),
+    directory: nonEmpty('--directory', values.directory) ?? '.',
+    cgi: values.cgi ?? false,
+    protocol: parseProtocol(values.protocol),
+    tlsCert: nonEmpty('--tls-cert', values['tls-cert']),
+    tlsKey: nonEmpty('--tls-key', values['tls-key']),
+    tlsPasswordFile: nonEmpty('--tls-password-file', values['tls-password-file']),
+    tlsSelfSigned: values['tls-self-signed'] ?? false,
+    workers: values.workers === undefined ? 1 : parseCount('--workers', values.workers, 1),
+    cors: values.cors ?? false,
+    dotfiles: values.dotfiles,
+    cache: values.cache === undefined ? undefined : parseCount('--cache', values.cache, 0),
+    logFormat: parseLogFormat(values['log-format']),
+    quiet: values.quiet ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+  checkTlsFlags(line);
+  return line;
+}
+
+function parseStrict(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+}
+
+/** Turns `node:util` parseArgs errors into short messages that name the flag. */
+function describeParseError(error: unknown): string {
+  const { code, message } = error as { code?: string; message: string };
+  // Messages name the flag as `'--foo'` or `'-b, --bind <value>'`: keep the long form.
+  const flag = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${flag}'`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/does not take/.test(message)) return `option '${flag}' takes no value`;
+    if (/ambiguous/.test(message)) return `option '${flag}' needs a value (write ${flag}=VALUE for one starting with '-')`;
+    return `option '${flag}' needs a value`;
+  }
+  return message;
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port <= 65535)) throw new UsageError(`invalid port '${text}' (want a number from 0 to 65535)`);
+  return port;
+}
+
+function parseBind(text: string | undefined, port: number): Bind {
+  if (text === undefined) return { kind: 'tcp', host: undefined, port };
+  if (text.startsWith('unix:')) {
+    const path = text.slice('unix:'.length);
+    if (path === '') throw new UsageError(`invalid bind address '${text}' (want unix:/path/to/socket)`);
+    return { kind: 'unix', path };
+  }
+  // Accept the URL form `[::1]` as well as the bare address `::1`.
+  const host = /^\[(.*)\]$/.exec(text)?.[1] ?? text;
+  if (host === '' || /[\s/]/.test(host)) throw new UsageError(`invalid bind address '${text}'`);
+  return { kind: 'tcp', host, port };
+}
+
+function parseProtocol(text: string | undefined): CommandLine['protocol'] {
+  if (text === undefined || text === 'HTTP/1.0' || text === 'HTTP/1.1') return text ?? 'HTTP/1.0';
+  throw new UsageError(`unsupported protocol '${text}' (want HTTP/1.0 or HTTP/1.1)`);
+}
+
+function parseLogFormat(text: string | undefined): CommandLine['logFormat'] {
+  if (text === undefined || text === 'common' || text === 'json') return text ?? 'common';
+  throw new UsageError(`invalid --log-format '${text}' (want common or json)`);
+}
+
+/** A whole number at least `min`; `--workers auto` means one per core. */
+function parseCount(flag: string, text: string, min: number): number {
+  if (flag === '--workers' && text === 'auto') return availableParallelism();
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= min)) {
+    const want = min === 0 ? 'a whole number of seconds' : 'a whole number of at least 1, or auto';
+    throw new UsageError(`invalid ${flag} '${text}' (want ${want})`);
+  }
+  return value;
+}
+
+function nonEmpty(flag: string, text: string | undefined): string | undefined {
+  if (text === '') throw new UsageError(`option '${flag}' needs a value`);
+  return text;
+}
+
+function checkTlsFlags(line: CommandLine): void {
+  if (line.tlsSelfSigned && (line.tlsCert || line.tlsKey)) {
+    throw new UsageError('--tls-self-signed cannot be combined with --tls-cert/--tls-key');
+  }
+  if (line.tlsKey && !line.tlsCert) throw new UsageError('--tls-key requires --tls-cert');
+  if (line.tlsPasswordFile && !line.tlsCert) throw new UsageError('--tls-password-file requires --tls-cert');
+}

@@ -1,0 +1,74 @@
+/** `--log-format json` and `--quiet`: the access log through the handler's logging hooks. */
+import { performance } from 'node:perf_hooks';
+import type { BaseHTTPRequestHandler } from '@httpstack/basehttpserver';
+
+/** `common`: Python's lines, unchanged; `json`: one JSON object a line; `none`: no access log. */
+export type AccessLogFormat = 'common' | 'json' | 'none';
+
+type HandlerClass = abstract new (...args: any[]) => BaseHTTPRequestHandler;
+
+/**
+ * withAccessLog returns `Handler` with its access log in `format`, by overriding the hooks
+ * Python provides for it (`logRequest`, `logMessage`, `handleOneRequest`).
+ *
+ * JSON lines go to stderr, one per request once its response is complete:
+ * `{"time","client","method","path","status","bytes","duration_ms","pid"}`. `bytes` counts
+ * what was written to the connection for the response, headers included; `pid` tells
+ * workers apart. Other messages (errors) become `{"time","client","message","pid"}`.
+ * `none` drops the access log but keeps error messages.
+ */
+export function withAccessLog<T extends HandlerClass>(Handler: T, format: AccessLogFormat): T {
+  if (format === 'common') return Handler;
+  if (format === 'none') {
+    abstract class Quiet extends Handler {
+      override logRequest(): void {}
+    }
+    return Quiet;
+  }
+  abstract class JsonLog extends Handler {
+    #status: number | undefined;
+
+    override async handleOneRequest(): Promise<void> {
+      const started = performance.now();
+      const socket = this.request as { bytesWritten?: number };
+      const before = socket.bytesWritten ?? 0;
+      this.#status = undefined;
+      try {
+        await super.handleOneRequest();
+      } finally {
+        if (this.#status !== undefined) {
+          const bytes = (socket.bytesWritten ?? 0) - before;
+          writeLine({ ...this.#fields(), method: this.command ?? null, path: this.path ?? null, status: this.#status, bytes, duration_ms: round(performance.now() - started), pid: process.pid });
+        }
+      }
+    }
+
+    override logRequest(code?: number | string): void {
+      this.#status = Number(code);
+    }
+
+    override logMessage(format: string, ...args: unknown[]): void {
+      writeLine({ ...this.#fields(), message: printf(format, args), pid: process.pid });
+    }
+
+    #fields(): { time: string; client: string } {
+      const address = this.clientAddress;
+      return { time: new Date().toISOString(), client: typeof address === 'string' ? address : address[0] };
+    }
+  }
+  return JsonLog;
+}
+
+function writeLine(record: object): void {
+  process.stderr.write(`${JSON.stringify(record)}\n`);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Python's `%`-formatting for the `%s`/`%d`/`%r` the log calls use. */
+function printf(format: string, args: unknown[]): string {
+  let i = 0;
+  return format.replace(/%[sdr%]/g, (spec) => (spec === '%%' ? '%' : String(args[i++])));
+}

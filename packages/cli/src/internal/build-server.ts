@@ -1,0 +1,62 @@
+/** Wires the layers together: the server class, the handler class and their options. */
+import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
+import { HTTPServer, HTTPSServer } from '@httpstack/basehttpserver';
+import { SimpleHTTPRequestHandler } from '@httpstack/simplehttpserver';
+import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
+import type { Bind, CommandLine } from '../command-line.js';
+import type { TlsMaterial } from './files.js';
+import { withAccessLog } from './access-log.js';
+
+/** What `buildServer` needs: the command line, with the bind address and files resolved. */
+export interface ServerPlan {
+  line: CommandLine;
+  /** A TCP bind has its host resolved (`::` or `0.0.0.0` when none was given). */
+  bind: Bind;
+  /** Absolute path of the folder to serve. */
+  directory: string;
+  tls: TlsMaterial | undefined;
+  /** Arguments for re-run workers, when they differ from this process's. */
+  workerArgs: string[] | undefined;
+}
+
+/** The server `buildServer` returns: an `HTTPServer`, with `ForkingMixIn` for `--workers`. */
+export type CliServer = HTTPServer;
+
+/**
+ * buildServer makes (without binding) the server the command line asks for: `HTTPServer`,
+ * or `HTTPSServer` with TLS, wrapped in `ForkingMixIn` when `--workers` is above 1, serving
+ * `SimpleHTTPRequestHandler` (or `CGIHTTPRequestHandler` with `--cgi`) configured for the
+ * folder, the protocol version and the access-log format.
+ */
+export function buildServer(plan: ServerPlan): CliServer {
+  const { line, bind, tls } = plan;
+  const address: Address = bind.kind === 'unix' ? bind.path : [bind.host ?? '::', bind.port];
+  const Base = tls ? HTTPSServer : HTTPServer;
+  const options: ForkingOptions = {};
+  if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
+  if (line.workers === 1) return new Base(address, buildHandler(plan), options);
+  options.workers = line.workers;
+  if (plan.workerArgs) options.workerArgs = plan.workerArgs;
+  const Forking = ForkingMixIn(Base);
+  return new Forking(address, buildHandler(plan), options);
+}
+
+/** The handler class: static files or CGI, for the folder, with the protocol and log format. */
+function buildHandler(plan: ServerPlan) {
+  const { line, directory } = plan;
+  const Static = line.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
+  const Configured = Static.configure({ directory, ...staticOptions(line) });
+  class Handler extends Configured {
+    override protocolVersion = line.protocol;
+  }
+  return withAccessLog(Handler, line.quiet ? 'none' : line.logFormat);
+}
+
+/** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */
+function staticOptions(line: CommandLine): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  if (line.cors) options.cors = true;
+  if (line.dotfiles !== undefined) options.dotfiles = line.dotfiles;
+  if (line.cache !== undefined) options.cacheControl = `max-age=${line.cache}`;
+  return options;
+}

@@ -1,0 +1,75 @@
+/** Reads and checks what the command line names: the folder to serve and the TLS files. */
+import { X509Certificate } from 'node:crypto';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { UsageError, type CommandLine } from '../command-line.js';
+
+/** A certificate and key ready for `node:tls`, with the certificate's SHA-256 fingerprint. */
+export interface TlsMaterial {
+  cert: Buffer;
+  key: Buffer;
+  passphrase?: string;
+  /** `AB:CD:…`, as browsers and `openssl x509 -fingerprint -sha256` show it. */
+  fingerprint: string;
+}
+
+/** The absolute path of the folder to serve; throws `UsageError` if it is not a readable folder. */
+export function checkDirectory(directory: string): string {
+  const path = resolve(directory);
+  try {
+    if (!statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    accessSync(path, constants.R_OK | constants.X_OK);
+  } catch (error) {
+    throw new UsageError(`cannot serve directory '${directory}': ${reason(error)}`);
+  }
+  return path;
+}
+
+/**
+ * Loads `--tls-cert`, `--tls-key` and `--tls-password-file` and proves they work together by
+ * building a TLS context; any failure is a `UsageError` naming the file. Without `--tls-key`
+ * the key is read from the certificate file (Python's `load_cert_chain(certfile)`).
+ */
+export function loadTlsFiles(line: CommandLine): TlsMaterial | undefined {
+  if (!line.tlsCert) return undefined;
+  const cert = readOrFail('certificate', line.tlsCert);
+  const key = line.tlsKey ? readOrFail('key', line.tlsKey) : cert;
+  // Python strips the password file's text (`f.read().strip()`).
+  const passphrase = line.tlsPasswordFile ? readOrFail('password', line.tlsPasswordFile).toString('utf8').trim() : undefined;
+  return checkTlsMaterial(cert, key, passphrase, line.tlsCert);
+}
+
+/** Builds a TLS context from `cert` and `key` to check them; returns them with their fingerprint. */
+export function checkTlsMaterial(cert: Buffer, key: Buffer, passphrase: string | undefined, name: string): TlsMaterial {
+  try {
+    createSecureContext(passphrase === undefined ? { cert, key } : { cert, key, passphrase });
+  } catch (error) {
+    throw new UsageError(`cannot use TLS certificate '${name}': ${reason(error)}`);
+  }
+  const material: TlsMaterial = { cert, key, fingerprint: new X509Certificate(cert).fingerprint256 };
+  if (passphrase !== undefined) material.passphrase = passphrase;
+  return material;
+}
+
+function readOrFail(what: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read TLS ${what} file '${file}': ${reason(error)}`);
+  }
+}
+
+/** A short reason for a file or OpenSSL error: `no such file or directory`, `bad decrypt`. */
+export function reason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ENOTDIR: 'not a directory',
+    EISDIR: 'is a directory',
+  };
+  if (code && known[code]) return known[code];
+  // OpenSSL messages look like `error:1E08010C:DECODER routines::unsupported`.
+  return String(message ?? error).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '').split('\n')[0]!;
+}

@@ -1,0 +1,98 @@
+/** What the command prints: Python's banner, a URL hint, and one-line bind errors. */
+import type { Bind } from '../command-line.js';
+
+/** A bound address as the socket core reports it: `[host, port]` or a Unix socket path. */
+export type BoundAddress = [host: string, port: number] | string;
+
+/**
+ * The line `python -m http.server` prints once it listens, from the bound address:
+ * `Serving HTTP on :: port 8000 (http://[::]:8000/) ...`; `HTTPS` with TLS, as Python 3.14.
+ * A Unix socket prints its path: `Serving HTTP on unix:/run/web.sock ...`.
+ */
+export function banner(address: BoundAddress, tls: boolean): string {
+  const scheme = tls ? 'HTTPS' : 'HTTP';
+  if (typeof address === 'string') return `Serving ${scheme} on unix:${address} ...`;
+  const [host, port] = address;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return `Serving ${scheme} on ${host} port ${port} (${scheme.toLowerCase()}://${urlHost}:${port}/) ...`;
+}
+
+/**
+ * A second line with a URL a browser or `curl` can open when the banner's is not one: for
+ * the wildcard addresses `::` and `0.0.0.0`, and for Unix sockets. Empty otherwise.
+ */
+export function urlHint(address: BoundAddress, tls: boolean): string {
+  const scheme = tls ? 'https' : 'http';
+  if (typeof address === 'string') return `Try: curl --unix-socket ${address} ${scheme}://localhost/`;
+  const [host, port] = address;
+  if (host === '::') return `Open ${scheme}://localhost:${port}/ (listening on all interfaces, IPv4 and IPv6)`;
+  if (host === '0.0.0.0') return `Open ${scheme}://127.0.0.1:${port}/ (listening on all IPv4 interfaces)`;
+  return '';
+}
+
+/**
+ * Turns an error from binding into one line: a port in use, a port that needs privileges, a
+ * host name that does not resolve, an address this machine does not have. Unknown errors
+ * keep their message.
+ */
+export function describeBindError(error: unknown, bind: Bind): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const where = bind.kind === 'unix' ? `socket ${bind.path}` : `port ${bind.port}${bind.host === undefined ? '' : ` on ${bind.host}`}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return bind.kind === 'unix'
+        ? `${where} is already in use (remove the file if no server is running)`
+        : `${where} is already in use (is another server running? pick another port, or 0 for any free one)`;
+    case 'EACCES':
+      return `permission denied to listen on ${where}${bind.kind === 'tcp' && bind.port < 1024 ? ' (ports below 1024 need privileges)' : ''}`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${where}: this machine has no such address`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve bind address '${bind.kind === 'tcp' ? bind.host : bind.path}'`;
+    default:
+      return `cannot listen on ${where}: ${message ?? String(error)}`;
+  }
+}
+
+/**
+ * The exit code for a bind error: 2 when the command line named an address that cannot be
+ * (a host that does not resolve, an address this machine lacks), 1 when the address is
+ * fine but busy or forbidden (a port in use, a privileged port).
+ */
+export function bindErrorExitCode(error: unknown): number {
+  const { code } = error as NodeJS.ErrnoException;
+  return code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL' ? 2 : 1;
+}
+
+/** `--help`: the usage line and every flag. */
+export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi] [-p VERSION]
+                 [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
+                 [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
+                 [--log-format common|json] [-q] [-h] [--version]
+
+Serve a folder over HTTP, like \`python -m http.server\`.
+
+positional arguments:
+  port                     bind to this port (default: 8000; 0 picks a free one)
+
+options:
+  -b, --bind ADDRESS       bind to this address (default: all interfaces, IPv4 and IPv6);
+                           unix:/path/to/socket serves on a Unix socket
+  -d, --directory DIR      serve this directory (default: current directory)
+  --cgi                    run as CGI server (scripts in /cgi-bin and /htbin)
+  -p, --protocol VERSION   HTTP/1.0 (default) or HTTP/1.1 (keep-alive)
+  --tls-cert FILE          serve HTTPS with this certificate chain (PEM)
+  --tls-key FILE           private key for --tls-cert (default: in the certificate file)
+  --tls-password-file FILE password of an encrypted --tls-key
+  --tls-self-signed        make a throwaway certificate for localhost and print its
+                           SHA-256 fingerprint (needs openssl)
+  --workers N              worker processes sharing the port (default: 1; auto: one per core)
+  --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *)
+  --dotfiles, --no-dotfiles  serve or hide files whose names start with '.' (default: hide)
+  --cache SECONDS          send Cache-Control: max-age=SECONDS
+  --log-format FORMAT      access log on stderr: common (default, as Python) or json
+  -q, --quiet              no access log (errors are still printed)
+  -h, --help               show this help and exit
+  --version                print the version and exit
+`;

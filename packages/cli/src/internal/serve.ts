@@ -1,0 +1,119 @@
+/** Runs the server a valid command line asks for, until Ctrl-C or SIGTERM. */
+import cluster from 'node:cluster';
+import * as net from 'node:net';
+import type { Bind, CommandLine } from '../command-line.js';
+import { buildServer, type CliServer } from './build-server.js';
+import type { TlsMaterial } from './files.js';
+import { banner, bindErrorExitCode, describeBindError, urlHint } from './messages.js';
+import { createSelfSigned, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
+
+/** What `main` has read and checked before loading the layers. */
+export interface CheckedFiles {
+  /** Absolute path of the folder to serve. */
+  directory: string;
+  /** From `--tls-cert`/`--tls-key`/`--tls-password-file`. */
+  tls: TlsMaterial | undefined;
+}
+
+/**
+ * serve makes the self-signed certificate if asked (throwing `UsageError`), builds the server, binds,
+ * prints Python's banner (in the primary process only), serves until a signal, and
+ * resolves to the exit code. In a `--workers` worker (the same command, re-run by
+ * `ForkingMixIn`), it serves quietly and leaves signals to the primary.
+ */
+export async function serve(line: CommandLine, argv: readonly string[], files: CheckedFiles): Promise<number> {
+  const { directory } = files;
+  const selfSigned = line.tlsSelfSigned ? createSelfSigned() : undefined;
+  try {
+    const tls = selfSigned?.material ?? files.tls;
+    const bind = await resolveBind(line.bind);
+    if (line.workers > 1 && cluster.isPrimary && bind.kind === 'tcp' && bind.port !== 0) {
+      const busy = await probe(bind);
+      if (busy) return fail(describeBindError(busy, bind), bindErrorExitCode(busy));
+    }
+    const workerArgs = selfSigned ? argsForWorkers(argv, selfSigned) : undefined;
+    const server = buildServer({ line, bind, directory, tls, workerArgs });
+    try {
+      await server.serverBind();
+    } catch (error) {
+      await server.shutdown().catch(() => {});
+      return fail(describeBindError(error, bind), bindErrorExitCode(error));
+    }
+    if (cluster.isPrimary) announce(server, line, tls, selfSigned);
+    return await serveUntilSignal(server);
+  } finally {
+    selfSigned?.remove();
+  }
+}
+
+/** No `--bind`: `::` (IPv4 and IPv6, like Python 3.8+), or `0.0.0.0` on a machine without IPv6. */
+async function resolveBind(bind: Bind): Promise<Bind> {
+  if (bind.kind === 'unix' || bind.host !== undefined) return bind;
+  const ipv6 = (await probe({ kind: 'tcp', host: '::', port: 0 })) === undefined;
+  return { ...bind, host: ipv6 ? '::' : '0.0.0.0' };
+}
+
+/**
+ * Listens on `bind` for a moment and closes; resolves to the error if it could not.
+ * With workers the listening happens inside `node:cluster`, whose errors only say that a
+ * worker exited: this gives the user the real reason first.
+ */
+function probe(bind: Bind & { kind: 'tcp' }): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', resolve);
+    server.listen({ host: bind.host, port: bind.port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/** The workers re-run this command; they get the generated certificate's files instead. */
+function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned): string[] {
+  const args = argv.filter((arg) => arg !== '--tls-self-signed');
+  return [...args, '--tls-cert', selfSigned.certFile, '--tls-key', selfSigned.keyFile];
+}
+
+function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undefined, selfSigned: SelfSigned | undefined): void {
+  const lines: string[] = [];
+  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')} (development only)`);
+  if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
+  lines.push(banner(server.serverAddress, tls !== undefined));
+  const hint = urlHint(server.serverAddress, tls !== undefined);
+  if (hint && !line.quiet) lines.push(hint);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/**
+ * Serves until SIGINT or SIGTERM, then shuts down gracefully (in-flight requests finish)
+ * and resolves to 0. SIGINT prints Python's "Keyboard interrupt received, exiting."; a
+ * second signal during the shutdown exits at once with code 1.
+ */
+async function serveUntilSignal(server: CliServer): Promise<number> {
+  // A worker leaves signals to the primary, which shuts every worker down gracefully.
+  const onSignal = cluster.isWorker ? () => {} : stopOnSignal(server);
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    await server.serveForever();
+    await server.serverClose();
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  return 0;
+}
+
+function stopOnSignal(server: CliServer): (signal: NodeJS.Signals) => void {
+  let stopping = false;
+  return (signal) => {
+    if (stopping) {
+      process.stderr.write('httpstack: second signal, exiting without waiting\n');
+      process.exit(1);
+    }
+    stopping = true;
+    if (signal === 'SIGINT') process.stdout.write('\nKeyboard interrupt received, exiting.\n');
+    void server.shutdown();
+  };
+}
+
+function fail(message: string, code: number): number {
+  process.stderr.write(`httpstack: error: ${message}\n`);
+  return code;
+}

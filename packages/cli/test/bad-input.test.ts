@@ -1,0 +1,93 @@
+// Every bad input: one line on stderr naming the problem, nothing on stdout, exit code 2.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+interface Row {
+  name: string;
+  args: string[];
+  want: RegExp;
+}
+
+const rows: Row[] = [
+  { name: 'unknown long flag', args: ['--frobnicate'], want: /unknown option '--frobnicate'/ },
+  { name: 'unknown short flag', args: ['-x'], want: /unknown option '-x'/ },
+  { name: 'port not a number', args: ['eighty'], want: /invalid port 'eighty'/ },
+  { name: 'port too large', args: ['65536'], want: /invalid port '65536'/ },
+  { name: 'negative port', args: ['--', '-1'], want: /invalid port '-1'/ },
+  { name: 'two ports', args: ['8000', '8001'], want: /unexpected argument '8001'/ },
+  { name: 'bind without value', args: ['--bind'], want: /option '--bind' needs a value/ },
+  { name: 'empty bind', args: ['--bind', ''], want: /invalid bind address ''/ },
+  { name: 'unix bind without path', args: ['--bind', 'unix:'], want: /invalid bind address 'unix:'/ },
+  { name: 'missing directory', args: ['-d', 'no/such/folder'], want: /cannot serve directory 'no\/such\/folder': no such file or directory/ },
+  { name: 'directory is a file', args: ['-d', join(FIXTURES, 'site', 'hello.txt')], want: /not a directory/ },
+  { name: 'bad protocol', args: ['-p', 'HTTP/2.0'], want: /unsupported protocol 'HTTP\/2.0' \(want HTTP\/1.0 or HTTP\/1.1\)/ },
+  { name: 'protocol garbage', args: ['--protocol', 'SPDY'], want: /unsupported protocol 'SPDY'/ },
+  { name: 'flag with value it does not take', args: ['--cgi=yes'], want: /option '--cgi' takes no value/ },
+  { name: 'zero workers', args: ['--workers', '0'], want: /invalid --workers '0'/ },
+  { name: 'workers not a number', args: ['--workers', 'many'], want: /invalid --workers 'many'/ },
+  { name: 'negative cache', args: ['--cache=-5'], want: /invalid --cache '-5'/ },
+  { name: 'cache not a number', args: ['--cache', '1h'], want: /invalid --cache '1h'/ },
+  { name: 'bad log format', args: ['--log-format', 'xml'], want: /invalid --log-format 'xml' \(want common or json\)/ },
+  { name: 'missing certificate', args: ['--tls-cert', 'no-such.pem'], want: /cannot read TLS certificate file 'no-such.pem': no such file or directory/ },
+  { name: 'missing key', args: ['--tls-cert', join(FIXTURES, 'tls', 'cert.pem'), '--tls-key', 'no-such-key.pem'], want: /cannot read TLS key file 'no-such-key.pem'/ },
+  { name: 'certificate not PEM', args: ['--tls-cert', join(FIXTURES, 'site', 'hello.txt')], want: /cannot use TLS certificate/ },
+  { name: 'key without certificate', args: ['--tls-key', 'key.pem'], want: /--tls-key requires --tls-cert/ },
+  { name: 'password file without certificate', args: ['--tls-password-file', 'pw'], want: /--tls-password-file requires --tls-cert/ },
+  { name: 'self-signed and a certificate', args: ['--tls-self-signed', '--tls-cert', 'c.pem'], want: /--tls-self-signed cannot be combined/ },
+  {
+    name: 'encrypted key without its password',
+    args: ['--tls-cert', join(FIXTURES, 'tls', 'cert.pem'), '--tls-key', join(FIXTURES, 'tls', 'key-encrypted.pem')],
+    want: /cannot use TLS certificate .*cert.pem/,
+  },
+  { name: 'unresolvable bind host', args: ['--bind', 'no-such-host.invalid', '0'], want: /cannot resolve bind address 'no-such-host.invalid'/ },
+];
+
+describe('httpstack: bad input (argparse: error + exit 2)', () => {
+  it.for(rows)('$name', async ({ args, want }) => {
+    const { code, stdout, stderr } = await runCli(args);
+    expect(stderr).toMatch(want);
+    expect(stderr).toMatch(/^httpstack: error: [^\n]+\n$/);
+    expect(stdout).toBe('');
+    expect(code).toBe(2);
+  });
+
+  it('a wrong password in --tls-password-file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'pw'), 'not-the-password\n');
+    const tls = join(FIXTURES, 'tls');
+    const { code, stderr } = await runCli(['--tls-cert', join(tls, 'cert.pem'), '--tls-key', join(tls, 'key-encrypted.pem'), '--tls-password-file', join(dir, 'pw')]);
+    expect(stderr).toMatch(/^httpstack: error: cannot use TLS certificate .*: .+\n$/);
+    expect(code).toBe(2);
+  });
+
+  it('an unreadable password file', async () => {
+    const tls = join(FIXTURES, 'tls');
+    const { code, stderr } = await runCli(['--tls-cert', join(tls, 'cert.pem'), '--tls-password-file', 'no-such-pw']);
+    expect(stderr).toBe("httpstack: error: cannot read TLS password file 'no-such-pw': no such file or directory\n");
+    expect(code).toBe(2);
+  });
+});
+
+describe('httpstack --help / --version', () => {
+  it.for([['-h'], ['--help']])('%s prints the usage on stdout and exits 0', async (args) => {
+    const { code, stdout, stderr } = await runCli(args);
+    expect(stdout).toMatch(/^usage: httpstack \[port\]/);
+    for (const flag of ['--bind', '--directory', '--cgi', '--protocol', '--tls-cert', '--tls-key', '--tls-password-file',
+      '--tls-self-signed', '--workers', '--cors', '--no-dotfiles', '--cache', '--log-format', '--quiet', '--version']) {
+      expect(stdout).toContain(flag);
+    }
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+    const { code, stdout } = await runCli(['--version']);
+    expect(stdout).toBe(`httpstack ${version}\n`);
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,98 @@
+// parseCommandLine (Python: http.server's argparse parser) and the banner (Python: test()).
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, type CommandLine } from '../src/command-line.js';
+import { banner, urlHint } from '../src/internal/messages.js';
+
+const DEFAULTS: CommandLine = {
+  bind: { kind: 'tcp', host: undefined, port: 8000 },
+  directory: '.',
+  cgi: false,
+  protocol: 'HTTP/1.0',
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsPasswordFile: undefined,
+  tlsSelfSigned: false,
+  workers: 1,
+  cors: false,
+  dotfiles: undefined,
+  cache: undefined,
+  logFormat: 'common',
+  quiet: false,
+  help: false,
+  version: false,
+};
+
+const rows: Array<{ args: string[]; want: Partial<CommandLine> }> = [
+  { args: [], want: {} },
+  { args: ['8080'], want: { bind: { kind: 'tcp', host: undefined, port: 8080 } } },
+  { args: ['0'], want: { bind: { kind: 'tcp', host: undefined, port: 0 } } },
+  { args: ['-b', '127.0.0.1', '9000'], want: { bind: { kind: 'tcp', host: '127.0.0.1', port: 9000 } } },
+  { args: ['--bind', '::1'], want: { bind: { kind: 'tcp', host: '::1', port: 8000 } } },
+  { args: ['--bind=[::1]'], want: { bind: { kind: 'tcp', host: '::1', port: 8000 } } },
+  { args: ['-b', 'localhost'], want: { bind: { kind: 'tcp', host: 'localhost', port: 8000 } } },
+  { args: ['--bind', 'unix:/tmp/web.sock'], want: { bind: { kind: 'unix', path: '/tmp/web.sock' } } },
+  { args: ['-d', 'public', '--cgi'], want: { directory: 'public', cgi: true } },
+  { args: ['-p', 'HTTP/1.1'], want: { protocol: 'HTTP/1.1' } },
+  { args: ['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-password-file', 'pw'], want: { tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPasswordFile: 'pw' } },
+  { args: ['--tls-cert', 'both.pem'], want: { tlsCert: 'both.pem' } },
+  { args: ['--tls-self-signed'], want: { tlsSelfSigned: true } },
+  { args: ['--workers', '4'], want: { workers: 4 } },
+  { args: ['--cors', '--dotfiles', '--cache', '3600'], want: { cors: true, dotfiles: true, cache: 3600 } },
+  { args: ['--no-dotfiles', '--cache=0'], want: { dotfiles: false, cache: 0 } },
+  { args: ['--log-format', 'json', '-q'], want: { logFormat: 'json', quiet: true } },
+  { args: ['-h'], want: { help: true } },
+  { args: ['--version'], want: { version: true } },
+];
+
+describe('parseCommandLine (argparse in http.server)', () => {
+  it.for(rows)('$args', ({ args, want }) => {
+    expect(parseCommandLine(args)).toEqual({ ...DEFAULTS, ...want });
+  });
+
+  it('--workers auto is one per core', () => {
+    expect(parseCommandLine(['--workers', 'auto']).workers).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('banner (test() in http.server)', () => {
+  it.for([
+    { address: ['::', 8000] as [string, number], tls: false, want: 'Serving HTTP on :: port 8000 (http://[::]:8000/) ...' },
+    { address: ['0.0.0.0', 8000] as [string, number], tls: false, want: 'Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...' },
+    { address: ['::1', 443] as [string, number], tls: true, want: 'Serving HTTPS on ::1 port 443 (https://[::1]:443/) ...' },
+  ])('$address tls=$tls', ({ address, tls, want }) => {
+    expect(banner(address, tls)).toBe(want);
+  });
+
+  it('gives a URL to open for the wildcard addresses only', () => {
+    expect(urlHint(['::', 8000], false)).toContain('http://localhost:8000/');
+    expect(urlHint(['0.0.0.0', 8000], true)).toContain('https://127.0.0.1:8000/');
+    expect(urlHint(['127.0.0.1', 8000], false)).toBe('');
+    expect(urlHint('/run/web.sock', false)).toContain('curl --unix-socket /run/web.sock');
+  });
+
+  const python = spawnSync('python3', ['--version']).status === 0;
+  if (!python) console.warn('skipping the comparison with python3 -m http.server: python3 not found');
+
+  it.skipIf(!python).for(['127.0.0.1', '::1'])('is byte for byte what python3 -m http.server prints for %s', async (host) => {
+    const line = await pythonBanner(host);
+    const [, port] = /port (\d+)/.exec(line)!;
+    expect(banner([host, Number(port)], false)).toBe(line);
+  });
+});
+
+/** Starts `python3 -m http.server 0 -b host`, returns its first line, and stops it. */
+function pythonBanner(host: string): Promise<string> {
+  const child = spawn('python3', ['-u', '-m', 'http.server', '0', '-b', host], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`python printed no banner: ${out}`)), 10_000);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(out.split('\n')[0]!);
+      }
+    });
+  }).finally(() => child.kill());
+}
