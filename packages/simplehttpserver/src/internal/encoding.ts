@@ -1,0 +1,56 @@
+/** `Accept-Encoding` negotiation for precompressed siblings (RFC 9110 §12.5.3). */
+
+/** A content coding this server can serve from a sibling file, or none. */
+export type Coding = 'br' | 'gzip' | 'identity';
+
+/** Sibling file suffix of each coding, in order of preference at equal quality. */
+export const SIBLINGS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
+  ['br', '.br'],
+  ['gzip', '.gz'],
+];
+
+/**
+ * Picks the coding to send from `header` among the available siblings: the highest
+ * q-value wins; at equal quality `br` beats `gzip`, and both beat `identity` (which competes
+ * only when listed). `q=0` refuses
+ * a coding; `*` stands for codings not listed. No header (or an empty one) means identity.
+ * When identity is refused and no sibling is acceptable, identity is sent anyway (a 406
+ * helps nobody, RFC 9110 §12.5.3 allows either).
+ */
+export function negotiateEncoding(header: string | undefined, available: { br: boolean; gzip: boolean }): Coding {
+  if (header === undefined || (!available.br && !available.gzip)) return 'identity';
+  const q = parseAcceptEncoding(header);
+  const star = q.get('*');
+  const quality = (coding: string) => q.get(coding) ?? star ?? 0;
+  // implicit identity is acceptable but does not compete; only a listed one does
+  const identity = q.get('identity') ?? 0;
+  const br = available.br ? quality('br') : 0;
+  const gzip = available.gzip ? Math.max(quality('gzip'), q.get('x-gzip') ?? 0) : 0;
+  const best = Math.max(br, gzip);
+  if (best <= 0 || best < identity) return 'identity';
+  return br >= gzip ? 'br' : 'gzip';
+}
+
+/** Parses `Accept-Encoding` into coding → q-value (lower-cased codings; invalid q skipped). */
+export function parseAcceptEncoding(header: string): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const item of header.split(',')) {
+    const [name = '', ...params] = item.split(';');
+    const coding = name.trim().toLowerCase();
+    if (coding === '') continue;
+    let q = 1;
+    for (const param of params) {
+      const [key = '', value = ''] = param.split('=');
+      if (key.trim().toLowerCase() === 'q') q = parseQ(value.trim());
+    }
+    if (!Number.isNaN(q)) result.set(coding, q);
+  }
+  return result;
+}
+
+// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), RFC 9110 §12.4.2
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+function parseQ(value: string): number {
+  return QVALUE.test(value) ? Number(value) : Number.NaN;
+}
