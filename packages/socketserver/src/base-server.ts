@@ -290,7 +290,6 @@ export abstract class BaseServer<R = unknown> {
   async #shutdownGracefully(): Promise<void> {
     this.#shuttingDown = true;
     try {
-      this.applyOptions();
       // A bind in progress (serveForever() just called) must finish, or its listener would outlive us.
       await this.#activation?.catch(() => {});
       await this.stopAccepting();

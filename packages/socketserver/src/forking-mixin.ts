@@ -1,6 +1,7 @@
 /** Port of `socketserver.ForkingMixIn`, on `node:cluster`. */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import type { RequestHandlerClass } from './base-request-handler.js';
 import type { BaseServer } from './base-server.js';
 import type { Address, ServerOptions } from './types.js';
 
@@ -19,6 +20,13 @@ const SHUTDOWN = 'httpstack:shutdown';
 const RESPAWN_DELAY_MS = 1000;
 
 type ServerClass = abstract new (...args: any[]) => BaseServer<any>;
+
+/**
+ * The class `ForkingMixIn(Base)` returns: `Base`'s static side, with a constructor that also
+ * takes `ForkingOptions` and makes a `Base` that is a `ForkingServer`.
+ */
+export type ForkingServerClass<T extends ServerClass> = Omit<T, never> &
+  (new (serverAddress: Address, RequestHandlerClass: RequestHandlerClass, options?: ForkingOptions) => InstanceType<T> & ForkingServer);
 
 /** What `ForkingMixIn` adds to a server. */
 export interface ForkingServer {
@@ -42,7 +50,7 @@ export interface ForkingServer {
  * **Differs from Python:** processes are started once, not forked per request (Node cannot
  * fork); handlers run in the workers; `handleRequest()` is only available in a worker.
  */
-export function ForkingMixIn<T extends ServerClass>(Base: T): T & (new (...args: any[]) => ForkingServer) {
+export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass<T> {
   abstract class Forking extends Base {
     /** Number of worker processes. May be overridden. */
     workers = availableParallelism();
@@ -146,5 +154,5 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): T & (new (...args:
       });
     }
   }
-  return Forking as unknown as T & (new (...args: any[]) => ForkingServer);
+  return Forking as unknown as ForkingServerClass<T>;
 }
