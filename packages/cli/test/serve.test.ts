@@ -1,0 +1,106 @@
+// The real bin serving a folder: addresses, protocol versions, logs, Unix sockets, port in use.
+import * as http from 'node:http';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { get, layerReady, runCli, startCli, tempDir, waitFor } from './helpers.js';
+
+const SITE = join(import.meta.dirname, 'fixtures', 'site');
+const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+
+describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', () => {
+  it('serves files and the index page, and logs in Python\'s format', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
+    expect(cli.stdout()).toBe(`Serving HTTP on 127.0.0.1 port ${cli.port} (http://127.0.0.1:${cli.port}/) ...\n`);
+    const file = await get(`${cli.url}hello.txt`);
+    expect(file.status).toBe(200);
+    expect(file.body).toBe('hello from httpstack\n');
+    const index = await get(cli.url);
+    expect(index.body).toContain('index page');
+    await waitFor(cli.child, cli.stderr, /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] "GET \/hello.txt HTTP\/1.1" 200 -$/m);
+  });
+
+  it('serves the working directory by default', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '0'], { cwd: join(SITE, 'sub') });
+    expect((await get(`${cli.url}nested.txt`)).body).toBe('nested\n');
+  });
+
+  it('binds ::1 with --bind ::1', async () => {
+    const cli = await startCli(['--bind', '::1', '-d', SITE, '0']);
+    expect(cli.host).toBe('::1');
+    expect(cli.url).toBe(`http://[::1]:${cli.port}/`);
+    expect((await get(`${cli.url}hello.txt`)).status).toBe(200);
+  });
+
+  it('binds all interfaces, IPv4 and IPv6, by default, and prints a URL to open', async () => {
+    const cli = await startCli(['-d', SITE, '0']);
+    expect(cli.stdout()).toMatch(/^Serving HTTP on (::|0\.0\.0\.0) port \d+ /);
+    expect(cli.stdout()).toMatch(/^Open http:\/\/(localhost|127\.0\.0\.1):\d+\/ /m);
+    expect((await get(`http://127.0.0.1:${cli.port}/hello.txt`)).status).toBe(200);
+    if (cli.host === '::') expect((await get(`http://[::1]:${cli.port}/hello.txt`)).status).toBe(200);
+  });
+
+  it('answers HTTP/1.0 and closes each connection by default (Python\'s protocol_version)', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(`${cli.url}hello.txt`, { agent });
+      const second = await get(`${cli.url}hello.txt`, { agent });
+      expect(first.httpVersion).toBe('1.0');
+      expect(second.reusedSocket).toBe(false);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('keeps the connection alive with --protocol HTTP/1.1 (same socket for two requests)', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--protocol', 'HTTP/1.1', '0']);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await get(`${cli.url}hello.txt`, { agent });
+      const second = await get(`${cli.url}sub/nested.txt`, { agent });
+      expect(first.httpVersion).toBe('1.1');
+      expect([first.reusedSocket, second.reusedSocket]).toEqual([false, true]);
+      expect(second.body).toBe('nested\n');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('serves on a Unix socket with --bind unix:/path', async () => {
+    const path = join(tempDir(), 'web.sock');
+    const cli = await startCli(['--bind', `unix:${path}`, '-d', SITE]);
+    expect(cli.stdout()).toContain(`Serving HTTP on unix:${path} ...`);
+    const got = await get('http://localhost/hello.txt', { socketPath: path });
+    expect(got.body).toBe('hello from httpstack\n');
+  });
+
+  it('writes JSON lines with --log-format json', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--log-format', 'json', '0']);
+    await get(`${cli.url}hello.txt?x=1`);
+    await get(`${cli.url}missing`);
+    const [line] = await waitFor(cli.child, cli.stderr, /^\{.*"status":404.*\}$/m);
+    const ok = JSON.parse(cli.stderr().split('\n')[0]!);
+    expect(ok).toMatchObject({ client: '127.0.0.1', method: 'GET', path: '/hello.txt?x=1', status: 200 });
+    expect(ok.bytes).toBeGreaterThan('hello from httpstack\n'.length);
+    expect(ok.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(ok.time)).not.toBeNaN();
+    expect(JSON.parse(line)).toMatchObject({ path: '/missing', status: 404 });
+  });
+
+  it('logs nothing with --quiet', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--quiet', '0']);
+    await get(`${cli.url}hello.txt`);
+    await get(`${cli.url}hello.txt`);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toBe('');
+  });
+
+  it('says clearly when the port is in use (exit 1)', async () => {
+    const first = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
+    const { code, stderr, stdout } = await runCli(['-b', '127.0.0.1', '-d', SITE, String(first.port)]);
+    expect(stderr).toBe(`httpstack: error: port ${first.port} on 127.0.0.1 is already in use (is another server running? pick another port, or 0 for any free one)\n`);
+    expect(stdout).toBe('');
+    expect(code).toBe(1);
+  });
+});
