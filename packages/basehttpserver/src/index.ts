@@ -1,1 +1,9 @@
-export {};
+export { HTTPServer, HTTPSServer } from './http-server.js';
+export {
+  BaseHTTPRequestHandler,
+  DEFAULT_ERROR_MESSAGE,
+  DEFAULT_ERROR_CONTENT_TYPE,
+} from './base-http-request-handler.js';
+export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
+export { HTTPMessage } from './http-message.js';
+export { HTTPRequestError } from './http-request-error.js';

@@ -1,0 +1,92 @@
+/** Text helpers of the HTTP layer: printf-style formatting, escaping, dates. */
+
+/**
+ * Python's `format % args` for `%s`, `%d`, `%r` and `%%`; extra arguments are appended
+ * with spaces, missing ones leave the directive as is.
+ */
+export function printf(format: string, args: readonly unknown[]): string {
+  let next = 0;
+  const out = format.replace(/%([sdir%])/g, (whole, kind: string) => {
+    if (kind === '%') return '%';
+    if (next >= args.length) return whole;
+    const arg = args[next++];
+    if (kind === 'd' || kind === 'i') return String(Math.trunc(Number(arg)));
+    if (kind === 'r') return typeof arg === 'string' ? pyRepr(arg) : String(arg);
+    return String(arg);
+  });
+  return next < args.length ? [out, ...args.slice(next).map(String)].join(' ') : out;
+}
+
+/** Python's `repr()` of a str: single-quoted, backslash, quote and control characters escaped. */
+export function pyRepr(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) out += '\\\\';
+    else if (c === 0x27) out += "\\'";
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += text[i];
+  }
+  return `'${out}'`;
+}
+
+/**
+ * Escapes C0 and C1 control characters as `\xNN` and backslash as `\\`, like Python's
+ * `BaseHTTPRequestHandler._control_char_table`, so a log line cannot forge others.
+ */
+export function escapeControl(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x5c || (c >= 0x7f && c < 0xa0)) return escapeFrom(text, i);
+  }
+  return text;
+}
+
+function escapeFrom(text: string, start: number): string {
+  let out = text.slice(0, start);
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) out += '\\\\';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else out += text[i];
+  }
+  return out;
+}
+
+/** Python's `html.escape(text, quote=False)`: `&`, `<`, `>`. */
+export function htmlEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Python's `template % {name: value}` for `%(name)s` and `%(name)d`, with `%%`. */
+export function formatNamed(template: string, values: Record<string, string | number>): string {
+  return template.replace(/%(?:\((\w+)\)([sd])|%)/g, (whole, name: string | undefined, kind: string | undefined) => {
+    if (name === undefined) return '%';
+    const value = values[name];
+    if (value === undefined) return whole;
+    return kind === 'd' ? String(Math.trunc(Number(value))) : String(value);
+  });
+}
+
+let cachedSecond = -1;
+let cachedDate = '';
+
+/** The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a second. */
+export function httpDateNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedDate = new Date(now).toUTCString();
+  }
+  return cachedDate;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Local time as Python's `log_date_time_string`: `24/Nov/2026 10:00:00`. */
+export function logDate(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getDate())}/${MONTHS[date.getMonth()]}/${String(date.getFullYear()).padStart(4, '0')} ` +
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
