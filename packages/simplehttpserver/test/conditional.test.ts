@@ -3,7 +3,7 @@ import { etagMatches, evaluateConditions, ifRangeMatches, makeETag } from '../sr
 
 const mtimeMs = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const etag = makeETag(42, 1000, mtimeMs);
-const v = { etag, mtimeMs };
+const v = { etag, version: { mtimeMs } };
 const at = (ms: number) => new Date(ms).toUTCString();
 
 describe('makeETag', () => {

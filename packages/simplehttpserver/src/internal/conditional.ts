@@ -4,8 +4,8 @@
 export interface Validators {
   /** Strong entity tag with its quotes, e.g. `"1f-5a-18c"`. */
   etag: string;
-  /** Modification time in ms. */
-  mtimeMs: number;
+  /** The file's version; `mtimeMs` is its modification time in ms. */
+  version: { mtimeMs: number };
 }
 
 /** The conditional request headers that matter here. */
@@ -36,14 +36,14 @@ export function evaluateConditions(request: Conditions, validators: Validators):
     if (!etagMatches(ifMatch, validators.etag, false)) return 412;
   } else if (request.ifUnmodifiedSince !== undefined) {
     const since = parseHttpDate(request.ifUnmodifiedSince);
-    if (since !== undefined && seconds(validators.mtimeMs) > since) return 412;
+    if (since !== undefined && seconds(validators.version.mtimeMs) > since) return 412;
   }
   const safe = request.method === 'GET' || request.method === 'HEAD';
   if (ifNoneMatch !== undefined) {
     if (etagMatches(ifNoneMatch, validators.etag, true)) return safe ? 304 : 412;
   } else if (safe && request.ifModifiedSince !== undefined) {
     const since = parseHttpDate(request.ifModifiedSince);
-    if (since !== undefined && seconds(validators.mtimeMs) <= since) return 304;
+    if (since !== undefined && seconds(validators.version.mtimeMs) <= since) return 304;
   }
   return 200;
 }
@@ -56,7 +56,7 @@ export function ifRangeMatches(ifRange: string, validators: Validators): boolean
   const value = ifRange.trim();
   if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag;
   const date = parseHttpDate(value);
-  return date !== undefined && date === seconds(validators.mtimeMs);
+  return date !== undefined && date === seconds(validators.version.mtimeMs);
 }
 
 /**

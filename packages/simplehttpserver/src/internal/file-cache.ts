@@ -26,7 +26,7 @@ export interface FileEntry {
   /** Whether `.br` / `.gz` siblings existed when last looked at. */
   hasSiblings: boolean;
   /** Pre-built header lines of a 200 answer, per content coding. */
-  heads: Map<string, string>;
+  heads: Map<string, ReadonlyArray<readonly [string, string]>>;
 }
 
 /**

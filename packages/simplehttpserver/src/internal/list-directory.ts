@@ -1,0 +1,64 @@
+/** The listing answer of a directory without an index page (Python's `list_directory`). */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import { contained, type EntrySource } from './open-entry.js';
+import { translateTarget } from './translate.js';
+
+/** What a listing needs from the handler. */
+export interface ListingResponder extends EntrySource {
+  path: string;
+  dotfiles: boolean;
+  cacheControl: string | null;
+  cors: string | null;
+  headers: { get(name: string): string | undefined };
+  sendResponse(code: number, message?: string): void;
+  sendHeader(keyword: string, value: string): void;
+  endHeaders(): void;
+  sendError(code: number, message?: string, explain?: string): void;
+}
+
+/** Sends the head of the listing of `path` and returns its body (see `listDirectory`). */
+export async function listDirectory(h: ListingResponder, path: string): Promise<Buffer | undefined> {
+  const entries = await readEntries(h, path);
+  if (entries === undefined) {
+    h.sendError(404, 'No permission to list directory');
+    return undefined;
+  }
+  const target = translateTarget(h.path, { dotfiles: h.dotfiles });
+  const displayPath = target.ok ? `/${target.segments.map((s) => `${s}/`).join('')}` : '/';
+  const json = prefersJson(h.headers.get('accept'));
+  const body = Buffer.from(json ? renderListingJson(displayPath, entries) : renderListingHtml(displayPath, entries), 'utf8');
+  h.sendResponse(200);
+  h.sendHeader('Content-Type', json ? 'application/json' : 'text/html; charset=utf-8');
+  h.sendHeader('Content-Length', String(body.length));
+  h.sendHeader('Vary', 'Accept');
+  if (h.cacheControl !== null) h.sendHeader('Cache-Control', h.cacheControl);
+  if (h.cors !== null) h.sendHeader('Access-Control-Allow-Origin', h.cors);
+  h.endHeaders();
+  return body;
+}
+
+async function readEntries(h: ListingResponder, path: string): Promise<ListingEntry[] | undefined> {
+  let dirents;
+  try {
+    dirents = await readdir(path, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const entries = await Promise.all(
+    dirents.map(async (dirent): Promise<ListingEntry | undefined> => {
+      if (!h.dotfiles && dirent.name.startsWith('.')) return undefined;
+      const full = join(path, dirent.name);
+      const isSymbolicLink = dirent.isSymbolicLink();
+      if (isSymbolicLink && (await contained(h, full)) === undefined) return undefined;
+      try {
+        const info = await stat(full);
+        return { name: dirent.name, isDirectory: info.isDirectory(), isSymbolicLink, size: info.size, mtimeMs: info.mtimeMs };
+      } catch {
+        return undefined; // vanished, or a broken link
+      }
+    }),
+  );
+  return sortEntries(entries.filter((entry): entry is ListingEntry => entry !== undefined));
+}

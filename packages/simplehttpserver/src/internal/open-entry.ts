@@ -1,0 +1,123 @@
+/** The slow path of a file answer: check containment, open, fstat, build and cache the entry. */
+import { constants, statSync, type Stats } from 'node:fs';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { makeETag } from './conditional.js';
+import { SIBLINGS } from './encoding.js';
+import { FileCache, sameVersion, versionOf, type FileCacheOptions, type FileEntry } from './file-cache.js';
+import { readWhole } from './file-body.js';
+import { isInside } from './translate.js';
+
+/** What the slow path needs from the handler. */
+export interface EntrySource {
+  directory: string;
+  followExternalSymlinks: boolean;
+  precompressed: boolean;
+  guessType(path: string): string;
+  dateTimeString(timestamp?: Date | number): string;
+}
+
+/** An entry with the bytes to send: in memory, or an open file (the caller closes it). */
+export type Opened = { entry: FileEntry; body: Buffer; handle?: undefined } | { entry: FileEntry; handle: FileHandle; body?: undefined };
+
+/** `stat(2)` that answers `undefined` for any failure (missing, not a directory, no access). */
+export function statQuiet(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+const caches = new WeakMap<object, Map<string, FileCache>>();
+
+/** The cache of one handler class and directory (made on first use with `options`). */
+export function cacheFor(owner: object, directory: string, options: FileCacheOptions | false): FileCache {
+  let byDirectory = caches.get(owner);
+  if (byDirectory === undefined) caches.set(owner, (byDirectory = new Map()));
+  let cache = byDirectory.get(directory);
+  if (cache === undefined) {
+    cache = new FileCache(options === false ? { maxFileSize: 0, maxEntries: 0 } : options);
+    byDirectory.set(directory, cache);
+  }
+  return cache;
+}
+
+/**
+ * Whether `path` really lies inside the served directory once every symlink is resolved.
+ * **Security:** this is what keeps a symlink from leading out of the root.
+ */
+export async function contained(source: EntrySource, path: string): Promise<string | undefined> {
+  try {
+    const real = await realpath(path);
+    if (source.followExternalSymlinks) return real;
+    return isInside(await realpath(source.directory), real, sep) ? real : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens the file behind `key` (its cache key) at `path` and returns its entry and bytes:
+ * small files are read whole (and their bytes cached when safe), large ones stay open. A
+ * cached entry is reused when the opened file is still that version. Resolves `undefined`
+ * when the file is gone, unreadable, not a regular file, or outside the root.
+ */
+export async function openEntry(
+  source: EntrySource,
+  cache: FileCache,
+  key: string,
+  path: string,
+  cached: FileEntry | undefined,
+  contentType?: string,
+): Promise<Opened | undefined> {
+  let handle: FileHandle | undefined;
+  try {
+    let entry = cached;
+    if (entry !== undefined) {
+      handle = await open(path, constants.O_RDONLY);
+      if (!sameVersion(entry.version, versionOf(await handle.stat()))) entry = undefined;
+    }
+    if (entry === undefined) {
+      await handle?.close();
+      handle = undefined;
+      const real = await contained(source, path);
+      if (real === undefined) return undefined;
+      handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+      const stat = await handle.stat();
+      if (!stat.isFile()) return undefined;
+      entry = makeEntry(source, key, path, stat, contentType);
+      cache.set(entry);
+    }
+    if (entry.version.size > cache.maxFileSize) {
+      const opened: Opened = { entry, handle: handle! };
+      handle = undefined; // the caller owns it now
+      return opened;
+    }
+    const body = await readWhole(handle!, path, entry.version.size);
+    cache.keepBody(entry, body);
+    return { entry, body };
+  } catch {
+    return undefined;
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+function makeEntry(source: EntrySource, key: string, path: string, stat: Stats, contentType?: string): FileEntry {
+  const version = versionOf(stat);
+  return {
+    path: key,
+    version,
+    etag: makeETag(stat.ino, stat.size, stat.mtimeMs),
+    lastModified: source.dateTimeString(stat.mtimeMs),
+    contentType: contentType ?? source.guessType(path),
+    body: undefined,
+    hasSiblings: contentType === undefined && source.precompressed && hasSiblings(path),
+    heads: new Map(),
+  };
+}
+
+function hasSiblings(path: string): boolean {
+  return SIBLINGS.some(([, suffix]) => statQuiet(path + suffix)?.isFile() === true);
+}

@@ -1,0 +1,208 @@
+/**
+ * The answer for a regular file: precompressed sibling, preconditions, ranges, head, body.
+ * The fast path (a cached, unchanged small file) costs one `stat(2)` and no other I/O.
+ */
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { evaluateConditions, ifRangeMatches } from './conditional.js';
+import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
+import { FileBody } from './file-body.js';
+import type { FileCache, FileEntry } from './file-cache.js';
+import { joinParts, multipartByteranges } from './multipart.js';
+import { cacheFor, openEntry, statQuiet, type EntrySource } from './open-entry.js';
+import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.js';
+
+/** The bytes that follow a response head: in memory, or read from an open file. */
+export type ResponseBody = Buffer | FileBody;
+
+/** What serving a file needs from the handler. */
+export interface FileResponder extends EntrySource {
+  command: string;
+  headers: { get(name: string): string | undefined };
+  cacheControl: string | null;
+  cors: string | null;
+  readSize: number;
+  maxRanges: number;
+  fileCache: import('./file-cache.js').FileCacheOptions | false;
+  sendResponse(code: number, message?: string): void;
+  sendHeader(keyword: string, value: string): void;
+  endHeaders(): void | Promise<void>;
+  sendError(code: number, message?: string, explain?: string): void | Promise<void>;
+}
+
+/** The chosen representation: the file or a precompressed sibling, with its bytes. */
+interface Chosen {
+  entry: FileEntry;
+  coding: Coding;
+  vary: boolean;
+  body?: Buffer | undefined;
+  handle?: FileHandle | undefined;
+}
+
+/**
+ * Sends the head for the file at `path` (whose `stat` the caller took) and returns the
+ * body to copy, or `undefined` when the answer is complete (304, 412, 416, 404).
+ */
+export async function sendFile(h: FileResponder, path: string, stat: Stats): Promise<ResponseBody | undefined> {
+  const cache = cacheFor(h.constructor, h.directory, h.fileCache);
+  const chosen = await choose(h, cache, path, stat);
+  if (chosen === undefined) {
+    await h.sendError(404, 'File not found');
+    return undefined;
+  }
+  try {
+    const body = await answer(h, chosen);
+    if (body instanceof FileBody) chosen.handle = undefined; // the body owns it now
+    return body;
+  } finally {
+    await chosen.handle?.close().catch(() => {});
+  }
+}
+
+async function choose(h: FileResponder, cache: FileCache, path: string, stat: Stats): Promise<Chosen | undefined> {
+  let entry = cache.get(path, stat);
+  const accept = h.precompressed ? h.headers.get('accept-encoding') : undefined;
+  if (accept !== undefined) {
+    const br = statQuiet(path + '.br');
+    const gz = statQuiet(path + '.gz');
+    const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
+    const coding = negotiateEncoding(accept, available);
+    if (entry !== undefined) entry.hasSiblings = available.br || available.gzip;
+    if (coding !== 'identity') {
+      const suffix = SIBLINGS.find(([name]) => name === coding)![1];
+      const sibling = await load(h, cache, path + suffix, (coding === 'br' ? br : gz)!, `${path}\0${coding}`, entry, path);
+      if (sibling !== undefined) return { ...sibling, coding, vary: true };
+    }
+  }
+  if (entry?.body !== undefined) return { entry, body: entry.body, coding: 'identity', vary: entry.hasSiblings };
+  const opened = await openEntry(h, cache, path, path, entry);
+  if (opened === undefined) return undefined;
+  return { ...opened, coding: 'identity', vary: opened.entry.hasSiblings };
+}
+
+/** Loads a precompressed sibling under its own cache key, typed as the original file. */
+async function load(
+  h: FileResponder, cache: FileCache, file: string, stat: Stats, key: string, primary: FileEntry | undefined, path: string,
+): Promise<{ entry: FileEntry; body?: Buffer | undefined; handle?: FileHandle | undefined } | undefined> {
+  const cached = cache.get(key, stat);
+  if (cached?.body !== undefined) return { entry: cached, body: cached.body };
+  return openEntry(h, cache, key, file, cached, primary?.contentType ?? h.guessType(path));
+}
+
+async function answer(h: FileResponder, chosen: Chosen): Promise<ResponseBody | undefined> {
+  const { entry } = chosen;
+  const status = evaluateConditions(
+    {
+      method: h.command,
+      ifMatch: h.headers.get('if-match'),
+      ifNoneMatch: h.headers.get('if-none-match'),
+      ifModifiedSince: h.headers.get('if-modified-since'),
+      ifUnmodifiedSince: h.headers.get('if-unmodified-since'),
+    },
+    entry,
+  );
+  if (status === 412) {
+    await h.sendError(412);
+    return undefined;
+  }
+  if (status === 304) {
+    h.sendResponse(304);
+    h.sendHeader('ETag', entry.etag);
+    for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
+    await h.endHeaders();
+    return undefined;
+  }
+  const size = entry.version.size;
+  const range = rangeOf(h, entry, size);
+  if (range.type === 'unsatisfiable') {
+    h.sendResponse(416);
+    h.sendHeader('Content-Range', unsatisfiedRange(size));
+    h.sendHeader('Content-Length', '0');
+    await h.endHeaders();
+    return undefined;
+  }
+  if (range.type === 'partial') return sendPartial(h, chosen, range.ranges);
+  h.sendResponse(200);
+  for (const [name, value] of headLines(h, chosen)) h.sendHeader(name, value);
+  await h.endHeaders();
+  return bodyOf(h, chosen, [[0, size]]);
+}
+
+function rangeOf(h: FileResponder, entry: FileEntry, size: number): ReturnType<typeof parseRange> {
+  const header = h.command === 'GET' ? h.headers.get('range') : undefined;
+  if (header === undefined) return { type: 'full' };
+  const ifRange = h.headers.get('if-range');
+  if (ifRange !== undefined && !ifRangeMatches(ifRange, entry)) return { type: 'full' };
+  return parseRange(header, size, h.maxRanges);
+}
+
+async function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]): Promise<ResponseBody | undefined> {
+  const { entry } = chosen;
+  const size = entry.version.size;
+  h.sendResponse(206);
+  if (ranges.length === 1) {
+    const [range] = ranges as [ByteRange];
+    h.sendHeader('Content-Type', entry.contentType);
+    h.sendHeader('Content-Range', contentRange(range, size));
+    h.sendHeader('Content-Length', String(range.end + 1 - range.start));
+    sendValidators(h, chosen);
+    await h.endHeaders();
+    return bodyOf(h, chosen, [[range.start, range.end + 1]]);
+  }
+  const multipart = multipartByteranges(ranges, size, entry.contentType);
+  h.sendHeader('Content-Type', multipart.contentType);
+  h.sendHeader('Content-Length', String(multipart.length));
+  sendValidators(h, chosen);
+  await h.endHeaders();
+  return bodyOf(h, chosen, multipart.parts);
+}
+
+function bodyOf(h: FileResponder, chosen: Chosen, parts: ConstructorParameters<typeof FileBody>[2]): ResponseBody {
+  if (chosen.body !== undefined) {
+    const only = parts.length === 1 ? parts[0]! : undefined;
+    if (only !== undefined && !Buffer.isBuffer(only)) {
+      return only[0] === 0 && only[1] === chosen.body.length ? chosen.body : chosen.body.subarray(only[0], only[1]);
+    }
+    return joinParts(parts, chosen.body);
+  }
+  return new FileBody(chosen.handle!, chosen.entry.path, parts, h.readSize);
+}
+
+/** The header lines of a 200 answer, built once per entry and coding. */
+function headLines(h: FileResponder, chosen: Chosen): ReadonlyArray<readonly [string, string]> {
+  const key = `${chosen.coding}${chosen.vary ? '+' : ''}`;
+  let lines = chosen.entry.heads.get(key);
+  if (lines === undefined) {
+    lines = [
+      ['Content-Type', chosen.entry.contentType],
+      ['Content-Length', String(chosen.entry.version.size)],
+      ...validatorLines(h, chosen),
+    ];
+    chosen.entry.heads.set(key, lines);
+  }
+  return lines;
+}
+
+function sendValidators(h: FileResponder, chosen: Chosen): void {
+  for (const [name, value] of validatorLines(h, chosen)) h.sendHeader(name, value);
+}
+
+/** Last-Modified, ETag, Accept-Ranges, Content-Encoding, then the common headers. */
+function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string]> {
+  const lines: Array<[string, string]> = [
+    ['Last-Modified', chosen.entry.lastModified],
+    ['ETag', chosen.entry.etag],
+    ['Accept-Ranges', 'bytes'],
+  ];
+  if (chosen.coding !== 'identity') lines.push(['Content-Encoding', chosen.coding]);
+  return lines.concat(commonLines(h, chosen.vary));
+}
+
+/** Vary, Cache-Control and CORS: sent with 200, 206 and 304 alike. */
+function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors'>, vary: boolean): Array<[string, string]> {
+  const lines: Array<[string, string]> = [];
+  if (vary) lines.push(['Vary', 'Accept-Encoding']);
+  if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
+  if (h.cors !== null) lines.push(['Access-Control-Allow-Origin', h.cors]);
+  return lines;
+}

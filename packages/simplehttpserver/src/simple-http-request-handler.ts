@@ -1,0 +1,217 @@
+/** Port of `http.server.SimpleHTTPRequestHandler`. */
+import { join, sep } from 'node:path';
+import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserver';
+import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
+import { FileBody, READ_SIZE } from './internal/file-body.js';
+import type { FileCacheOptions } from './internal/file-cache.js';
+import { listDirectory } from './internal/list-directory.js';
+import { DEFAULT_EXTENSIONS_MAP, guessMimeType } from './internal/mime.js';
+import { contained, statQuiet } from './internal/open-entry.js';
+import { MAX_RANGES } from './internal/range.js';
+import { sendFile, type ResponseBody } from './internal/serve-file.js';
+import { translateTarget } from './internal/translate.js';
+
+export type { ResponseBody } from './internal/serve-file.js';
+export type { FileCacheOptions } from './internal/file-cache.js';
+
+/** The fields `SimpleHTTPRequestHandler.configure()` sets. */
+export type SimpleHTTPOptions = Partial<
+  Pick<
+    SimpleHTTPRequestHandler,
+    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
+    | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
+    | 'serverVersion'
+  >
+>;
+
+/**
+ * SimpleHTTPRequestHandler serves the files under `directory` for GET and HEAD: index
+ * pages, directory listings, `Last-Modified` / `If-Modified-Since` as in Python, plus
+ * `ETag` and the other conditional headers, `Range` (206, 416, `multipart/byteranges`),
+ * precompressed `.br` / `.gz` siblings by `Accept-Encoding`, and MIME types from `mime-db`.
+ *
+ * Methods for the caller: `do_GET()`, `do_HEAD()`, `SimpleHTTPRequestHandler.configure()`.
+ * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
+ * `copyfile()`, `guessType()`. Fields that may be overridden: `directory`, `indexPages`,
+ * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`,
+ * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
+ *
+ * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
+ * pre-built response head; every request checks the file with one `stat(2)`, so an edited,
+ * replaced or deleted file is never served stale. Large files are streamed in `readSize`
+ * reads with backpressure, never read whole.
+ *
+ * **Security:** no request reads outside `directory`: `..`, encoded dots and slashes,
+ * backslashes, NUL, malformed or overlong UTF-8 and drive letters answer 404 or 400;
+ * symlinks whose real path leaves `directory` answer 404 (unless `followExternalSymlinks`);
+ * dotfiles answer 404 and are not listed (unless `dotfiles`); the `dir` → `dir/` redirect
+ * is built from the checked path, so `//host/..` and `/\host/..` never redirect off-site
+ * (CVE-2021-28861); FIFOs and devices are never opened; listings are HTML-escaped.
+ *
+ * **Differs from Python:** `..` segments are refused (404) instead of silently dropped;
+ * dotfiles are hidden; `Cache-Control: no-cache` is sent by default; the listing is a
+ * table with sizes and dates (JSON when `Accept` prefers `application/json`);
+ * `sendHead()` resolves to a `Buffer` or `FileBody` instead of a file object.
+ */
+export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
+  /** Python's `server_version`. May be overridden. */
+  override serverVersion = 'SimpleHTTP/0.6';
+  /** The directory served (default: the working directory when the handler is made). May be overridden. */
+  directory: string = process.cwd();
+  /** Files that stand for their directory, tried in order. May be overridden. */
+  indexPages: string[] = ['index.html', 'index.htm'];
+  /** Extension → content type, consulted before the MIME database. May be overridden. */
+  extensionsMap: Record<string, string> = { ...DEFAULT_EXTENSIONS_MAP };
+  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). */
+  dotfiles = false;
+  /** Serve symlinks whose real path leaves `directory` (default false: 404). */
+  followExternalSymlinks = false;
+  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). */
+  precompressed = true;
+  /** List directories without an index page (default true, as Python; false: 404). */
+  listDirectories = true;
+  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. */
+  cacheControl: string | null = 'no-cache';
+  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). */
+  cors: string | null = null;
+  /** Bytes per read when streaming a large file (default 1 MiB). */
+  readSize = READ_SIZE;
+  /** Most ranges honoured in one request; more make a plain 200 (default 16). */
+  maxRanges = MAX_RANGES;
+  /** Limits of the per-class file cache, or `false` for none. Read when the cache is made. */
+  fileCache: FileCacheOptions | false = {};
+
+  #refusal: 400 | 404 = 404;
+
+  /**
+   * Returns a subclass with `options` set as fields (Python's `functools.partial(Handler,
+   * directory=...)`): `new HTTPServer(addr, SimpleHTTPRequestHandler.configure({ directory }))`.
+   */
+  static configure<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(this: T, options: SimpleHTTPOptions): T {
+    return class extends this {
+      constructor(...args: any[]) {
+        super(...args);
+        Object.assign(this, options);
+      }
+    };
+  }
+
+  /** Serves a GET request: the head, then the body through `copyfile()`. */
+  async do_GET(): Promise<void> {
+    const body = await this.sendHead();
+    if (body === undefined) return;
+    try {
+      await this.copyfile(body, this.wfile);
+    } catch (error) {
+      this.closeConnection = true; // the promised length cannot be kept
+      if (!(error instanceof BrokenPipeError)) this.logError('%s', String(error));
+      this.wfile.end();
+    } finally {
+      if (body instanceof FileBody) await body.close();
+    }
+  }
+
+  /** Serves a HEAD request: the head GET would send, no body. */
+  async do_HEAD(): Promise<void> {
+    const body = await this.sendHead();
+    if (body instanceof FileBody) await body.close();
+  }
+
+  /**
+   * Sends the response head for the request and resolves to the body still to send, or
+   * `undefined` when the response is complete (errors, redirects, 304, 412, 416). The
+   * caller closes a returned `FileBody`. May be overridden.
+   */
+  async sendHead(): Promise<ResponseBody | undefined> {
+    const path = this.translatePath(this.path);
+    if (path === undefined) {
+      this.sendError(this.#refusal, this.#refusal === 400 ? 'Bad request path' : 'File not found');
+      return undefined;
+    }
+    const stat = statQuiet(path);
+    if (stat?.isDirectory()) return this.#sendDirectory(path);
+    if (stat === undefined || !stat.isFile() || path.endsWith(sep)) {
+      this.sendError(404, 'File not found');
+      return undefined;
+    }
+    return sendFile(this, path, stat);
+  }
+
+  async #sendDirectory(path: string): Promise<ResponseBody | undefined> {
+    if ((await contained(this, path)) === undefined) {
+      this.sendError(404, 'File not found');
+      return undefined;
+    }
+    if (!path.endsWith(sep)) return this.#redirectToDirectory();
+    for (const name of this.indexPages) {
+      const index = join(path, name);
+      const stat = statQuiet(index);
+      if (stat?.isFile()) return sendFile(this, index, stat);
+    }
+    if (!this.listDirectories) {
+      this.sendError(404, 'File not found');
+      return undefined;
+    }
+    return this.listDirectory(path);
+  }
+
+  /**
+   * 301 to the directory with a trailing slash, query kept. **Security:** the `Location`
+   * is rebuilt from the checked segments, so it always starts with exactly one `/`.
+   */
+  #redirectToDirectory(): undefined {
+    const target = translateTarget(this.path, { dotfiles: this.dotfiles });
+    if (!target.ok) throw new Error('unreachable: the path was checked before');
+    this.sendResponse(301);
+    this.sendHeader('Location', `/${target.rawSegments.map((s) => `${s}/`).join('')}${target.query}`);
+    this.sendHeader('Content-Length', '0');
+    this.endHeaders();
+    return undefined;
+  }
+
+  /**
+   * Sends the head of the listing of the directory `path` and resolves to its body: an
+   * HTML5 page, or JSON when `Accept` prefers `application/json`. Entries are sorted as
+   * Python sorts them; dotfiles and symlinks leading outside the root are left out; names
+   * are HTML-escaped and links percent-encoded. May be overridden.
+   */
+  async listDirectory(path: string): Promise<ResponseBody | undefined> {
+    return listDirectory(this, path);
+  }
+
+  /**
+   * Maps a request path onto the file system under `directory`, or `undefined` when the
+   * path is refused (see the class's **Security** note). A trailing `/` is kept, as in
+   * Python. May be overridden.
+   */
+  translatePath(path: string): string | undefined {
+    const target = translateTarget(path, { dotfiles: this.dotfiles });
+    if (!target.ok) {
+      this.#refusal = target.status;
+      return undefined;
+    }
+    let result = this.directory;
+    for (const segment of target.segments) result += sep + segment;
+    return target.trailingSlash ? result + sep : result;
+  }
+
+  /**
+   * Copies `source` (the body from `sendHead()`) to `outputfile`, waiting on backpressure.
+   * Throws if the file shrinks while it is sent. May be overridden.
+   */
+  async copyfile(source: ResponseBody, outputfile: SocketWriter): Promise<void> {
+    if (Buffer.isBuffer(source)) {
+      await outputfile.write(source);
+      return;
+    }
+    for await (const chunk of source) await outputfile.write(chunk);
+  }
+
+  /**
+   * The content type of the file at `path`: `extensionsMap` first, then the `mime-db`
+   * database (`; charset=utf-8` for text), else `application/octet-stream`. May be overridden.
+   */
+  guessType(path: string): string {
+    return guessMimeType(path, this.extensionsMap);
+  }
+}
