@@ -201,7 +201,16 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    */
   async copyfile(source: ResponseBody, outputfile: SocketWriter): Promise<void> {
     if (Buffer.isBuffer(source)) {
-      await outputfile.write(source);
+      // corked, the head still gathered in `outputfile` and a large body leave in one writev
+      const socket = outputfile.socket;
+      socket.cork();
+      let written: Promise<void>;
+      try {
+        written = outputfile.write(source);
+      } finally {
+        socket.uncork();
+      }
+      await written;
       return;
     }
     for await (const chunk of source) await outputfile.write(chunk);

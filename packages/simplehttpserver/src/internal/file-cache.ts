@@ -43,6 +43,8 @@ export interface FileCacheOptions {
   maxBytes?: number;
   /** Entries kept (default 10,000). */
   maxEntries?: number;
+  /** Bodies of files changed less than this many ms ago are not kept (default `RACY_MS`). */
+  racyMs?: number;
 }
 
 /** Whether `stat` describes the same version of the file as `version`. */
@@ -69,6 +71,7 @@ export class FileCache {
   readonly maxFileSize: number;
   readonly maxBytes: number;
   readonly maxEntries: number;
+  readonly racyMs: number;
   #entries = new Map<string, FileEntry>();
   #bytes = 0;
 
@@ -76,6 +79,7 @@ export class FileCache {
     this.maxFileSize = options.maxFileSize ?? 256 * 1024;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.maxEntries = options.maxEntries ?? 10_000;
+    this.racyMs = options.racyMs ?? RACY_MS;
   }
 
   /** Bytes of bodies held now. */
@@ -116,14 +120,14 @@ export class FileCache {
 
   /**
    * Whether a body of this version may be kept: small enough, and not "racy" (its mtime
-   * and ctime are more than `RACY_MS` in the past, so a later edit must change them).
+   * and ctime are more than `racyMs` in the past, so a later edit must change them).
    */
   mayKeepBody(version: FileVersion, now = Date.now()): boolean {
     return (
       version.size <= this.maxFileSize &&
       version.size <= this.maxBytes &&
-      now - version.mtimeMs > RACY_MS &&
-      now - version.ctimeMs > RACY_MS
+      now - version.mtimeMs > this.racyMs &&
+      now - version.ctimeMs > this.racyMs
     );
   }
 
