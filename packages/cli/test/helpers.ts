@@ -73,20 +73,28 @@ export function runCli(args: string[], ms = 15000): Promise<{ code: number | nul
   }));
 }
 
-/** Resolves once `read()` matches `pattern`, polling on `child`'s output events (bounded). */
-export function waitFor(child: ChildProcess, read: () => string, pattern: RegExp, ms = 10000): Promise<RegExpExecArray> {
+/** Resolves once `read()` matches `pattern`, checking on `child`'s output (bounded). */
+export async function waitFor(child: ChildProcess, read: () => string, pattern: RegExp, ms = 10000): Promise<RegExpExecArray> {
+  await waitUntil(child, () => pattern.test(read()), ms, () => `no ${pattern} in: ${read()}`);
+  return pattern.exec(read())!;
+}
+
+/** Resolves once `test()` is true, checking whenever `child` prints; rejects after `ms`. */
+export function waitUntil(child: ChildProcess, test: () => boolean, ms = 10000, why = () => 'condition not met'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`no ${pattern} within ${ms} ms in: ${read()}`)), ms);
     const check = () => {
-      const found = pattern.exec(read());
-      if (found) done(undefined, found);
+      if (!test()) return;
+      stop();
+      resolve();
     };
-    const done = (error?: Error, found?: RegExpExecArray) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${why()} (after ${ms} ms)`));
+    }, ms);
+    const stop = () => {
       clearTimeout(timer);
       child.stdout?.off('data', check);
       child.stderr?.off('data', check);
-      if (error) reject(error);
-      else resolve(found!);
     };
     child.stdout?.on('data', check);
     child.stderr?.on('data', check);

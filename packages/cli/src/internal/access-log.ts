@@ -5,7 +5,7 @@ import type { BaseHTTPRequestHandler } from '@httpstack/basehttpserver';
 /** `common`: Python's lines, unchanged; `json`: one JSON object a line; `none`: no access log. */
 export type AccessLogFormat = 'common' | 'json' | 'none';
 
-type HandlerClass = abstract new (...args: any[]) => BaseHTTPRequestHandler;
+type HandlerClass = new (...args: any[]) => BaseHTTPRequestHandler<any>;
 
 /**
  * withAccessLog returns `Handler` with its access log in `format`, by overriding the hooks
@@ -20,25 +20,26 @@ type HandlerClass = abstract new (...args: any[]) => BaseHTTPRequestHandler;
 export function withAccessLog<T extends HandlerClass>(Handler: T, format: AccessLogFormat): T {
   if (format === 'common') return Handler;
   if (format === 'none') {
-    abstract class Quiet extends Handler {
+    class Quiet extends Handler {
       override logRequest(): void {}
     }
     return Quiet;
   }
-  abstract class JsonLog extends Handler {
+  class JsonLog extends Handler {
     #status: number | undefined;
 
     override async handleOneRequest(): Promise<void> {
       const started = performance.now();
-      const socket = this.request as { bytesWritten?: number };
-      const before = socket.bytesWritten ?? 0;
+      const before = this.wfile.bytesWritten;
       this.#status = undefined;
       try {
         await super.handleOneRequest();
       } finally {
         if (this.#status !== undefined) {
-          const bytes = (socket.bytesWritten ?? 0) - before;
-          writeLine({ ...this.#fields(), method: this.command ?? null, path: this.path ?? null, status: this.#status, bytes, duration_ms: round(performance.now() - started), pid: process.pid });
+          writeLine({
+            ...this.#fields(), method: this.command, path: this.path, status: this.#status,
+            bytes: this.wfile.bytesWritten - before, duration_ms: round(performance.now() - started), pid: process.pid,
+          });
         }
       }
     }
@@ -52,8 +53,7 @@ export function withAccessLog<T extends HandlerClass>(Handler: T, format: Access
     }
 
     #fields(): { time: string; client: string } {
-      const address = this.clientAddress;
-      return { time: new Date().toISOString(), client: typeof address === 'string' ? address : address[0] };
+      return { time: new Date().toISOString(), client: this.addressString() };
     }
   }
   return JsonLog;

@@ -1,7 +1,7 @@
 /** Wires the layers together: the server class, the handler class and their options. */
 import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
 import { HTTPServer, HTTPSServer } from '@httpstack/basehttpserver';
-import { SimpleHTTPRequestHandler } from '@httpstack/simplehttpserver';
+import { SimpleHTTPRequestHandler, type SimpleHTTPOptions } from '@httpstack/simplehttpserver';
 import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 import type { Bind, CommandLine } from '../command-line.js';
 import type { TlsMaterial } from './files.js';
@@ -45,17 +45,14 @@ export function buildServer(plan: ServerPlan): CliServer {
 function buildHandler(plan: ServerPlan) {
   const { line, directory } = plan;
   const Static = line.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
-  const Configured = Static.configure({ directory, ...staticOptions(line) });
-  class Handler extends Configured {
-    override protocolVersion = line.protocol;
-  }
-  return withAccessLog(Handler, line.quiet ? 'none' : line.logFormat);
+  const Configured = Static.configure({ directory, protocolVersion: line.protocol, ...staticOptions(line) });
+  return withAccessLog(Configured, line.quiet ? 'none' : line.logFormat);
 }
 
 /** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */
-function staticOptions(line: CommandLine): Record<string, unknown> {
-  const options: Record<string, unknown> = {};
-  if (line.cors) options.cors = true;
+function staticOptions(line: CommandLine): SimpleHTTPOptions {
+  const options: SimpleHTTPOptions = {};
+  if (line.cors) options.cors = '*';
   if (line.dotfiles !== undefined) options.dotfiles = line.dotfiles;
   if (line.cache !== undefined) options.cacheControl = `max-age=${line.cache}`;
   return options;

@@ -39,8 +39,7 @@ export async function serve(line: CommandLine, argv: readonly string[], files: C
       await server.shutdown().catch(() => {});
       return fail(describeBindError(error, bind), bindErrorExitCode(error));
     }
-    if (cluster.isPrimary) announce(server, line, tls, selfSigned);
-    return await serveUntilSignal(server);
+    return await serveUntilSignal(server, () => cluster.isPrimary && announce(server, line, tls, selfSigned));
   } finally {
     selfSigned?.remove();
   }
@@ -83,15 +82,16 @@ function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undef
 }
 
 /**
- * Serves until SIGINT or SIGTERM, then shuts down gracefully (in-flight requests finish)
- * and resolves to 0. SIGINT prints Python's "Keyboard interrupt received, exiting."; a
+ * Calls `ready()` once the signal handlers are in place, serves until SIGINT or SIGTERM,
+ * then shuts down gracefully (in-flight requests finish) and resolves to 0. SIGINT prints Python's "Keyboard interrupt received, exiting."; a
  * second signal during the shutdown exits at once with code 1.
  */
-async function serveUntilSignal(server: CliServer): Promise<number> {
+async function serveUntilSignal(server: CliServer, ready: () => void): Promise<number> {
   // A worker leaves signals to the primary, which shuts every worker down gracefully.
   const onSignal = cluster.isWorker ? () => {} : stopOnSignal(server);
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
+    ready(); // the banner says the server is ready: Ctrl-C is handled from then on
     await server.serveForever();
     await server.serverClose();
   } finally {
