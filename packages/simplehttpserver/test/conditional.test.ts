@@ -2,16 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { etagMatches, evaluateConditions, ifRangeMatches, makeETag } from '../src/internal/conditional.js';
 
 const mtimeMs = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
-const etag = makeETag(42, 1000, mtimeMs);
+const etag = makeETag(42, 1000, mtimeMs, mtimeMs);
 const v = { etag, version: { mtimeMs } };
 const at = (ms: number) => new Date(ms).toUTCString();
 
 describe('makeETag', () => {
-  it('is strong and changes with size, mtime and inode', () => {
+  it('is strong and changes with size, mtime, ctime and inode', () => {
     expect(etag).toMatch(/^"[0-9a-z-]+"$/);
-    expect(makeETag(42, 1001, mtimeMs)).not.toBe(etag);
-    expect(makeETag(42, 1000, mtimeMs + 0.001)).not.toBe(etag);
-    expect(makeETag(43, 1000, mtimeMs)).not.toBe(etag);
+    expect(makeETag(42, 1001, mtimeMs, mtimeMs)).not.toBe(etag);
+    expect(makeETag(42, 1000, mtimeMs + 0.001, mtimeMs)).not.toBe(etag);
+    expect(makeETag(42, 1000, mtimeMs, mtimeMs + 0.001)).not.toBe(etag);
+    expect(makeETag(43, 1000, mtimeMs, mtimeMs)).not.toBe(etag);
   });
 });
 

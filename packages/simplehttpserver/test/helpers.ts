@@ -88,9 +88,14 @@ export interface Running {
 }
 
 /** Serves `directory` with `SimpleHTTPRequestHandler` (HTTP/1.1, log captured) on 127.0.0.1:0. */
-export async function serve(options: SimpleHTTPOptions & { Handler?: typeof SimpleHTTPRequestHandler } = {}): Promise<Running> {
+/** A handler class `serve()` can configure. */
+export type HandlerClass = (new (...args: any[]) => SimpleHTTPRequestHandler<any>) & {
+  configure: typeof SimpleHTTPRequestHandler.configure;
+};
+
+export async function serve(options: SimpleHTTPOptions & { Handler?: HandlerClass } = {}): Promise<Running> {
   const log: string[] = [];
-  const { Handler = SimpleHTTPRequestHandler, ...fields } = options;
+  const { Handler = SimpleHTTPRequestHandler as HandlerClass, ...fields } = options;
   class Quiet extends Handler.configure({ protocolVersion: 'HTTP/1.1', ...fields }) {
     override logMessage(format: string, ...args: unknown[]): void {
       log.push(`${format} ${args.map(String).join(' ')}`);

@@ -193,7 +193,7 @@ describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
 
   it('uses extensionsMap before the database, and guessType can be overridden', async () => {
     class Typed extends SimpleHTTPRequestHandler {
-      override extensionsMap = { ...this.extensionsMap, '.txt': 'text/x-custom' };
+      override extensionsMap: Record<string, string> = { '.gz': 'application/gzip', '.txt': 'text/x-custom' };
       override guessType(path: string): string {
         return path.endsWith('.html') ? 'text/x-overridden' : super.guessType(path);
       }

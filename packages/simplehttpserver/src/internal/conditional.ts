@@ -18,11 +18,13 @@ export interface Conditions {
 }
 
 /**
- * A strong entity tag from the file's inode, size and modification time (µs): any edit
- * that changes size or mtime, or a replacement by rename, changes it.
+ * A strong entity tag from the file's inode, size, modification and change times (µs):
+ * any edit (even one that restores the old mtime, which still moves ctime) or a
+ * replacement by rename changes it.
  */
-export function makeETag(ino: number, size: number, mtimeMs: number): string {
-  return `"${ino.toString(36)}-${size.toString(36)}-${Math.round(mtimeMs * 1000).toString(36)}"`;
+export function makeETag(ino: number, size: number, mtimeMs: number, ctimeMs: number): string {
+  const micros = (ms: number) => Math.round(ms * 1000).toString(36);
+  return `"${ino.toString(36)}-${size.toString(36)}-${micros(mtimeMs)}-${micros(ctimeMs)}"`;
 }
 
 /**

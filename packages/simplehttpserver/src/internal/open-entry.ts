@@ -109,7 +109,7 @@ function makeEntry(source: EntrySource, key: string, path: string, stat: Stats, 
   return {
     path: key,
     version,
-    etag: makeETag(stat.ino, stat.size, stat.mtimeMs),
+    etag: makeETag(stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs),
     lastModified: source.dateTimeString(stat.mtimeMs),
     contentType: contentType ?? source.guessType(path),
     body: undefined,
