@@ -43,6 +43,8 @@ const rows: Row[] = [
     args: ['--tls-cert', join(FIXTURES, 'tls', 'cert.pem'), '--tls-key', join(FIXTURES, 'tls', 'key-encrypted.pem')],
     want: /cannot use TLS certificate .*cert.pem/,
   },
+  { name: 'Unix socket in a missing folder', args: ['--bind', 'unix:no/such/folder/web.sock'], want: /cannot make socket 'no\/such\/folder\/web.sock': its folder does not exist/ },
+  { name: 'bind address not on this machine', args: ['--bind', '192.0.2.1', '0'], want: /cannot listen on 192\.0\.2\.1: this machine has no such address/ },
   { name: 'unresolvable bind host', args: ['--bind', 'no-such-host.invalid', '0'], want: /cannot resolve bind address 'no-such-host.invalid'/ },
 ];
 

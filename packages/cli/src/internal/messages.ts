@@ -46,7 +46,7 @@ export function describeBindError(error: unknown, bind: Bind): string {
     case 'EACCES':
       return `permission denied to listen on ${where}${bind.kind === 'tcp' && bind.port < 1024 ? ' (ports below 1024 need privileges)' : ''}`;
     case 'EADDRNOTAVAIL':
-      return `cannot listen on ${where}: this machine has no such address`;
+      return `cannot listen on ${bind.kind === 'tcp' ? bind.host : where}: this machine has no such address`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot resolve bind address '${bind.kind === 'tcp' ? bind.host : bind.path}'`;

@@ -1,7 +1,9 @@
 /** Runs the server a valid command line asks for, until Ctrl-C or SIGTERM. */
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import * as net from 'node:net';
-import type { Bind, CommandLine } from '../command-line.js';
+import { UsageError, type Bind, type CommandLine } from '../command-line.js';
 import { buildServer, type CliServer } from './build-server.js';
 import type { TlsMaterial } from './files.js';
 import { banner, bindErrorExitCode, describeBindError, urlHint } from './messages.js';
@@ -45,8 +47,14 @@ export async function serve(line: CommandLine, argv: readonly string[], files: C
   }
 }
 
-/** No `--bind`: `::` (IPv4 and IPv6, like Python 3.8+), or `0.0.0.0` on a machine without IPv6. */
+/**
+ * Checks a Unix socket's folder; with no `--bind`, picks `::` (IPv4 and IPv6, like Python
+ * 3.8+), or `0.0.0.0` on a machine without IPv6.
+ */
 async function resolveBind(bind: Bind): Promise<Bind> {
+  if (bind.kind === 'unix' && !existsSync(dirname(resolve(bind.path)))) {
+    throw new UsageError(`cannot make socket '${bind.path}': its folder does not exist`);
+  }
   if (bind.kind === 'unix' || bind.host !== undefined) return bind;
   const ipv6 = (await probe({ kind: 'tcp', host: '::', port: 0 })) === undefined;
   return { ...bind, host: ipv6 ? '::' : '0.0.0.0' };
