@@ -5,7 +5,7 @@ import { HTTPRequestError } from './http-request-error.js';
 import { DEFAULT_RESPONSES } from './http-status.js';
 import type { HTTPServer } from './http-server.js';
 import { BodyReader } from './internal/body-reader.js';
-import { isFieldValue, isToken } from './internal/chars.js';
+import { isFieldValue, isHeaderName, isHeaderValue } from './internal/chars.js';
 import { RequestHead } from './internal/head-parser.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { escapeControl, formatNamed, htmlEscape, httpDateNow, logDate, printf, pyRepr } from './internal/text.js';
@@ -68,37 +68,37 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
   closeConnection = true;
 
   /** Server software name and version, first word of the `Server` header. May be overridden. */
-  serverVersion = 'BaseHTTP/0.6';
+  declare serverVersion: string;
   /** Runtime name and version, second word of the `Server` header. May be overridden. */
-  sysVersion = `Node.js/${process.versions.node}`;
+  declare sysVersion: string;
   /** Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`. May be overridden. */
-  errorMessageFormat = DEFAULT_ERROR_MESSAGE;
+  declare errorMessageFormat: string;
   /** `Content-Type` of the `sendError` page. May be overridden. */
-  errorContentType = DEFAULT_ERROR_CONTENT_TYPE;
+  declare errorContentType: string;
   /** Version the server speaks; `'HTTP/1.1'` enables keep-alive and pipelining. May be overridden. */
-  protocolVersion = 'HTTP/1.0';
+  declare protocolVersion: string;
   /** Version assumed until the request line is parsed (error responses before that). May be overridden. */
-  defaultRequestVersion = 'HTTP/1.0';
+  declare defaultRequestVersion: string;
   /** Class of `headers`. May be overridden. */
-  MessageClass: new () => HTTPMessage = HTTPMessage;
+  declare MessageClass: new () => HTTPMessage;
   /** Code → `[phrase, description]` used by `sendResponse` and `sendError`. May be overridden. */
-  responses: Readonly<Record<number, readonly [string, string]>> = DEFAULT_RESPONSES;
+  declare responses: Readonly<Record<number, readonly [string, string]>>;
   /** Largest body `body()` / `readBody()` accept, in bytes (413 beyond). May be overridden. */
-  maxBodySize = 1024 * 1024;
+  declare maxBodySize: number;
   /** Longest request line in bytes (414 beyond). May be overridden. */
-  maxRequestLineSize = 64 * 1024;
+  declare maxRequestLineSize: number;
   /** Longest header line in bytes (431 beyond). May be overridden. */
-  maxHeaderLineSize = 64 * 1024;
+  declare maxHeaderLineSize: number;
   /** Most header lines in one request (431 beyond). May be overridden. */
-  maxHeaders = 100;
+  declare maxHeaders: number;
   /** Most bytes of header lines in one request (431 beyond). May be overridden. */
-  maxHeadSize = 128 * 1024;
+  declare maxHeadSize: number;
   /** The request head must arrive within this many ms (of the connection or previous response). */
-  headTimeout = 30_000;
+  declare headTimeout: number;
   /** A body read waits at most this many ms for more bytes (408 beyond). May be overridden. */
-  bodyTimeout = 30_000;
+  declare bodyTimeout: number;
   /** An idle keep-alive connection is closed after this many ms. May be overridden. */
-  keepAliveTimeout = 5_000;
+  declare keepAliveTimeout: number;
 
   #reader: HeadReader | undefined;
   #request: RequestHead | undefined;
@@ -118,8 +118,23 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
   /** Serves requests until the connection is to be closed. */
   override async handle(): Promise<void> {
     this.closeConnection = true;
-    await this.handleOneRequest();
-    while (!this.closeConnection) await this.handleOneRequest();
+    const reader = (this.#reader ??= new HeadReader(this));
+    do {
+      if (this.rfile.buffered === 0) {
+        // Idle between requests: one await, no async frame below this one (memory per connection).
+        if (this.server.shuttingDown) return;
+        try {
+          await reader.awaitRequest();
+        } catch {
+          return;
+        } finally {
+          this.idle = false;
+        }
+        if (reader.timedOut || this.rfile.buffered === 0) return;
+        reader.clearIdleTimer();
+      }
+      await this.handleOneRequest();
+    } while (!this.closeConnection);
   }
 
   /**
@@ -129,13 +144,15 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
   async handleOneRequest(): Promise<void> {
     const reader = (this.#reader ??= new HeadReader(this));
     try {
-      const found = await reader.readRequestLine();
+      const pending = reader.readRequestLine();
+      const found = typeof pending === 'number' ? pending : await pending;
       if (found !== LINE) return this.#noRequestLine(found);
-      if (!(await this.parseRequest())) return;
+      const parsed = this.parseRequest();
+      if (!(typeof parsed === 'boolean' ? parsed : await parsed)) return;
       const method = (this as unknown as Record<string, unknown>)[`do_${this.command}`];
       if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
       await method.call(this);
-      await this.#finishBody();
+      if (this.#request!.hasBody && !this.closeConnection) await this.#finishBody();
     } catch (error) {
       this.#failed(error);
     } finally {
@@ -164,7 +181,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
    * whitespace before a colon, control characters, a missing or repeated `Host` on
    * HTTP/1.1. Limits: request line → 414; header line, header count, header bytes → 431.
    */
-  async parseRequest(): Promise<boolean> {
+  parseRequest(): boolean | Promise<boolean> {
     this.command = '';
     this.requestVersion = this.defaultRequestVersion;
     this.closeConnection = true;
@@ -183,13 +200,19 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
       reader.endSimpleRequest();
       return true;
     }
-    if (!(await reader.readFields(head)) || !head.finish()) return this.#refuse(head);
-    if (head.contentLength > 0 || head.chunked) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
+    const fields = reader.readFields(head);
+    return typeof fields === 'boolean' ? this.#checkHead(head, fields) : fields.then((done) => this.#checkHead(head, done));
+  }
+
+  /** The rest of `parseRequest` once the fields are in: framing, `Connection`, `Expect`. */
+  #checkHead(head: RequestHead, fieldsOk: boolean): boolean | Promise<boolean> {
+    if (!fieldsOk || !head.finish()) return this.#refuse(head);
+    if (head.hasBody) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
     this.#applyConnection(head.connection);
     const expect = head.expect;
     if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
       this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
-      return await this.handleExpect100();
+      return this.handleExpect100();
     }
     return true;
   }
@@ -253,7 +276,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
   /** Drains a body the handler left unread, or marks the connection for closing. */
   async #finishBody(): Promise<void> {
     const head = this.#request;
-    if (this.closeConnection || !head || (head.contentLength <= 0 && !head.chunked)) return;
+    if (this.closeConnection || !head || !head.hasBody) return;
     const consumed = this.request.bytesRead - this.rfile.buffered - this.#bodyStart;
     try {
       if (head.chunked) {
@@ -337,23 +360,29 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
    */
   sendHeader(keyword: string, value: string | number): void {
     const text = typeof value === 'string' ? value : String(value);
-    if (!isToken(keyword)) throw new TypeError(`invalid header name ${pyRepr(keyword)}`);
-    if (!isFieldValue(text)) throw new TypeError(`invalid value for header ${keyword}: ${pyRepr(text)}`);
+    if (!isHeaderName(keyword)) throw new TypeError(`invalid header name ${pyRepr(keyword)}`);
+    if (typeof value !== 'number' && !isHeaderValue(text)) {
+      throw new TypeError(`invalid value for header ${keyword}: ${pyRepr(text)}`);
+    }
     if (this.requestVersion !== 'HTTP/0.9') this.#head += `${keyword}: ${text}\r\n`;
     const length = keyword.length;
-    if (length !== 10 && length !== 14 && length !== 17) return;
-    const name = keyword.toLowerCase();
-    if (name === 'connection') {
-      this.#connectionSent = true;
-      const tokens = text.toLowerCase();
-      if (hasToken(tokens, 'close')) this.closeConnection = true;
-      else if (hasToken(tokens, 'keep-alive')) this.closeConnection = false;
-    } else if (name === 'content-length') {
-      this.#contentLength = text;
-      this.#framed = true;
-    } else if (name === 'transfer-encoding') {
-      this.#framed = true;
+    if (length === 14) {
+      if (keyword === 'Content-Length' || keyword.toLowerCase() === 'content-length') {
+        this.#contentLength = text;
+        this.#framed = true;
+      }
+    } else if (length === 10) {
+      if (keyword === 'Connection' || keyword.toLowerCase() === 'connection') this.#noteConnection(text);
+    } else if (length === 17) {
+      if (keyword.toLowerCase() === 'transfer-encoding') this.#framed = true;
     }
+  }
+
+  #noteConnection(value: string): void {
+    this.#connectionSent = true;
+    const tokens = value.toLowerCase();
+    if (hasToken(tokens, 'close')) this.closeConnection = true;
+    else if (hasToken(tokens, 'keep-alive')) this.closeConnection = false;
   }
 
   /**
@@ -442,7 +471,11 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
 
   /** The `Server` header value: `serverVersion sysVersion`. May be overridden. */
   versionString(): string {
-    return `${this.serverVersion} ${this.sysVersion}`;
+    const { serverVersion, sysVersion } = this;
+    if (serverVersion !== versionCache[0] || sysVersion !== versionCache[1]) {
+      versionCache = [serverVersion, sysVersion, `${serverVersion} ${sysVersion}`];
+    }
+    return versionCache[2];
   }
 
   /**
@@ -502,7 +535,31 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
   }
 }
 
+// Python's class attributes: defaults on the prototype (no memory per connection); a
+// subclass overrides them with a field (`protocolVersion = 'HTTP/1.1'`) or an assignment.
+Object.assign(BaseHTTPRequestHandler.prototype, {
+  serverVersion: 'BaseHTTP/0.6',
+  sysVersion: `Node.js/${process.versions.node}`,
+  errorMessageFormat: DEFAULT_ERROR_MESSAGE,
+  errorContentType: DEFAULT_ERROR_CONTENT_TYPE,
+  MessageClass: HTTPMessage,
+  protocolVersion: 'HTTP/1.0',
+  defaultRequestVersion: 'HTTP/1.0',
+  responses: DEFAULT_RESPONSES,
+  maxBodySize: 1024 * 1024,
+  maxRequestLineSize: 64 * 1024,
+  maxHeaderLineSize: 64 * 1024,
+  maxHeaders: 100,
+  maxHeadSize: 128 * 1024,
+  headTimeout: 30_000,
+  bodyTimeout: 30_000,
+  keepAliveTimeout: 5_000,
+});
+
 const EMPTY_MESSAGE = new HTTPMessage();
+
+/** The last `versionString()` made, so that the same string object is reused. */
+let versionCache: [string, string, string] = ['', '', ''];
 
 function ignore(): void {}
 

@@ -48,3 +48,29 @@ const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, 
 export function latin1(buf: Buffer, start: number, end: number): string {
   return latin1Slice.call(buf, start, end);
 }
+
+const validNames = new Set<string>();
+
+/** `isToken`, remembering up to 512 names already checked (response headers repeat). */
+export function isHeaderName(name: string): boolean {
+  if (validNames.has(name)) return true;
+  if (!isToken(name)) return false;
+  if (validNames.size < 512) validNames.add(name);
+  return true;
+}
+
+let lastValue0 = '';
+let lastValue1 = '';
+let lastValue2 = '';
+
+/** `isFieldValue`, remembering the last three values checked (`Server`, `Date`, `Content-Type` repeat). */
+export function isHeaderValue(value: string): boolean {
+  if (value === lastValue0 || value === lastValue1 || value === lastValue2) return true;
+  if (!isFieldValue(value)) return false;
+  if (value.length <= 256) {
+    lastValue2 = lastValue1;
+    lastValue1 = lastValue0;
+    lastValue0 = value;
+  }
+  return true;
+}

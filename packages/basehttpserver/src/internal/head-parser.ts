@@ -48,6 +48,11 @@ export class RequestHead {
   error: HeadError | undefined;
   #contentLengthSeen = false;
 
+  /** True when a body follows the head (RFC 9112 §6.3: `Content-Length` > 0 or chunked). */
+  get hasBody(): boolean {
+    return this.contentLength > 0 || this.chunked;
+  }
+
   constructor(message: HTTPMessage) {
     this.message = message;
   }
@@ -58,30 +63,36 @@ export class RequestHead {
    */
   parseRequestLine(buf: Buffer, start: number, end: number): boolean {
     if (end > start && buf[end - 1] === CR) end--;
-    this.requestline = latin1(buf, start, end);
     let i = start;
     while (i < end && TOKEN[buf[i]!] === 1) i++;
-    if (i === start || i === end || buf[i] !== SP) return this.#badSyntax();
-    this.method = latin1(buf, start, i);
+    if (i === start || i === end || buf[i] !== SP) return this.#badSyntax(buf, start, end);
+    this.method = methodName(buf, start, i);
     const targetStart = ++i;
     while (i < end && TARGET[buf[i]!] === 1) i++;
-    if (i === targetStart) return this.#badSyntax();
+    if (i === targetStart) return this.#badSyntax(buf, start, end);
     this.target = latin1(buf, targetStart, i);
-    if (i === end) return this.#simpleRequest();
-    if (buf[i] !== SP) return this.#badSyntax();
-    return this.#parseVersion(buf, i + 1, end);
+    if (i === end) {
+      this.requestline = `${this.method} ${this.target}`;
+      return this.#simpleRequest();
+    }
+    if (buf[i] !== SP) return this.#badSyntax(buf, start, end);
+    return this.#parseVersion(buf, i + 1, end, start);
   }
 
   /** HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); other majors → 505. */
-  #parseVersion(buf: Buffer, at: number, end: number): boolean {
+  #parseVersion(buf: Buffer, at: number, end: number, start: number): boolean {
     const ok = end - at === 8 && buf[at] === H && buf[at + 1] === T && buf[at + 2] === T && buf[at + 3] === P &&
       buf[at + 4] === SLASH && isDigit(buf[at + 5]!) && buf[at + 6] === DOT && isDigit(buf[at + 7]!);
-    const version = latin1(buf, at, end);
-    if (!ok) return this.refuse(400, `Bad request version (${repr(version)})`);
-    const major = buf[at + 5]! - ZERO;
-    if (major !== 1) return this.refuse(505, `Invalid HTTP version (${version.slice(5)})`);
+    if (!ok || buf[at + 5] !== ZERO + 1) {
+      this.requestline = latin1(buf, start, end);
+      const version = latin1(buf, at, end);
+      if (!ok) return this.refuse(400, `Bad request version (${repr(version)})`);
+      return this.refuse(505, `Invalid HTTP version (${version.slice(5)})`);
+    }
     this.minor = buf[at + 7]! - ZERO;
     this.version = this.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
+    const raw = this.minor <= 1 ? this.version : latin1(buf, at, end);
+    this.requestline = `${this.method} ${this.target} ${raw}`;
     return true;
   }
 
@@ -91,7 +102,8 @@ export class RequestHead {
     return true;
   }
 
-  #badSyntax(): boolean {
+  #badSyntax(buf: Buffer, start: number, end: number): boolean {
+    this.requestline = latin1(buf, start, end);
     return this.refuse(400, `Bad request syntax (${repr(this.requestline)})`);
   }
 
@@ -115,7 +127,7 @@ export class RequestHead {
       return this.#refuse(400, c === SP || c === HTAB ? 'Whitespace before colon in header' : 'Invalid header name');
     }
     if (i === start) return this.#refuse(400, 'Empty header name');
-    const name = latin1(buf, start, i);
+    const name = fieldName(buf, start, i);
     let from = i + 1;
     while (from < end && (buf[from] === SP || buf[from] === HTAB)) from++;
     let to = end;
@@ -199,6 +211,41 @@ export class RequestHead {
     this.error = explain === undefined ? { status, message } : { status, message, explain };
     return false;
   }
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** The method as a string; the common ones are shared constants (no allocation). */
+function methodName(buf: Buffer, start: number, end: number): string {
+  for (const method of METHODS) if (matches(buf, start, end, method)) return method;
+  return latin1(buf, start, end);
+}
+
+const FIELD_NAMES = new Map<number, string[]>();
+for (const name of [
+  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
+  'Content-Type', 'Transfer-Encoding', 'Expect', 'Cookie', 'Referer', 'Origin', 'Authorization', 'Range',
+  'If-None-Match', 'If-Modified-Since', 'If-Range', 'Cache-Control', 'Pragma', 'Upgrade', 'Keep-Alive',
+  'Sec-Fetch-Mode', 'Sec-Fetch-Site', 'Sec-Fetch-Dest', 'Upgrade-Insecure-Requests', 'DNT', 'TE',
+]) {
+  for (const spelling of [name, name.toLowerCase()]) {
+    const list = FIELD_NAMES.get(spelling.length) ?? [];
+    if (!list.includes(spelling)) list.push(spelling);
+    FIELD_NAMES.set(spelling.length, list);
+  }
+}
+
+/** The field name as a string; common names in their usual spellings are shared constants. */
+function fieldName(buf: Buffer, start: number, end: number): string {
+  const known = FIELD_NAMES.get(end - start);
+  if (known !== undefined) for (const name of known) if (matches(buf, start, end, name)) return name;
+  return latin1(buf, start, end);
+}
+
+function matches(buf: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 function isDigit(c: number): boolean {

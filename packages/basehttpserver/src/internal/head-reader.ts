@@ -88,7 +88,7 @@ export class HeadReader {
   async #readRequestLineSlow(): Promise<number> {
     const rfile = this.#src.rfile;
     const limit = this.#src.maxRequestLineSize + 2;
-    this.#deadline = Date.now() + this.#src.headTimeout;
+    if (this.#deadline === 0) this.#deadline = Date.now() + this.#src.headTimeout;
     for (;;) {
       const line = rfile.tryReadline(limit);
       if (line === undefined) {
@@ -172,14 +172,31 @@ export class HeadReader {
   }
 
   /**
+   * Waits, without an async frame, for the first bytes of the next request: under the
+   * keep-alive idle timeout between requests, under the head deadline before the first.
+   * The promise rejects when time is up or the connection fails; `timedOut` tells which.
+   */
+  awaitRequest(): Promise<void> {
+    const src = this.#src;
+    this.#deadline = Date.now() + src.headTimeout;
+    src.idle = true;
+    this.#arm(true);
+    return src.rfile.wait();
+  }
+
+  /** True once a timer of this reader has fired (the connection is then done). */
+  get timedOut(): boolean {
+    return this.#timedOut;
+  }
+
+  /**
    * Waits for more bytes under the head deadline, or the keep-alive idle timeout while
    * nothing of the next request has arrived. Throws `HeadTimeout` when time is up.
    */
   async #wait(begun: boolean): Promise<void> {
     const src = this.#src;
-    const idle = !begun;
-    src.idle = idle;
-    this.#arm(idle);
+    src.idle = !begun;
+    this.#arm(!begun);
     try {
       await src.rfile.wait();
     } catch (error) {
@@ -190,6 +207,7 @@ export class HeadReader {
     if (this.#timedOut) throw new HeadTimeout(begun || src.rfile.buffered > 0);
   }
 
+  /** Arms the idle timer (`idle`, after a first request) or the head deadline timer. */
   #arm(idle: boolean): void {
     const src = this.#src;
     const remaining = Math.max(0, this.#deadline - Date.now());
@@ -197,23 +215,38 @@ export class HeadReader {
     if (this.#timer !== undefined && this.#timerIdle === useIdle) return;
     clearTimeout(this.#timer);
     this.#timerIdle = useIdle;
-    this.#timer = setTimeout(() => this.#expire(), useIdle ? src.keepAliveTimeout : remaining);
+    this.#timer = setTimeout(expire, useIdle ? src.keepAliveTimeout : remaining, this);
   }
 
-  #expire(): void {
+  /** Called by the timer: fails the reader's pending and future waits. */
+  expire(): void {
     this.#timedOut = true;
     this.#src.rfile.destroy(Object.assign(new Error('request head timed out'), { code: 'ETIMEDOUT' }));
   }
 
   /** Ends one request: clears timers, forgets the buffer. */
   reset(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.clearTimer();
     this.#deadline = 0;
     this.#peeked = false;
     this.buf = EMPTY;
     this.requests++;
   }
+
+  /** Stops the idle timer once the next request has begun (its head deadline stays). */
+  clearIdleTimer(): void {
+    if (this.#timerIdle) this.clearTimer();
+  }
+
+  clearTimer(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#timerIdle = false;
+    }
+  }
+}
+
+function expire(reader: HeadReader): void {
+  reader.expire();
 }

@@ -68,18 +68,22 @@ export function formatNamed(template: string, values: Record<string, string | nu
   });
 }
 
-let cachedSecond = -1;
-let cachedDate = '';
+let cachedDate: string | undefined;
 
-/** The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a second. */
+/**
+ * The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a
+ * second (an unref'd timer clears the cache at the next second, as `node:http` does).
+ */
 export function httpDateNow(): string {
+  if (cachedDate !== undefined) return cachedDate;
   const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedDate = new Date(now).toUTCString();
-  }
+  cachedDate = new Date(now).toUTCString();
+  setTimeout(clearDate, 1000 - (now % 1000)).unref();
   return cachedDate;
+}
+
+function clearDate(): void {
+  cachedDate = undefined;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
