@@ -24,7 +24,7 @@ describe.skipIf(!ready)('httpstack --cgi (CGIHTTPRequestHandler)', () => {
   it('with --workers 2, scripts run under two worker PIDs', async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--cgi', '--workers', '2', '0']);
     const pids = new Set<string>();
-    for (let i = 0; i < 12 && pids.size < 2; i++) pids.add((await get(`${cli.url}cgi-bin/pid.sh`, { agent: false })).body);
+    for (let i = 0; i < 200 && pids.size < 2; i++) pids.add((await get(`${cli.url}cgi-bin/pid.sh`, { agent: false })).body);
     expect(pids.size).toBe(2);
     expect(pids.has(`pid=${cli.child.pid}\n`)).toBe(false);
   });

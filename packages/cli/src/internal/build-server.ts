@@ -1,4 +1,5 @@
 /** Wires the layers together: the server class, the handler class and their options. */
+import { fileURLToPath } from 'node:url';
 import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
 import { HTTPServer, HTTPSServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type SimpleHTTPOptions } from '@httpstack/simplehttpserver';
@@ -6,6 +7,9 @@ import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 import type { Bind, CommandLine } from '../command-line.js';
 import type { TlsMaterial } from './files.js';
 import { withAccessLog } from './access-log.js';
+
+/** The `httpstack` bin, which workers run (from `dist/internal/`). */
+const BIN = fileURLToPath(new URL('../../bin/httpstack.js', import.meta.url));
 
 /** What `buildServer` needs: the command line, with the bind address and files resolved. */
 export interface ServerPlan {
@@ -15,8 +19,8 @@ export interface ServerPlan {
   /** Absolute path of the folder to serve. */
   directory: string;
   tls: TlsMaterial | undefined;
-  /** Arguments for re-run workers, when they differ from this process's. */
-  workerArgs: string[] | undefined;
+  /** Arguments for the workers, which run the `httpstack` bin (`--workers`). */
+  workerArgs: string[];
 }
 
 /** The server `buildServer` returns: an `HTTPServer`, with `ForkingMixIn` for `--workers`. */
@@ -36,7 +40,8 @@ export function buildServer(plan: ServerPlan): CliServer {
   if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
   if (line.workers === 1) return new Base(address, buildHandler(plan), options);
   options.workers = line.workers;
-  if (plan.workerArgs) options.workerArgs = plan.workerArgs;
+  options.workerScript = BIN;
+  options.workerArgs = plan.workerArgs;
   const Forking = ForkingMixIn(Base);
   return new Forking(address, buildHandler(plan), options);
 }

@@ -14,7 +14,7 @@ export interface SelfSigned {
   material: TlsMaterial;
   certFile: string;
   keyFile: string;
-  /** Removes the private temporary folder holding the files. */
+  /** Removes the private temporary folder holding the files (also done at process exit). */
   remove(): void;
 }
 
@@ -43,7 +43,11 @@ extendedKeyUsage = serverAuth
  */
 export function createSelfSigned(): SelfSigned {
   const dir = mkdtempSync(join(tmpdir(), 'httpstack-tls-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const remove = () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', remove);
+  };
+  process.on('exit', remove); // also when a second Ctrl-C exits at once
   try {
     const certFile = join(dir, 'cert.pem');
     const keyFile = join(dir, 'key.pem');

@@ -33,7 +33,7 @@ export async function serve(line: CommandLine, argv: readonly string[], files: C
       const busy = await probe(bind);
       if (busy) return fail(describeBindError(busy, bind), bindErrorExitCode(busy));
     }
-    const workerArgs = selfSigned ? argsForWorkers(argv, selfSigned) : undefined;
+    const workerArgs = argsForWorkers(argv, selfSigned);
     const server = buildServer({ line, bind, directory, tls, workerArgs });
     try {
       await server.serverBind();
@@ -73,8 +73,12 @@ function probe(bind: Bind & { kind: 'tcp' }): Promise<Error | undefined> {
   });
 }
 
-/** The workers re-run this command; they get the generated certificate's files instead. */
-function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned): string[] {
+/**
+ * The workers re-run this command with the same arguments (those given to `main`, which
+ * need not be `process.argv`); with `--tls-self-signed` they get its files instead.
+ */
+function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned | undefined): string[] {
+  if (!selfSigned) return [...argv];
   const args = argv.filter((arg) => arg !== '--tls-self-signed');
   return [...args, '--tls-cert', selfSigned.certFile, '--tls-key', selfSigned.keyFile];
 }
