@@ -26,8 +26,8 @@ export interface FileResponder extends EntrySource {
   fileCache: import('./file-cache.js').FileCacheOptions | false;
   sendResponse(code: number, message?: string): void;
   sendHeader(keyword: string, value: string): void;
-  endHeaders(): void | Promise<void>;
-  sendError(code: number, message?: string, explain?: string): void | Promise<void>;
+  endHeaders(): void;
+  sendError(code: number, message?: string, explain?: string): void;
 }
 
 /** The chosen representation: the file or a precompressed sibling, with its bytes. */
@@ -41,17 +41,55 @@ interface Chosen {
 
 /**
  * Sends the head for the file at `path` (whose `stat` the caller took) and returns the
- * body to copy, or `undefined` when the answer is complete (304, 412, 416, 404).
+ * body to copy, or `undefined` when the answer is complete (304, 412, 416, 404). A cached
+ * file is answered synchronously; anything else opens the file.
  */
-export async function sendFile(h: FileResponder, path: string, stat: Stats): Promise<ResponseBody | undefined> {
+export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const cache = cacheFor(h.constructor, h.directory, h.fileCache);
-  const chosen = await choose(h, cache, path, stat);
+  const siblings = h.precompressed ? negotiate(h, path) : undefined;
+  const cached = fromCache(cache, path, stat, siblings);
+  return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings);
+}
+
+/** The coding chosen for `path` and the stats of its siblings (none when no Accept-Encoding). */
+interface Negotiated {
+  coding: Coding;
+  siblingStat: Stats | undefined;
+  hasSiblings: boolean;
+}
+
+function negotiate(h: FileResponder, path: string): Negotiated | undefined {
+  const accept = h.headers.get('accept-encoding');
+  if (accept === undefined) return undefined;
+  const br = statQuiet(path + '.br');
+  const gz = statQuiet(path + '.gz');
+  const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
+  const coding = negotiateEncoding(accept, available);
+  return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined, hasSiblings: available.br || available.gzip };
+}
+
+/** The representation to send when its bytes are cached and current; else `undefined`. */
+function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined): Chosen | undefined {
+  if (negotiated !== undefined && negotiated.coding !== 'identity') {
+    const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
+    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding, vary: true };
+  }
+  const entry = cache.get(path, stat);
+  if (entry === undefined) return undefined;
+  if (negotiated !== undefined) entry.hasSiblings = negotiated.hasSiblings;
+  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity', vary: entry.hasSiblings };
+}
+
+async function sendOpened(
+  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined,
+): Promise<ResponseBody | undefined> {
+  const chosen = await open(h, cache, path, stat, negotiated);
   if (chosen === undefined) {
-    await h.sendError(404, 'File not found');
+    h.sendError(404, 'File not found');
     return undefined;
   }
   try {
-    const body = await answer(h, chosen);
+    const body = answer(h, chosen);
     if (body instanceof FileBody) chosen.handle = undefined; // the body owns it now
     return body;
   } finally {
@@ -59,37 +97,24 @@ export async function sendFile(h: FileResponder, path: string, stat: Stats): Pro
   }
 }
 
-async function choose(h: FileResponder, cache: FileCache, path: string, stat: Stats): Promise<Chosen | undefined> {
-  let entry = cache.get(path, stat);
-  const accept = h.precompressed ? h.headers.get('accept-encoding') : undefined;
-  if (accept !== undefined) {
-    const br = statQuiet(path + '.br');
-    const gz = statQuiet(path + '.gz');
-    const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
-    const coding = negotiateEncoding(accept, available);
-    if (entry !== undefined) entry.hasSiblings = available.br || available.gzip;
-    if (coding !== 'identity') {
-      const suffix = SIBLINGS.find(([name]) => name === coding)![1];
-      const sibling = await load(h, cache, path + suffix, (coding === 'br' ? br : gz)!, `${path}\0${coding}`, entry, path);
-      if (sibling !== undefined) return { ...sibling, coding, vary: true };
-    }
+async function open(
+  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined,
+): Promise<Chosen | undefined> {
+  const entry = cache.get(path, stat);
+  if (negotiated !== undefined && negotiated.coding !== 'identity') {
+    const key = `${path}\0${negotiated.coding}`;
+    const suffix = SIBLINGS.find(([name]) => name === negotiated.coding)![1];
+    const cached = cache.get(key, negotiated.siblingStat!);
+    const sibling = await openEntry(h, cache, key, path + suffix, cached, entry?.contentType ?? h.guessType(path));
+    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding, vary: true };
   }
-  if (entry?.body !== undefined) return { entry, body: entry.body, coding: 'identity', vary: entry.hasSiblings };
   const opened = await openEntry(h, cache, path, path, entry);
   if (opened === undefined) return undefined;
+  if (negotiated !== undefined) opened.entry.hasSiblings = negotiated.hasSiblings;
   return { ...opened, coding: 'identity', vary: opened.entry.hasSiblings };
 }
 
-/** Loads a precompressed sibling under its own cache key, typed as the original file. */
-async function load(
-  h: FileResponder, cache: FileCache, file: string, stat: Stats, key: string, primary: FileEntry | undefined, path: string,
-): Promise<{ entry: FileEntry; body?: Buffer | undefined; handle?: FileHandle | undefined } | undefined> {
-  const cached = cache.get(key, stat);
-  if (cached?.body !== undefined) return { entry: cached, body: cached.body };
-  return openEntry(h, cache, key, file, cached, primary?.contentType ?? h.guessType(path));
-}
-
-async function answer(h: FileResponder, chosen: Chosen): Promise<ResponseBody | undefined> {
+function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   const { entry } = chosen;
   const status = evaluateConditions(
     {
@@ -102,14 +127,14 @@ async function answer(h: FileResponder, chosen: Chosen): Promise<ResponseBody | 
     entry,
   );
   if (status === 412) {
-    await h.sendError(412);
+    h.sendError(412);
     return undefined;
   }
   if (status === 304) {
     h.sendResponse(304);
     h.sendHeader('ETag', entry.etag);
     for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
-    await h.endHeaders();
+    h.endHeaders();
     return undefined;
   }
   const size = entry.version.size;
@@ -118,13 +143,13 @@ async function answer(h: FileResponder, chosen: Chosen): Promise<ResponseBody | 
     h.sendResponse(416);
     h.sendHeader('Content-Range', unsatisfiedRange(size));
     h.sendHeader('Content-Length', '0');
-    await h.endHeaders();
+    h.endHeaders();
     return undefined;
   }
   if (range.type === 'partial') return sendPartial(h, chosen, range.ranges);
   h.sendResponse(200);
   for (const [name, value] of headLines(h, chosen)) h.sendHeader(name, value);
-  await h.endHeaders();
+  h.endHeaders();
   return bodyOf(h, chosen, [[0, size]]);
 }
 
@@ -136,7 +161,7 @@ function rangeOf(h: FileResponder, entry: FileEntry, size: number): ReturnType<t
   return parseRange(header, size, h.maxRanges);
 }
 
-async function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]): Promise<ResponseBody | undefined> {
+function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]): ResponseBody | undefined {
   const { entry } = chosen;
   const size = entry.version.size;
   h.sendResponse(206);
@@ -146,14 +171,14 @@ async function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]
     h.sendHeader('Content-Range', contentRange(range, size));
     h.sendHeader('Content-Length', String(range.end + 1 - range.start));
     sendValidators(h, chosen);
-    await h.endHeaders();
+    h.endHeaders();
     return bodyOf(h, chosen, [[range.start, range.end + 1]]);
   }
   const multipart = multipartByteranges(ranges, size, entry.contentType);
   h.sendHeader('Content-Type', multipart.contentType);
   h.sendHeader('Content-Length', String(multipart.length));
   sendValidators(h, chosen);
-  await h.endHeaders();
+  h.endHeaders();
   return bodyOf(h, chosen, multipart.parts);
 }
 
