@@ -103,7 +103,7 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
   it('logs nothing with --quiet', async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--quiet', '0']);
     await get(`${cli.url}hello.txt`);
-    await get(`${cli.url}hello.txt`);
+    expect((await get(`${cli.url}missing`)).status).toBe(404);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     expect(cli.stderr()).toBe('');

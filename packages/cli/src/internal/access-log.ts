@@ -5,6 +5,9 @@ import type { BaseHTTPRequestHandler } from '@httpstack/basehttpserver';
 /** `common`: Python's lines, unchanged; `json`: one JSON object a line; `none`: no access log. */
 export type AccessLogFormat = 'common' | 'json' | 'none';
 
+/** The format `sendError()` logs its answer with, as Python's `send_error`. */
+const SEND_ERROR_FORMAT = 'code %d, message %s';
+
 type HandlerClass = new (...args: any[]) => BaseHTTPRequestHandler<any>;
 
 /**
@@ -15,13 +18,18 @@ type HandlerClass = new (...args: any[]) => BaseHTTPRequestHandler<any>;
  * `{"time","client","method","path","status","bytes","duration_ms","pid"}`. `bytes` counts
  * what was written to the connection for the response, headers included; `pid` tells
  * workers apart. Other messages (errors) become `{"time","client","message","pid"}`.
- * `none` drops the access log but keeps error messages.
+ * `none` drops the access log (with `sendError()`'s line) but keeps other error messages.
  */
 export function withAccessLog<T extends HandlerClass>(Handler: T, format: AccessLogFormat): T {
   if (format === 'common') return Handler;
   if (format === 'none') {
     class Quiet extends Handler {
       override logRequest(): void {}
+
+      override logError(format: string, ...args: unknown[]): void {
+        // `sendError()`'s line (Python: "code %d, message %s") belongs to the access log.
+        if (format !== SEND_ERROR_FORMAT) super.logError(format, ...args);
+      }
     }
     return Quiet;
   }
