@@ -86,7 +86,7 @@ options:
   --tls-key FILE           private key for --tls-cert (default: in the certificate file)
   --tls-password-file FILE password of an encrypted --tls-key
   --tls-self-signed        make a throwaway certificate for localhost and print its
-                           SHA-256 fingerprint (needs openssl)
+                           SHA-256 fingerprint
   --workers N              worker processes sharing the port (default: 1; auto: one per core)
   --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *)
   --dotfiles, --no-dotfiles  serve or hide files whose names start with '.' (default: hide)

@@ -7,7 +7,7 @@ import { UsageError, type Bind, type CommandLine } from '../command-line.js';
 import { buildServer, type CliServer } from './build-server.js';
 import type { TlsMaterial } from './files.js';
 import { banner, bindErrorExitCode, describeBindError, urlHint } from './messages.js';
-import { createSelfSigned, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
+import { createSelfSigned, SELF_SIGNED_DAYS, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
 
 /** What `main` has read and checked before loading the layers. */
 export interface CheckedFiles {
@@ -85,7 +85,7 @@ function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned | undefi
 
 function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undefined, selfSigned: SelfSigned | undefined): void {
   const lines: string[] = [];
-  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')} (development only)`);
+  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
   if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
   lines.push(banner(server.serverAddress, tls !== undefined));
   const hint = urlHint(server.serverAddress, tls !== undefined);
