@@ -301,6 +301,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
    * and (but for HEAD, 1xx, 204, 205, 304) the `errorMessageFormat` page with
    * `message` and `explain` HTML-escaped. If a response has already begun, only closes
    * the connection. May be overridden.
+   *
+   * **Differs from Python:** the response always has a status line and headers, also to
+   * an HTTP/0.9 request (`requestVersion` becomes `'HTTP/1.0'`); the access log records
+   * the page's size.
    */
   sendError(code: number, message?: string, explain?: string): void {
     const [shortMessage, longMessage] = this.responses[code] ?? ['???', '???'];
@@ -311,6 +315,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
       this.closeConnection = true;
       return;
     }
+    // Every error response has a status line, even to an HTTP/0.9 request.
+    if (this.requestVersion === 'HTTP/0.9') this.requestVersion = 'HTTP/1.0';
     this.#head = '';
     this.#status = 0;
     this.#completed = false;

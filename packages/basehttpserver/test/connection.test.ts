@@ -1,0 +1,314 @@
+// Keep-alive, pipelining, Expect: 100-continue, bodies left unread, slow clients, shutdown.
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { HTTPRequestError } from '../src/index.js';
+import { EchoHandler, QuietHandler, dial, exchange, logs, parseResponses, receiveAll, sendAndWaitClose, serve } from './helpers.js';
+
+const H = 'Host: example\r\n';
+
+describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () => {
+  it('answers 16 pipelined requests in order, in one socket write', async () => {
+    const { port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    let reads = 0;
+    socket.on('data', () => reads++);
+    const requests = Array.from({ length: 16 }, (_, i) => `GET /${i} HTTP/1.1\r\n${H}\r\n`).join('');
+    socket.end(requests);
+    const responses = parseResponses(await received);
+    expect(responses.map((response) => JSON.parse(response.body).path)).toEqual(Array.from({ length: 16 }, (_, i) => `/${i}`));
+    expect(reads).toBe(1);
+  });
+
+  it('keeps an HTTP/1.1 connection open between requests', async () => {
+    const { port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    socket.write(`GET /1 HTTP/1.1\r\n${H}\r\n`);
+    const [first] = await once(socket, 'data');
+    expect(String(first)).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const rest = receiveAll(socket);
+    socket.end(`GET /2 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    const [second] = parseResponses(await rest);
+    expect(JSON.parse(second!.body).path).toBe('/2');
+    expect(second!.header('connection')).toBe('close');
+  });
+
+  it.for([
+    { name: 'HTTP/1.0 by default', request: `GET / HTTP/1.0\r\n\r\n`, connection: undefined, closes: true },
+    { name: 'HTTP/1.0 with keep-alive', request: `GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`, connection: 'keep-alive', closes: false },
+    { name: 'HTTP/1.1 Connection: close', request: `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, connection: 'close', closes: true },
+    { name: 'HTTP/1.1 Connection: Keep-Alive, Upgrade', request: `GET / HTTP/1.1\r\n${H}Connection: Keep-Alive, Upgrade\r\n\r\n`, connection: undefined, closes: false },
+  ])('$name', async ({ request, connection, closes }) => {
+    const { port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    socket.write(request);
+    const timer = closes ? undefined : setTimeout(() => socket.end(), 200);
+    const [response] = parseResponses(await received);
+    clearTimeout(timer);
+    expect(response!.header('connection')).toBe(connection);
+    expect(response!.status).toBe(200);
+  });
+
+  it('protocolVersion HTTP/1.0 (the default) closes after each response', async () => {
+    class OneZero extends EchoHandler {
+      override protocolVersion = 'HTTP/1.0';
+    }
+    const { port } = await serve(OneZero);
+    const received = await sendAndWaitClose(port, `GET / HTTP/1.1\r\n${H}\r\nGET /2 HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => response.version)).toEqual(['HTTP/1.0']);
+  });
+
+  it('closes a keep-alive connection whose response has no length, saying so', async () => {
+    class Unframed extends QuietHandler {
+      override protocolVersion = 'HTTP/1.1';
+      async do_GET(): Promise<void> {
+        this.sendResponse(200);
+        this.endHeaders();
+        await this.wfile.write('streamed until close');
+      }
+    }
+    const { port } = await serve(Unframed);
+    const received = await sendAndWaitClose(port, `GET / HTTP/1.1\r\n${H}\r\n`);
+    const [response] = parseResponses(received);
+    expect(response!.header('connection')).toBe('close');
+    expect(response!.body).toBe('streamed until close');
+  });
+});
+
+describe('BaseHTTPRequestHandler.handleExpect100 (handle_expect_100)', () => {
+  it('sends 100 Continue, then reads the body', async () => {
+    const { port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    socket.write(`POST / HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+    const [interim] = await once(socket, 'data');
+    expect(String(interim)).toBe('HTTP/1.1 100 Continue\r\n\r\n');
+    const rest = receiveAll(socket);
+    socket.end('hello');
+    const [response] = parseResponses(await rest);
+    expect(JSON.parse(response!.body).body).toBe('hello');
+  });
+
+  it('a handler that refuses answers 417 and never reads the body', async () => {
+    class Refusing extends EchoHandler {
+      override handleExpect100(): boolean {
+        this.sendError(417);
+        return false;
+      }
+    }
+    const { port } = await serve(Refusing);
+    const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+    const [response, ...rest] = parseResponses(received);
+    expect(response!.status).toBe(417);
+    expect(response!.reason).toBe('Expectation Failed');
+    expect(response!.header('connection')).toBe('close');
+    expect(rest).toEqual([]);
+  });
+
+  it('ignores Expect on HTTP/1.0 (as Python)', async () => {
+    const { port } = await serve(EchoHandler);
+    const received = await exchange(port, `POST / HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi`);
+    expect(received).not.toContain('100 Continue');
+    expect(parseResponses(received)[0]!.status).toBe(200);
+  });
+});
+
+describe('BaseHTTPRequestHandler.body / readBody', () => {
+  it('refuses a Content-Length over maxBodySize with 413 before reading it', async () => {
+    class Small extends EchoHandler {
+      override maxBodySize = 10;
+    }
+    const { port } = await serve(Small);
+    const [response] = parseResponses(await exchange(port, `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\n\r\n`));
+    expect(response!.status).toBe(413);
+  });
+
+  it('refuses a chunked body that grows over maxBodySize with 413', async () => {
+    class Small extends EchoHandler {
+      override maxBodySize = 10;
+    }
+    const { port } = await serve(Small);
+    const chunked = `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\nghijkl\r\n0\r\n\r\n`;
+    const [response] = parseResponses(await exchange(port, chunked));
+    expect(response!.status).toBe(413);
+  });
+
+  it('yields a body in pieces with body()', async () => {
+    class Counting extends QuietHandler {
+      override protocolVersion = 'HTTP/1.1';
+      async do_POST(): Promise<void> {
+        let total = 0;
+        for await (const piece of this.body()) total += piece.length;
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', String(total).length);
+        this.endHeaders();
+        await this.wfile.write(String(total));
+      }
+    }
+    const { port } = await serve(Counting);
+    const body = 'x'.repeat(300_000);
+    const [response] = parseResponses(await exchange(port, `POST / HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`, body));
+    expect(response!.body).toBe('300000');
+  });
+
+  it('a handler may catch HTTPRequestError and answer itself', async () => {
+    class Catching extends QuietHandler {
+      override maxBodySize = 1;
+      async do_POST(): Promise<void> {
+        try {
+          await this.readBody();
+        } catch (error) {
+          expect(error).toBeInstanceOf(HTTPRequestError);
+          this.sendError(422, `caught ${(error as HTTPRequestError).status}`);
+        }
+      }
+    }
+    const { port } = await serve(Catching);
+    const [response] = parseResponses(await exchange(port, `POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\nab`));
+    expect(response!.status).toBe(422);
+    expect(response!.reason).toBe('caught 413');
+  });
+
+  it.for([
+    { name: 'Content-Length', body: `Content-Length: 5\r\n\r\nhello` },
+    { name: 'chunked', body: `Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n` },
+  ])('an unread $name body is drained; the next request is parsed correctly', async ({ body }) => {
+    class Ignoring extends EchoHandler {
+      override async do_POST(): Promise<void> {
+        await this.reply({});
+      }
+    }
+    const { port } = await serve(Ignoring);
+    const received = await exchange(port, `POST /1 HTTP/1.1\r\n${H}${body}GET /2 HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => [response.status, JSON.parse(response.body).path])).toEqual([[200, '/1'], [200, '/2']]);
+  });
+
+  it('a body read partly from rfile leaves the connection closed, never desynchronised', async () => {
+    class Partial extends EchoHandler {
+      override async do_POST(): Promise<void> {
+        await this.rfile.read(2);
+        await this.reply({});
+      }
+    }
+    const { port } = await serve(Partial);
+    const smuggled = `POST /1 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /2 HTTP/1.1\r\n${H}\r\n`;
+    const responses = parseResponses(await exchange(port, smuggled));
+    expect(responses.map((response) => JSON.parse(response.body).path)).toEqual(['/1']);
+  });
+
+  it('rfile.read(Content-Length) as in Python keeps the connection usable', async () => {
+    class PythonStyle extends EchoHandler {
+      override async do_POST(): Promise<void> {
+        const body = await this.rfile.read(Number(this.headers.get('Content-Length')));
+        await this.reply({ body: body.toString() });
+      }
+    }
+    const { port } = await serve(PythonStyle);
+    const received = await exchange(port, `POST /1 HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => JSON.parse(response.body).body ?? response.status)).toEqual(['abc', 200]);
+  });
+});
+
+describe('timeouts against slow clients', () => {
+  class Fast extends EchoHandler {
+    override headTimeout = 300;
+    override keepAliveTimeout = 150;
+    override bodyTimeout = 200;
+  }
+
+  it('slowloris: a head sent one byte at a time is cut at headTimeout with 408', async () => {
+    const { port } = await serve(Fast);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    const request = `GET / HTTP/1.1\r\n${H}X-Slow: ${'a'.repeat(1000)}\r\n\r\n`;
+    let i = 0;
+    const started = Date.now();
+    const drip = setInterval(() => {
+      if (i < request.length && !socket.destroyed) socket.write(request[i++]!);
+    }, 10);
+    const [response] = parseResponses(await received);
+    clearInterval(drip);
+    expect(response!.status).toBe(408);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a connection that never sends a byte is closed at headTimeout', async () => {
+    const { port } = await serve(Fast);
+    const started = Date.now();
+    expect(await sendAndWaitClose(port)).toBe('');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('an idle keep-alive connection is closed after keepAliveTimeout', async () => {
+    const { port } = await serve(Fast);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    socket.write(`GET / HTTP/1.1\r\n${H}\r\n`);
+    const started = Date.now();
+    const [response] = parseResponses(await received);
+    expect(response!.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+
+  it('a body that stops arriving is cut at bodyTimeout with 408', async () => {
+    const { port } = await serve(Fast);
+    const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`);
+    expect(parseResponses(received)[0]!.status).toBe(408);
+  });
+});
+
+describe('BaseServer.shutdown with keep-alive connections', () => {
+  it('closes idle keep-alive connections at once', async () => {
+    const { server, port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    const closed = receiveAll(socket);
+    socket.write(`GET / HTTP/1.1\r\n${H}\r\n`);
+    await once(socket, 'data');
+    const started = Date.now();
+    await server.shutdown();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('finishes the request in flight with Connection: close', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    class Slow extends EchoHandler {
+      override async do_GET(): Promise<void> {
+        await gate;
+        await this.reply({});
+      }
+    }
+    const { server, port } = await serve(Slow);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    socket.write(`GET / HTTP/1.1\r\n${H}\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = server.shutdown();
+    release();
+    const [response] = parseResponses(await received);
+    await stopping;
+    expect(response!.status).toBe(200);
+    expect(response!.header('connection')).toBe('close');
+  });
+});
+
+describe('a handler that throws', () => {
+  it('answers 500, closes the connection, and the server keeps serving', async () => {
+    class Throwing extends EchoHandler {
+      override async do_GET(): Promise<void> {
+        if (this.path === '/boom') throw new Error('boom');
+        await this.reply({});
+      }
+    }
+    const { server, port } = await serve(Throwing);
+    const errors: unknown[] = [];
+    server.handleError = (_request, _address, error) => errors.push(error);
+    const received = await sendAndWaitClose(port, `GET /boom HTTP/1.1\r\n${H}\r\nGET /next HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => response.status)).toEqual([500]);
+    expect(errors).toHaveLength(1);
+    const [after] = parseResponses(await exchange(port, `GET /ok HTTP/1.1\r\n${H}\r\n`));
+    expect(after!.status).toBe(200);
+    expect(logs.some((line) => line.includes('"GET /boom HTTP/1.1" 500'))).toBe(true);
+  });
+});
