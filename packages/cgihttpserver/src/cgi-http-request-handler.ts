@@ -1,0 +1,295 @@
+/** Port of `http.server.CGIHTTPRequestHandler`. */
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { HTTPServer } from '@httpstack/basehttpserver';
+import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
+import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
+import { buildEnvironment } from './internal/meta-variables.js';
+import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
+import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner } from './internal/script-limits.js';
+import { superviseScript, type RunResult } from './internal/script-run.js';
+import type { ScriptProcess } from './internal/spawner.js';
+
+export type { CGIInfo, ResolvedScript } from './internal/cgi-path.js';
+
+/** Local redirects followed for one request before answering 500 (a script redirecting to itself). */
+const MAX_LOCAL_REDIRECTS = 10;
+
+/**
+ * CGIHTTPRequestHandler runs CGI scripts (RFC 3875) found in `cgiDirectories` for GET,
+ * HEAD and POST, and serves every other path as `SimpleHTTPRequestHandler` does.
+ *
+ * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
+ * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
+ * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
+ * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
+ * `cgiKillDelay`, `maxScripts`, `retryAfter`, `inheritEnv`, `cgiEnv`, `cgiUser`,
+ * `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
+ *
+ * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
+ * (`Status:`, `Location:` local and client redirects, `Content-Type`) and checked; `nph-`
+ * scripts write the whole response themselves. The request body streams to the script's
+ * stdin (a chunked body is read first, to a temporary file when large, so the script gets
+ * `CONTENT_LENGTH`); the output streams to the client with backpressure, chunked under
+ * HTTP/1.1 keep-alive when the script gives no length. Scripts are started by a small
+ * helper process, so spawning stays fast however large this process's heap grows.
+ *
+ * **Security:** only regular, executable, non-dot files inside a CGI directory of the
+ * normalised path ever run; the query string is never made into arguments; the server's
+ * environment is not passed on (an allow-list: `PATH`, locale, `TZ`; more with
+ * `inheritEnv` / `cgiEnv`); a `Proxy` header never becomes `HTTP_PROXY` (httpoxy);
+ * `Authorization` is not passed and `REMOTE_USER` comes only from `remoteUser()`; a script
+ * runs at most `cgiTimeout` ms and is stopped when the client goes away; at most
+ * `maxScripts` run at once (503 beyond); as root, scripts run as `cgiUser` (`nobody`).
+ *
+ * **Differs from Python:** Python sends `200 Script output follows` and passes the output
+ * through unparsed; here the script's headers decide the status, and a malformed block is
+ * a 500. Scripts run in their own directory, with no time limit in Python but 60 s here.
+ */
+export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
+  /** URL directories whose files are scripts. May be overridden. */
+  cgiDirectories: string[] = ['/cgi-bin', '/htbin'];
+  /** A script is stopped (SIGTERM to its process group) after this many ms. May be overridden. */
+  cgiTimeout = 60_000;
+  /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
+  cgiKillDelay = 2_000;
+  /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
+  maxScripts = 32;
+  /** Seconds sent in `Retry-After` with a 503. May be overridden. */
+  retryAfter = 1;
+  /** Names of variables of the server's environment to pass on beyond the allow-list. May be overridden. */
+  inheritEnv: string[] = [];
+  /** Variables set for every script (meta-variables still win). May be overridden. */
+  cgiEnv: Record<string, string> = {};
+  /** User (name or uid) scripts run as when the server runs as root; `null`: as root. May be overridden. */
+  cgiUser: string | number | null = 'nobody';
+  /** `'helper'`: spawn through the helper process; `'direct'`: from this process. May be overridden. */
+  spawnMode: 'helper' | 'direct' = 'helper';
+  /** Longest header block a script may write, in bytes (500 beyond). May be overridden. */
+  maxScriptHeaderSize = 64 * 1024;
+  /** A chunked body larger than this goes to a temporary file. May be overridden. */
+  bodyMemoryLimit = 1024 * 1024;
+  /** Interpreter of scripts for which `isPython()` is true. May be overridden. */
+  pythonInterpreter = 'python3';
+  /** Largest request body passed to a script (413 beyond). May be overridden. */
+  override maxBodySize = 128 * 1024 * 1024;
+  /** Python's `cgi_info`: the CGI directory and the rest of the path, set by `isCGI()`. */
+  cgiInfo: CGIInfo | undefined;
+
+  #redirects = 0;
+
+  /** Serves a POST: runs the script, or answers 501 when the path is not one. */
+  async do_POST(): Promise<void> {
+    if (this.isCGI()) await this.runCGI();
+    else this.sendError(501, 'Can only POST to CGI scripts');
+  }
+
+  /** Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`. */
+  override async sendHead(): Promise<ResponseBody | undefined> {
+    if (!this.isCGI()) return super.sendHead();
+    await this.runCGI();
+    return undefined;
+  }
+
+  /**
+   * True when `path`, once decoded and normalised, lies inside one of `cgiDirectories`;
+   * sets `cgiInfo`. May be overridden.
+   */
+  isCGI(): boolean {
+    this.cgiInfo = splitCGIPath(this.path, this.cgiDirectories) ?? undefined;
+    return this.cgiInfo !== undefined;
+  }
+
+  /**
+   * True when the file at `path` may be executed: an execute bit is set and `access(2)`
+   * allows it. May be overridden. **Differs from Python:** async.
+   */
+  async isExecutable(path: string): Promise<boolean> {
+    const info = await stat(path).catch(() => null);
+    if (info === null || (info.mode & 0o111) === 0) return false;
+    return access(path, constants.X_OK).then(() => true, () => false);
+  }
+
+  /** True when `path` is a Python script, run by `pythonInterpreter`. May be overridden. */
+  isPython(path: string): boolean {
+    return path.endsWith('.py') || path.endsWith('.pyw');
+  }
+
+  /**
+   * Runs the script `cgiInfo` names and answers with its output: resolves the script,
+   * takes a slot, reads the body as needed, builds the environment, spawns, relays.
+   * May be overridden.
+   */
+  async runCGI(): Promise<void> {
+    const script = await this.resolveScript();
+    if (script === undefined) return;
+    if (!acquireSlot(this.server, this.maxScripts)) return this.#busy();
+    let location: string | undefined;
+    try {
+      location = await this.#runScript(script);
+    } finally {
+      releaseSlot(this.server);
+    }
+    if (location !== undefined) await this.#localRedirect(location);
+  }
+
+  /**
+   * Finds the script file and `PATH_INFO` for `cgiInfo`, or answers 404/403 and resolves
+   * to `undefined`. May be overridden.
+   */
+  protected async resolveScript(): Promise<ResolvedScript | undefined> {
+    const script = await locateScript(this.cgiInfo!, this.directory);
+    const problem = await checkScript(script, (file) => this.isExecutable(file));
+    if (problem === null) return script;
+    this.sendError(problem.status, problem.message);
+    return undefined;
+  }
+
+  /** The environment of `script` for this request (RFC 3875 §4.1). May be overridden. */
+  protected buildEnv(script: ResolvedScript, contentLength: number | undefined): Record<string, string> {
+    const [remoteAddr, remotePort] = typeof this.clientAddress === 'string' ? [this.clientAddress, 0] : this.clientAddress;
+    return buildEnvironment({
+      serverSoftware: this.versionString(),
+      serverName: this.server.serverName,
+      serverPort: this.server.serverPort,
+      protocol: this.requestVersion,
+      method: this.command,
+      requestUri: this.path,
+      scriptName: script.scriptName,
+      scriptFilename: script.scriptFile,
+      pathInfo: script.pathInfo,
+      pathTranslated: script.pathInfo === '' ? undefined : join(this.directory, script.pathInfo),
+      queryString: this.cgiInfo?.query ?? '',
+      remoteAddr,
+      remotePort,
+      headers: this.headers,
+      contentLength,
+      remoteUser: this.remoteUser(),
+    }, { source: process.env, inheritEnv: this.inheritEnv, env: this.cgiEnv });
+  }
+
+  /**
+   * The user name the server itself has verified for this request (`REMOTE_USER`), or
+   * `undefined` (the default). **Security:** never return what a header merely claims.
+   * May be overridden.
+   */
+  protected remoteUser(): string | undefined {
+    return undefined;
+  }
+
+  /** Starts `script` with `env`; its stderr goes to `logError`. May be overridden. */
+  protected async spawnScript(script: ResolvedScript, env: Record<string, string>, stdin: boolean): Promise<ScriptProcess> {
+    const python = this.isPython(script.scriptFile);
+    const user = process.getuid?.() === 0 && this.cgiUser !== null ? lookUpUser(this.cgiUser) : undefined;
+    if (user === null) throw new Error(`CGI user ${String(this.cgiUser)} not found: refusing to run scripts as root`);
+    return sharedSpawner(this.spawnMode).spawn({
+      file: python ? this.pythonInterpreter : script.scriptFile,
+      args: python ? ['-u', script.scriptFile] : [],
+      env, cwd: dirname(script.scriptFile), stdin,
+      ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
+    }, (text) => this.#logStderr(script, text));
+  }
+
+  /** Answers from the running script's output (see the class notes). May be overridden. */
+  protected async relayOutput(proc: ScriptProcess, body: ScriptBody, script: ResolvedScript): Promise<string | undefined> {
+    const limits = { timeout: this.cgiTimeout, killDelay: this.cgiKillDelay, headerLimit: this.maxScriptHeaderSize };
+    const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
+    const result = await superviseScript(proc, body, this, this.request, limits, nph);
+    return this.#report(script, result);
+  }
+
+  /** Reads the body as the script needs it, spawns, relays; resolves to a local redirect, if any. */
+  async #runScript(script: ResolvedScript): Promise<string | undefined> {
+    const body = await this.#prepareBody();
+    if (body === null) return undefined;
+    try {
+      const env = this.buildEnv(script, body.length);
+      let proc: ScriptProcess;
+      try {
+        proc = await this.spawnScript(script, env, body.length !== undefined && body.length > 0);
+      } catch (error) {
+        this.logError('CGI script %s could not start: %s', script.scriptName, String(error));
+        this.sendError(500, 'CGI script could not start');
+        return undefined;
+      }
+      return await this.relayOutput(proc, body, script);
+    } finally {
+      await body.dispose();
+    }
+  }
+
+  /** The body for the script; `null` after answering a refused one (413, 400). */
+  async #prepareBody(): Promise<ScriptBody | null> {
+    if (this.#redirects > 0) return NO_BODY; // the original request's body went to the first script
+    const declared = this.headers.get('content-length');
+    const chunked = this.headers.has('transfer-encoding');
+    if (declared === undefined && !chunked) return NO_BODY;
+    if (!chunked) {
+      const length = Number(declared);
+      if (length > this.maxBodySize) {
+        this.sendError(413, `Request body larger than ${this.maxBodySize} bytes`);
+        return null;
+      }
+      return streamedBody(length, () => this.body());
+    }
+    try {
+      return await bufferedBody(this.body(), this.bodyMemoryLimit);
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (typeof status !== 'number') throw error;
+      this.sendError(status, (error as Error).message);
+      return null;
+    }
+  }
+
+  /** Logs and answers what went wrong in a run; resolves to a local redirect, if any. */
+  #report(script: ResolvedScript, result: RunResult): string | undefined {
+    const { outcome, exit } = result;
+    if (result.clientGone) {
+      this.logError('CGI script %s stopped: the client went away', script.scriptName);
+      this.closeConnection = true;
+      return undefined;
+    }
+    if (result.timedOut) this.logError('CGI script %s stopped after %d ms', script.scriptName, this.cgiTimeout);
+    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script exit status %#x', exit.code);
+    if (exit.signal !== null && !result.timedOut) this.logError('CGI script %s ended by %s', script.scriptName, exit.signal);
+    if (result.bodyError !== undefined) {
+      const status = (result.bodyError as { status?: unknown }).status;
+      this.sendError(typeof status === 'number' ? status : 400, String((result.bodyError as Error).message));
+      return undefined;
+    }
+    if (outcome.kind === 'local-redirect') return outcome.location;
+    if (outcome.kind === 'bad-headers') {
+      if (result.timedOut) return void this.sendError(504, 'CGI script timed out');
+      this.logError('CGI script %s: bad response: %s', script.scriptName, outcome.reason);
+      this.sendError(500, 'CGI script error');
+    } else if (result.timedOut) {
+      this.closeConnection = true;
+    }
+    return undefined;
+  }
+
+  /** Serves `location` as if it had been requested (RFC 3875 §6.2.2), with GET (or HEAD). */
+  async #localRedirect(location: string): Promise<void> {
+    if (++this.#redirects > MAX_LOCAL_REDIRECTS) {
+      this.logError('CGI local redirects loop at %s', location);
+      return this.sendError(500, 'Too many local redirects');
+    }
+    this.path = location;
+    if (this.command !== 'HEAD') this.command = 'GET';
+    if (this.command === 'HEAD') await this.do_HEAD();
+    else await this.do_GET();
+  }
+
+  #busy(): void {
+    this.logError('CGI: %d scripts running, refusing %s', this.maxScripts, this.path);
+    this.sendResponse(503, 'Too many CGI scripts running');
+    this.sendHeader('Retry-After', this.retryAfter);
+    this.sendHeader('Content-Length', 0);
+    this.endHeaders();
+  }
+
+  #logStderr(script: ResolvedScript, text: string): void {
+    for (const line of text.split('\n')) if (line !== '') this.logError('CGI script %s: %s', script.scriptName, line);
+  }
+}

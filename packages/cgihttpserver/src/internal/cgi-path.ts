@@ -1,0 +1,121 @@
+/**
+ * Which request paths name a CGI script, and which file and `PATH_INFO` they map to. Port
+ * of Python's `_url_collapse_path`, `CGIHTTPRequestHandler.is_cgi` and the path half of
+ * `run_cgi`.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A request path split at its CGI directory: `/cgi-bin` and `a.sh/x`. */
+export interface CGIInfo {
+  /** The CGI directory matched, e.g. `/cgi-bin`. */
+  dir: string;
+  /** Decoded, collapsed path after the directory, without the query. */
+  rest: string;
+  /** The query string, still URL-encoded ('' when none). */
+  query: string;
+}
+
+/** A script found on disk for a request. */
+export interface ResolvedScript {
+  /** URL path of the script (`SCRIPT_NAME`). */
+  scriptName: string;
+  /** File-system path of the script. */
+  scriptFile: string;
+  /** Decoded path after the script (`PATH_INFO`), '' or starting with `/`. */
+  pathInfo: string;
+}
+
+/** Why a CGI path has no script to run: the status to answer and the message. */
+export interface ScriptProblem {
+  status: 403 | 404;
+  message: string;
+}
+
+/**
+ * Decodes `path` (without its query) and collapses `.` and `..` segments and repeated
+ * slashes, as Python's `_url_collapse_path` does. Returns the segments, or `null` when the
+ * path climbs above the root or holds bytes no file name should (NUL, backslash) or a bad
+ * escape — such a path is never a CGI script.
+ */
+export function collapsePath(path: string): string[] | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const segments: string[] = [];
+  for (const part of decoded.split('/')) {
+    if (part === '..') {
+      if (segments.pop() === undefined) return null;
+    } else if (part !== '' && part !== '.') {
+      segments.push(part);
+    }
+  }
+  return segments;
+}
+
+/**
+ * Splits a request target at the first CGI directory its collapsed path lies in; `null`
+ * when it lies in none (Python's `is_cgi`). The path must reach beyond the directory:
+ * `/cgi-bin/` itself is not a script.
+ *
+ * **Security:** the match is made on the normalised path, so `/x/../cgi-bin/a` and
+ * `/cgi-bin/%2e%2e/etc` cannot reach outside a CGI directory or into one by a detour.
+ */
+export function splitCGIPath(target: string, cgiDirectories: readonly string[]): CGIInfo | null {
+  const mark = target.indexOf('?');
+  const rawPath = mark === -1 ? target : target.slice(0, mark);
+  const query = mark === -1 ? '' : target.slice(mark + 1);
+  const segments = collapsePath(rawPath);
+  if (segments === null) return null;
+  for (let i = 1; i < segments.length; i++) {
+    const dir = '/' + segments.slice(0, i).join('/');
+    if (cgiDirectories.includes(dir)) return { dir, rest: segments.slice(i).join('/'), query };
+  }
+  return null;
+}
+
+/**
+ * Finds the script a CGI path names under `root`: sub-directories of the CGI directory are
+ * walked down as far as they exist on disk; the next segment is the script and the rest
+ * is `PATH_INFO` (Python's `run_cgi`).
+ */
+export async function locateScript(info: CGIInfo, root: string): Promise<ResolvedScript> {
+  const parts = info.rest.split('/');
+  let dir = info.dir;
+  let used = 0;
+  while (used < parts.length - 1 && (await isDirectory(join(root, dir, parts[used]!)))) {
+    dir = `${dir}/${parts[used]}`;
+    used++;
+  }
+  const script = parts[used]!;
+  const tail = parts.slice(used + 1);
+  const scriptName = `${dir}/${script}`;
+  return { scriptName, scriptFile: join(root, scriptName), pathInfo: tail.length > 0 ? '/' + tail.join('/') : '' };
+}
+
+/**
+ * Checks that `script` may run: it exists, is a regular file, no part of its path is a dotfile, and
+ * `isExecutable` says yes. Returns the problem to answer, or `null`.
+ */
+export async function checkScript(
+  script: ResolvedScript,
+  isExecutable: (file: string) => Promise<boolean>,
+): Promise<ScriptProblem | null> {
+  if (script.scriptName.includes('/.')) return { status: 404, message: `No such CGI script (${script.scriptName})` };
+  const info = await stat(script.scriptFile).catch(() => null);
+  if (info === null) return { status: 404, message: `No such CGI script (${script.scriptName})` };
+  if (!info.isFile()) return { status: 403, message: `CGI script is not a plain file (${script.scriptName})` };
+  if (!(await isExecutable(script.scriptFile))) {
+    return { status: 403, message: `CGI script is not executable (${script.scriptName})` };
+  }
+  return null;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => null);
+  return info !== null && info.isDirectory();
+}

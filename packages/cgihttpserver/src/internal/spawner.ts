@@ -1,0 +1,210 @@
+/**
+ * Starting CGI scripts: through the spawn helper (the default) or straight from this
+ * process. Replaces the `os.fork()` / `subprocess.Popen` half of Python's `run_cgi`.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { HelperMessage, ServerMessage, SpawnSpec } from './spawn-protocol.js';
+
+/** How a script ended: its exit code, or the signal that ended it. */
+export interface ScriptExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** A running script. */
+export interface ScriptProcess {
+  readonly pid: number;
+  /** The script's stdin (`null` when the spec said `stdin: false`); `end()` gives it end of file. */
+  readonly stdin: Writable | null;
+  /** The script's stdout. */
+  readonly stdout: Readable;
+  /** Settles when the script process has exited. */
+  readonly exited: Promise<ScriptExit>;
+  /** Sends `signal` to the script's whole process group. */
+  kill(signal: NodeJS.Signals): void;
+  /** Says the job is over: no more kills. Call once, last. */
+  release(): void;
+}
+
+/** What to run; the spawner numbers it. */
+export type ScriptSpec = Omit<SpawnSpec, 'id'>;
+
+/** Starts scripts. */
+export interface Spawner {
+  /** Starts `spec`; rejects (with the errno `code`) if it cannot be started. */
+  spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess>;
+  /** Stops the spawner (and the helper, if any); running scripts are killed. */
+  close(): Promise<void>;
+}
+
+interface Job {
+  started: (pid: number) => void;
+  failed: (error: Error) => void;
+  exited: (exit: ScriptExit) => void;
+  onStderr: (text: string) => void;
+}
+
+/** Memory the helper may use: it holds almost nothing, which is the point. */
+const HELPER_ARGV = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+
+/**
+ * HelperSpawner starts scripts through one long-lived helper process (`spawn-helper.ts`),
+ * so the cost of a spawn does not grow with this process's heap. The helper starts on first
+ * use and again after it dies; it does not keep this process alive.
+ */
+export class HelperSpawner implements Spawner {
+  #helper: ChildProcess | undefined;
+  #ready: Promise<string> | undefined;
+  #jobs = new Map<number, Job>();
+  #nextId = 1;
+  /** Jobs whose exit is still to be reported: while any, the IPC channel keeps this process alive. */
+  #running = 0;
+
+  async spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess> {
+    const socketPath = await this.#start();
+    const id = this.#nextId++;
+    const socket = createConnection({ path: socketPath, allowHalfOpen: true });
+    const input = spec.stdin ? createConnection({ path: socketPath, allowHalfOpen: true }) : null;
+    let settle!: (exit: ScriptExit) => void;
+    const exited = new Promise<ScriptExit>((resolve) => (settle = resolve));
+    const pid = await new Promise<number>((started, failed) => {
+      let held: boolean = this.#hold(1);
+      const letGo = () => held && !(held = false) && this.#hold(-1);
+      const exited = (exit: ScriptExit) => (letGo(), settle(exit));
+      this.#jobs.set(id, { started, failed: (error) => (letGo(), failed(error)), exited, onStderr });
+      socket.once('error', failed);
+      socket.write(JSON.stringify({ ...spec, id }) + '\n');
+      input?.once('error', failed);
+      input?.write(`{"id":${id}}\n`);
+    }).catch((error: unknown) => {
+      this.#jobs.delete(id);
+      socket.destroy();
+      input?.destroy();
+      throw error;
+    });
+    // A script that closes early is not an error here; the relay sees the end of output.
+    socket.on('error', () => {});
+    input?.on('error', () => {});
+    return {
+      pid, stdin: input, stdout: socket, exited,
+      kill: (signal) => this.#send({ t: 'kill', id, signal }),
+      release: () => {
+        this.#jobs.delete(id);
+        this.#send({ t: 'release', id });
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    const helper = this.#helper;
+    if (helper === undefined || helper.exitCode !== null) return;
+    const gone = new Promise((resolve) => helper.once('exit', resolve));
+    helper.ref();
+    helper.disconnect();
+    await gone;
+  }
+
+  /** Counts a job in (+1) or out (-1); returns true. */
+  #hold(delta: number): true {
+    this.#running = Math.max(0, this.#running + delta);
+    const channel = this.#helper?.channel;
+    if (this.#running === 0) channel?.unref();
+    else if (this.#running === 1 && delta === 1) channel?.ref();
+    return true;
+  }
+
+  #send(message: ServerMessage): void {
+    if (this.#helper?.connected) this.#helper.send(message);
+  }
+
+  #start(): Promise<string> {
+    this.#ready ??= new Promise<string>((resolve, reject) => {
+      const helper = fork(helperPath(), [], { execArgv: HELPER_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      this.#helper = helper;
+      helper.on('message', (message: HelperMessage) => {
+        if (message.t !== 'ready') return this.#onMessage(message);
+        // From here on the helper does not keep this process alive; running scripts do.
+        helper.unref();
+        helper.channel?.unref();
+        resolve(message.socketPath);
+      });
+      helper.once('error', reject);
+      helper.once('exit', () => this.#onHelperExit(helper, reject));
+    });
+    return this.#ready;
+  }
+
+  #onMessage(message: Exclude<HelperMessage, { t: 'ready' }>): void {
+    const job = this.#jobs.get(message.id);
+    if (job === undefined) return;
+    if (message.t === 'spawned') job.started(message.pid);
+    else if (message.t === 'stderr') job.onStderr(message.text);
+    else if (message.t === 'exit') job.exited({ code: message.code, signal: message.signal });
+    else job.failed(Object.assign(new Error(message.message), { code: message.code }));
+  }
+
+  /** The helper died: fail what waits on it; the next spawn starts a new one. */
+  #onHelperExit(helper: ChildProcess, reject: (error: Error) => void): void {
+    if (this.#helper !== helper) return;
+    this.#helper = undefined;
+    this.#ready = undefined;
+    const error = Object.assign(new Error('the CGI spawn helper exited'), { code: 'EHELPER' });
+    reject(error);
+    const jobs = [...this.#jobs.values()];
+    this.#jobs.clear();
+    for (const job of jobs) {
+      job.failed(error);
+      job.exited({ code: null, signal: 'SIGKILL' });
+    }
+  }
+}
+
+/**
+ * DirectSpawner starts scripts from this process with pipes. Simple, but each spawn forks
+ * this process, which slows down as its heap grows; kept for comparison and for platforms
+ * where the helper cannot run.
+ */
+export class DirectSpawner implements Spawner {
+  async spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess> {
+    const child = spawn(spec.file, spec.args, {
+      cwd: spec.cwd, env: spec.env, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true,
+      ...(spec.uid === undefined ? {} : { uid: spec.uid, gid: spec.gid }),
+    });
+    const exited = new Promise<ScriptExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.stdin?.on('error', () => {});
+    child.stderr!.setEncoding('utf8').on('data', onStderr);
+    let released = false;
+    return {
+      pid: child.pid!, stdin: child.stdin, stdout: child.stdout!, exited,
+      kill: (signal) => {
+        if (!released) killGroup(child.pid!, signal);
+      },
+      release: () => (released = true),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group has ended.
+  }
+}
+
+/** The helper's compiled file; from the sources (under a test runner), the built one. */
+function helperPath(): string {
+  const beside = fileURLToPath(new URL('./spawn-helper.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../../dist/internal/spawn-helper.js', import.meta.url));
+}
