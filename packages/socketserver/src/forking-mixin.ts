@@ -3,6 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { RequestHandlerClass } from './base-request-handler.js';
 import type { BaseServer } from './base-server.js';
+import { TCPServer, UnixStreamServer } from './tcp-server.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** Options of a `ForkingMixIn` server, beyond the base server's. */
@@ -156,3 +157,9 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
   }
   return Forking as unknown as ForkingServerClass<T>;
 }
+
+/** A `TCPServer` whose connections are served by worker processes. Port of `socketserver.ForkingTCPServer`. */
+export class ForkingTCPServer extends ForkingMixIn(TCPServer) {}
+
+/** A `UnixStreamServer` served by worker processes. Port of `socketserver.ForkingUnixStreamServer`. */
+export class ForkingUnixStreamServer extends ForkingMixIn(UnixStreamServer) {}

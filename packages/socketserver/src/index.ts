@@ -1,7 +1,14 @@
 export { BaseServer } from './base-server.js';
 export { TCPServer, UnixStreamServer } from './tcp-server.js';
 export { UDPServer, type DatagramRequest } from './udp-server.js';
-export { ForkingMixIn, type ForkingOptions, type ForkingServer, type ForkingServerClass } from './forking-mixin.js';
+export {
+  ForkingMixIn,
+  ForkingTCPServer,
+  ForkingUnixStreamServer,
+  type ForkingOptions,
+  type ForkingServer,
+  type ForkingServerClass,
+} from './forking-mixin.js';
 export { BaseRequestHandler, type RequestHandlerClass } from './base-request-handler.js';
 export { StreamRequestHandler } from './stream-request-handler.js';
 export { DatagramRequestHandler } from './datagram-request-handler.js';

@@ -22,6 +22,11 @@ export class StreamRequestHandler<S extends BaseServer<any> = BaseServer<any>> e
   timeout: number | null = null;
   disableNagleAlgorithm = true;
   #idle = false;
+
+  /** The connection: Python's `self.connection`, the same object as `request`. */
+  get connection(): Socket {
+    return this.request;
+  }
   rfile!: BufferedReader;
   wfile!: SocketWriter;
 

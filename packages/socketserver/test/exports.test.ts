@@ -12,6 +12,8 @@ it('exports exactly these runtime names', () => {
     'BytesWriter',
     'DatagramRequestHandler',
     'ForkingMixIn',
+    'ForkingTCPServer',
+    'ForkingUnixStreamServer',
     'SocketWriter',
     'StreamRequestHandler',
     'TCPServer',

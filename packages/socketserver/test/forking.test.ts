@@ -7,14 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForkingMixIn, StreamRequestHandler, TCPServer, UnixStreamServer } from '../src/index.js';
+import { ForkingMixIn, ForkingTCPServer, ForkingUnixStreamServer, StreamRequestHandler, TCPServer } from '../src/index.js';
 import { dial, exchange, nextLine, portOf, receiveAll, serverTracker } from './helpers.js';
 
 const track = serverTracker();
 const workerScript = join(import.meta.dirname, 'fixtures', 'forking-worker.mjs');
 
-class ForkingTCPServer extends ForkingMixIn(TCPServer) {}
-class ForkingUnixStreamServer extends ForkingMixIn(UnixStreamServer) {}
 
 /** Resolves after `count` more workers have started listening. */
 function workersListening(count: number): Promise<void> {
@@ -101,6 +99,10 @@ describe('ForkingMixIn(TCPServer) (test_ForkingTCPServer)', () => {
     const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 0, workerScript }));
     await expect(server.serverBind()).rejects.toThrow(RangeError);
     await expect(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler).handleRequest()).rejects.toThrow(TypeError);
+    class Custom extends ForkingMixIn(TCPServer) {
+      override workers = 3;
+    }
+    expect(new Custom(['127.0.0.1', 0], StreamRequestHandler).workers).toBe(3);
   });
 });
 
