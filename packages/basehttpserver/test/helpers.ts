@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { format } from 'node:util';
 import { afterEach } from 'vitest';
 import { BaseHTTPRequestHandler, HTTPServer } from '../src/index.js';
-import type { ServerOptions } from '@httpstack/socketserver';
+import type { RequestHandlerClass, ServerOptions } from '@httpstack/socketserver';
 
 /** Log lines written by `QuietHandler`s, newest last. Cleared after each test. */
 export const logs: string[] = [];
@@ -70,7 +70,7 @@ afterEach(async () => {
 });
 
 /** Starts `Handler` on 127.0.0.1 port 0; the server is shut down after the test. */
-export async function serve(Handler: typeof BaseHTTPRequestHandler, options?: ServerOptions, Server = HTTPServer): Promise<{ server: HTTPServer; port: number }> {
+export async function serve(Handler: RequestHandlerClass, options?: ServerOptions, Server = HTTPServer): Promise<{ server: HTTPServer; port: number }> {
   const server = new Server(['127.0.0.1', 0], Handler, options);
   servers.push(server);
   await server.serverBind();
