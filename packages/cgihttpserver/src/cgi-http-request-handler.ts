@@ -23,7 +23,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
  * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
- * `cgiKillDelay`, `maxScripts`, `retryAfter`, `inheritEnv`, `cgiEnv`, `cgiUser`,
+ * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `retryAfter`, `inheritEnv`, `cgiEnv`, `cgiUser`,
  * `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
  *
  * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
@@ -53,6 +53,11 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiTimeout = 60_000;
   /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
   cgiKillDelay = 2_000;
+  /**
+   * ms a script may go on after the client half-closes (sends FIN) before the client is
+   * taken as gone and the script stopped; a reset stops it at once. May be overridden.
+   */
+  cgiHalfCloseGrace = 1_000;
   /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
   maxScripts = 32;
   /** Seconds sent in `Retry-After` with a 503. May be overridden. */
@@ -192,7 +197,10 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
 
   /** Answers from the running script's output (see the class notes). May be overridden. */
   protected async relayOutput(proc: ScriptProcess, body: ScriptBody, script: ResolvedScript): Promise<string | undefined> {
-    const limits = { timeout: this.cgiTimeout, killDelay: this.cgiKillDelay, headerLimit: this.maxScriptHeaderSize };
+    const limits = {
+      timeout: this.cgiTimeout, killDelay: this.cgiKillDelay,
+      headerLimit: this.maxScriptHeaderSize, halfCloseGrace: this.cgiHalfCloseGrace,
+    };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);
     return this.#report(script, result);
@@ -251,7 +259,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       return undefined;
     }
     if (result.timedOut) this.logError('CGI script %s stopped after %d ms', script.scriptName, this.cgiTimeout);
-    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script exit status %#x', exit.code);
+    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script exit status %s', `0x${exit.code.toString(16)}`);
     if (exit.signal !== null && !result.timedOut) this.logError('CGI script %s ended by %s', script.scriptName, exit.signal);
     if (result.bodyError !== undefined) {
       const status = (result.bodyError as { status?: unknown }).status;

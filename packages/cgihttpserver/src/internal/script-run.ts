@@ -17,6 +17,8 @@ export interface RunLimits {
   killDelay: number;
   /** Longest header block accepted from the script. */
   headerLimit: number;
+  /** After the client half-closes, it is taken as gone once this many ms pass. */
+  halfCloseGrace: number;
 }
 
 /** What happened in a run. */
@@ -58,7 +60,14 @@ export async function superviseScript(
     result.clientGone = true;
     stop();
   };
+  // A reset or full close is seen at once. A FIN alone may be a client that half-closes
+  // after its request and still reads (rare, legal); most often it is a client that gave
+  // up: it gets a grace period for a quick answer, then counts as gone.
+  let halfClosed: NodeJS.Timeout | undefined;
+  const onEnd = () => (halfClosed ??= setTimeout(onGone, limits.halfCloseGrace));
   connection.once('close', onGone);
+  if (connection.readableEnded) onEnd();
+  else connection.once('end', onEnd);
   try {
     const pumped = pumpBody(body, proc.stdin).catch((error: unknown) => {
       result.bodyError = error;
@@ -76,7 +85,8 @@ export async function superviseScript(
   } finally {
     clearTimeout(timer);
     clearTimeout(killTimer);
-    connection.off('close', onGone);
+    clearTimeout(halfClosed);
+    connection.off('close', onGone).off('end', onEnd);
     proc.release();
   }
   return result;
