@@ -148,7 +148,9 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends S
       const found = typeof pending === 'number' ? pending : await pending;
       if (found !== LINE) return this.#noRequestLine(found);
       const parsed = this.parseRequest();
-      if (!(typeof parsed === 'boolean' ? parsed : await parsed)) return;
+      const ok = typeof parsed === 'boolean' ? parsed : await parsed;
+      reader.clearTimer(); // the head is in: its deadline no longer applies
+      if (!ok) return;
       const method = (this as unknown as Record<string, unknown>)[`do_${this.command}`];
       if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
       await method.call(this);

@@ -250,6 +250,24 @@ describe('timeouts against slow clients', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
   });
 
+  it('a handler that works longer than headTimeout is not cut, nor is the next request', async () => {
+    class Busy extends Fast {
+      override async do_GET(): Promise<void> {
+        if (this.path === '/slow') await new Promise((resolve) => setTimeout(resolve, 500));
+        await super.do_GET();
+      }
+    }
+    const { port } = await serve(Busy);
+    const socket = await dial(port);
+    socket.write(`GET /slow HTTP/1.1\r\n${H}\r\n`);
+    const [first] = await once(socket, 'data');
+    expect(String(first)).toMatch(/^HTTP\/1\.1 200 OK/);
+    const rest = receiveAll(socket);
+    socket.end(`GET /next HTTP/1.1\r\n${H}\r\n`);
+    const [second] = parseResponses(await rest);
+    expect(JSON.parse(second!.body).path).toBe('/next');
+  });
+
   it('a body that stops arriving is cut at bodyTimeout with 408', async () => {
     const { port } = await serve(Fast);
     const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nabc`);

@@ -59,6 +59,9 @@ const refused: Row[] = [
   { name: 'HTTP/0.9 spelt out', raw: `GET / HTTP/0.9\r\n\r\n`, status: 505 },
   { name: 'HTTP/1.1 without Host', raw: `GET / HTTP/1.1\r\n\r\n`, status: 400, reason: 'Missing Host header' },
   { name: 'HTTP/1.1 with two Hosts', raw: `GET / HTTP/1.1\r\n${H}${H}\r\n`, status: 400, reason: 'Repeated Host header' },
+  { name: 'Host with a space', raw: `GET / HTTP/1.1\r\nHost: a b\r\n\r\n`, status: 400, reason: 'Invalid Host header' },
+  { name: 'Host with a slash', raw: `GET / HTTP/1.1\r\nHost: a/b\r\n\r\n`, status: 400 },
+  { name: 'Host with @ and obs-text', raw: `GET / HTTP/1.1\r\nHost: u@\xe9x\r\n\r\n`, status: 400 },
   { name: 'HTTP/1.0 with two Hosts', raw: `GET / HTTP/1.0\r\n${H}${H}\r\n`, status: 400 },
   { name: 'simple request not GET', raw: `POST /\r\n`, status: 400 },
   { name: 'unknown method', raw: `BREW / HTTP/1.1\r\n${H}\r\n`, status: 501 },
@@ -109,6 +112,8 @@ interface Accepted {
 }
 
 const accepted: Accepted[] = [
+  { name: 'Host IPv6 literal with port', raw: `GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n`, want: { headers: [['Host', '[::1]:8080']] } },
+  { name: 'empty Host (RFC 9112 §3.2: allowed)', raw: `GET / HTTP/1.1\r\nHost:\r\n\r\n`, want: { headers: [['Host', '']] } },
   { name: 'origin form', raw: `GET /a?b=1 HTTP/1.1\r\n${H}\r\n`, want: { command: 'GET', path: '/a?b=1', requestVersion: 'HTTP/1.1', requestline: 'GET /a?b=1 HTTP/1.1' } },
   { name: 'HTTP/1.0 without Host', raw: `GET / HTTP/1.0\r\n\r\n`, want: { requestVersion: 'HTTP/1.0', headers: [] } },
   { name: 'HTTP/1.2 served as 1.1', raw: `GET / HTTP/1.2\r\n${H}\r\n`, want: { requestVersion: 'HTTP/1.1', requestline: 'GET / HTTP/1.2' } },

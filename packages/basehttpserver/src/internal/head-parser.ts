@@ -142,7 +142,10 @@ export class RequestHead {
   #noteField(name: string, value: string): boolean {
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') this.hostCount++;
+        if (name.toLowerCase() === 'host') {
+          this.hostCount++;
+          if (!isHost(value)) return this.refuse(400, 'Invalid Host header');
+        }
         return true;
       case 6:
         if (name.toLowerCase() === 'expect') this.expect = value;
@@ -245,6 +248,18 @@ function fieldName(buf: Buffer, start: number, end: number): string {
 function matches(buf: Buffer, start: number, end: number, text: string): boolean {
   if (end - start !== text.length) return false;
   for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Bytes a Host value may hold (RFC 3986 reg-name, IP-literal, port), as Go's `ValidHostHeader`. */
+const HOST_CHARS = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%") HOST_CHARS[c.charCodeAt(0)] = 1;
+
+function isHost(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || HOST_CHARS[c] === 0) return false;
+  }
   return true;
 }
 
