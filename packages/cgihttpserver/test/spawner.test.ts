@@ -1,0 +1,78 @@
+// The spawners: the helper process and the direct one, with real scripts.
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DirectSpawner, HelperSpawner, type ScriptProcess } from '../src/internal/spawner.js';
+import { alive, until } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'httpstack-spawner-'));
+const script = join(dir, 'cat.sh');
+writeFileSync(script, '#!/bin/sh\necho "q=$QUERY_STRING cwd=$(pwd)"\ncat\necho oops >&2\nexit 7\n', { mode: 0o755 });
+const sleeper = join(dir, 'sleep.sh');
+writeFileSync(sleeper, `#!/bin/sh\nsleep 30 &\necho $! > ${dir}/child.pid\nwait\n`, { mode: 0o755 });
+const spawners = { helper: new HelperSpawner(), direct: new DirectSpawner() };
+afterAll(async () => {
+  await spawners.helper.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function collect(proc: ScriptProcess): Promise<string> {
+  let out = '';
+  for await (const chunk of proc.stdout) out += String(chunk);
+  return out;
+}
+
+describe.for(['helper', 'direct'] as const)('%s spawner', (kind) => {
+  const spawner = spawners[kind];
+
+  it('runs a script with env, cwd and stdin; reports stderr and exit status', async () => {
+    const errors: string[] = [];
+    const proc = await spawner.spawn({ file: script, args: [], env: { PATH: '/bin:/usr/bin', QUERY_STRING: 'a' }, cwd: dir, stdin: true }, (t) => errors.push(t));
+    proc.stdin!.end('input\n');
+    expect(await collect(proc)).toBe(`q=a cwd=${dir}\ninput\n`);
+    expect(await proc.exited).toEqual({ code: 7, signal: null });
+    proc.release();
+    expect(await until(() => errors.join('').includes('oops'))).toBe(true);
+  });
+
+  it('gives /dev/null as stdin when asked for none', async () => {
+    const proc = await spawner.spawn({ file: script, args: [], env: {}, cwd: dir, stdin: false }, () => {});
+    expect(proc.stdin).toBeNull();
+    expect(await collect(proc)).toBe(`q= cwd=${dir}\n`);
+    proc.release();
+  });
+
+  it('rejects with ENOENT for a missing program', async () => {
+    await expect(spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: false }, () => {}))
+      .rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('kills the whole process group', async () => {
+    const proc = await spawner.spawn({ file: sleeper, args: [], env: { PATH: '/bin:/usr/bin' }, cwd: dir, stdin: false }, () => {});
+    expect(await until(() => { try { return readFileSync(join(dir, 'child.pid'), 'utf8').trim() !== ''; } catch { return false; } })).toBe(true);
+    const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
+    proc.kill('SIGKILL');
+    expect((await proc.exited).signal).toBe('SIGKILL');
+    expect(await until(() => !alive(child))).toBe(true);
+    proc.release();
+    rmSync(join(dir, 'child.pid'));
+  });
+});
+
+describe('HelperSpawner', () => {
+  it('starts a new helper after the old one dies', async () => {
+    const spawner = new HelperSpawner();
+    try {
+      const first = await spawner.spawn({ file: script, args: [], env: {}, cwd: dir, stdin: false }, () => {});
+      await collect(first);
+      first.release();
+      await spawner.close();
+      const second = await spawner.spawn({ file: script, args: [], env: {}, cwd: dir, stdin: false }, () => {});
+      expect(await collect(second)).toContain('q=');
+      second.release();
+    } finally {
+      await spawner.close();
+    }
+  });
+});
