@@ -23,8 +23,6 @@ export interface FileEntry {
   readonly contentType: string;
   /** The file's bytes, when small and safely cacheable (see `FileCache.mayKeepBody`). */
   body: Buffer | undefined;
-  /** Whether `.br` / `.gz` siblings existed when last looked at. */
-  hasSiblings: boolean;
   /** Pre-built header lines of a 200 answer, per content coding. */
   heads: Map<string, ReadonlyArray<readonly [string, string]>>;
 }

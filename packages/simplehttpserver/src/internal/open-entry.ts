@@ -3,7 +3,6 @@ import { constants, statSync, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { makeETag } from './conditional.js';
-import { SIBLINGS } from './encoding.js';
 import { FileCache, sameVersion, versionOf, type FileCacheOptions, type FileEntry } from './file-cache.js';
 import { readWhole } from './file-body.js';
 import { isInside } from './translate.js';
@@ -12,7 +11,6 @@ import { isInside } from './translate.js';
 export interface EntrySource {
   directory: string;
   followExternalSymlinks: boolean;
-  precompressed: boolean;
   guessType(path: string): string;
   dateTimeString(timestamp?: Date | number): string;
 }
@@ -113,11 +111,6 @@ function makeEntry(source: EntrySource, key: string, path: string, stat: Stats, 
     lastModified: source.dateTimeString(stat.mtimeMs),
     contentType: contentType ?? source.guessType(path),
     body: undefined,
-    hasSiblings: contentType === undefined && source.precompressed && hasSiblings(path),
     heads: new Map(),
   };
-}
-
-function hasSiblings(path: string): boolean {
-  return SIBLINGS.some(([, suffix]) => statQuiet(path + suffix)?.isFile() === true);
 }

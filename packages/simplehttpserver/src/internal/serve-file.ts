@@ -19,6 +19,7 @@ export type ResponseBody = Buffer | FileBody;
 export interface FileResponder extends EntrySource {
   command: string;
   headers: { get(name: string): string | undefined };
+  precompressed: boolean;
   cacheControl: string | null;
   cors: string | null;
   readSize: number;
@@ -34,7 +35,6 @@ export interface FileResponder extends EntrySource {
 interface Chosen {
   entry: FileEntry;
   coding: Coding;
-  vary: boolean;
   body?: Buffer | undefined;
   handle?: FileHandle | undefined;
 }
@@ -55,7 +55,6 @@ export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseB
 interface Negotiated {
   coding: Coding;
   siblingStat: Stats | undefined;
-  hasSiblings: boolean;
 }
 
 function negotiate(h: FileResponder, path: string): Negotiated | undefined {
@@ -65,19 +64,18 @@ function negotiate(h: FileResponder, path: string): Negotiated | undefined {
   const gz = statQuiet(path + '.gz');
   const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
   const coding = negotiateEncoding(accept, available);
-  return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined, hasSiblings: available.br || available.gzip };
+  return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined };
 }
 
 /** The representation to send when its bytes are cached and current; else `undefined`. */
 function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined): Chosen | undefined {
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
     const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
-    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding, vary: true };
+    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding };
   }
   const entry = cache.get(path, stat);
   if (entry === undefined) return undefined;
-  if (negotiated !== undefined) entry.hasSiblings = negotiated.hasSiblings;
-  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity', vary: entry.hasSiblings };
+  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity' };
 }
 
 async function sendOpened(
@@ -106,12 +104,11 @@ async function open(
     const suffix = SIBLINGS.find(([name]) => name === negotiated.coding)![1];
     const cached = cache.get(key, negotiated.siblingStat!);
     const sibling = await openEntry(h, cache, key, path + suffix, cached, entry?.contentType ?? h.guessType(path));
-    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding, vary: true };
+    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding };
   }
   const opened = await openEntry(h, cache, path, path, entry);
   if (opened === undefined) return undefined;
-  if (negotiated !== undefined) opened.entry.hasSiblings = negotiated.hasSiblings;
-  return { ...opened, coding: 'identity', vary: opened.entry.hasSiblings };
+  return { ...opened, coding: 'identity' };
 }
 
 function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
@@ -133,7 +130,7 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   if (status === 304) {
     h.sendResponse(304);
     h.sendHeader('ETag', entry.etag);
-    for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
+    for (const [name, value] of commonLines(h)) h.sendHeader(name, value);
     h.endHeaders();
     return undefined;
   }
@@ -195,15 +192,14 @@ function bodyOf(h: FileResponder, chosen: Chosen, parts: ConstructorParameters<t
 
 /** The header lines of a 200 answer, built once per entry and coding. */
 function headLines(h: FileResponder, chosen: Chosen): ReadonlyArray<readonly [string, string]> {
-  const key = `${chosen.coding}${chosen.vary ? '+' : ''}`;
-  let lines = chosen.entry.heads.get(key);
+  let lines = chosen.entry.heads.get(chosen.coding);
   if (lines === undefined) {
     lines = [
       ['Content-Type', chosen.entry.contentType],
       ['Content-Length', String(chosen.entry.version.size)],
       ...validatorLines(h, chosen),
     ];
-    chosen.entry.heads.set(key, lines);
+    chosen.entry.heads.set(chosen.coding, lines);
   }
   return lines;
 }
@@ -220,13 +216,17 @@ function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string
     ['Accept-Ranges', 'bytes'],
   ];
   if (chosen.coding !== 'identity') lines.push(['Content-Encoding', chosen.coding]);
-  return lines.concat(commonLines(h, chosen.vary));
+  return lines.concat(commonLines(h));
 }
 
-/** Vary, Cache-Control and CORS: sent with 200, 206 and 304 alike. */
-function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors'>, vary: boolean): Array<[string, string]> {
+/**
+ * Vary, Cache-Control and CORS: sent with 200, 206 and 304 alike. `Vary: Accept-Encoding`
+ * goes with every file while precompressed siblings are looked for: a sibling may appear
+ * at any time, and a cache must not have stored the answer as invariant.
+ */
+function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors' | 'precompressed'>): Array<[string, string]> {
   const lines: Array<[string, string]> = [];
-  if (vary) lines.push(['Vary', 'Accept-Encoding']);
+  if (h.precompressed) lines.push(['Vary', 'Accept-Encoding']);
   if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
   if (h.cors !== null) lines.push(['Access-Control-Allow-Origin', h.cors]);
   return lines;
