@@ -94,3 +94,10 @@ export function logDate(date: Date): string {
   return `${two(date.getDate())}/${MONTHS[date.getMonth()]}/${String(date.getFullYear()).padStart(4, '0')} ` +
     `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
+
+/** True if the lower-case comma list `list` holds `token`. */
+export function hasToken(list: string, token: string): boolean {
+  if (list === token) return true;
+  for (const item of list.split(',')) if (item.trim() === token) return true;
+  return false;
+}
