@@ -128,6 +128,11 @@ describe('directories (Python send_head / list_directory)', () => {
     expect(html).toContain(`href="${encodeURIComponent('café ünïcode.txt')}">café ünïcode.txt</a>`);
     expect(html).toContain('href="dir%20with%20space/">dir with space/</a>');
     expect(html).toContain('href="link-in.txt">link-in.txt@</a>');
+    expect(html).toContain(
+      '<a href="hello.txt">hello.txt</a></td><td class="size" title="13">13 B</td>' +
+        '<td><time datetime="2024-01-02T03:04:05.000Z">2024-01-02 03:04</time></td>',
+    );
+    expect(html).toContain('<td class="size" title="3145745">3.0 MiB</td>');
     expect(html).not.toMatch(/\.env|\.git|link-out|linkdir-out|broken-link|<script>|<img/);
     const names = [...html.matchAll(/<a href="([^"]+)">/g)].map((m) => decodeURIComponent(m[1]!));
     expect(names).toEqual([...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
@@ -209,6 +214,20 @@ describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
     const handler = Object.create(SimpleHTTPRequestHandler.prototype) as SimpleHTTPRequestHandler;
     expect(new (class extends SimpleHTTPRequestHandler {})({} as never, ['127.0.0.1', 1], {} as never).directory).toBe(process.cwd());
     expect(handler).toBeInstanceOf(SimpleHTTPRequestHandler);
+  });
+});
+
+describe('HTTP/0.9 and HTTP/1.0', () => {
+  it('answers an HTTP/0.9 simple request with the bare body', async () => {
+    const { port } = await start();
+    expect(await raw(port, 'GET /hello.txt\r\n')).toBe('hello, world\n');
+  });
+
+  it('answers HTTP/1.0 and closes, as Python', async () => {
+    const { port } = await start({ protocolVersion: 'HTTP/1.0' });
+    const text = await raw(port, 'GET /hello.txt HTTP/1.0\r\n\r\n');
+    expect(text.startsWith('HTTP/1.0 200 OK\r\n')).toBe(true);
+    expect(text.endsWith('\r\n\r\nhello, world\n')).toBe(true);
   });
 });
 
