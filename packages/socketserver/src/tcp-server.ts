@@ -58,11 +58,17 @@ export class TCPServer extends BaseServer<Socket> {
     return this.socket !== undefined;
   }
 
-  /** Makes the `net.Server` (or `tls.Server`) and routes its connections. May be overridden. */
+  /**
+   * Makes the `net.Server` (or `tls.Server`) and routes its connections. May be overridden.
+   *
+   * **Security:** with TLS, a non-zero `idleTimeout` also bounds the handshake (Node's
+   * default is 120 s), unless the `tls` options set `handshakeTimeout` themselves.
+   */
   protected createListener(): net.Server {
     const options = { allowHalfOpen: true, noDelay: true };
     if (this.tls) {
-      const server = tls.createServer({ ...options, ...this.tls });
+      const handshake = this.idleTimeout > 0 ? { handshakeTimeout: this.idleTimeout } : {};
+      const server = tls.createServer({ ...options, ...handshake, ...this.tls });
       server.on('secureConnection', (socket) => this.#onConnection(socket));
       server.on('tlsClientError', (_error, socket) => socket.destroy());
       return server;

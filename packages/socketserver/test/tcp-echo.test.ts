@@ -150,6 +150,14 @@ describe('TCPServer over TLS (the tls option)', () => {
     expect(client.authorized).toBe(true);
   });
 
+  it('a client that never starts the handshake is dropped after idleTimeout', async () => {
+    const server = await serving(new TCPServer(['127.0.0.1', 0], UpperEcho, { tls: { cert, key }, idleTimeout: 100 }));
+    const client = await dial(portOf(server));
+    const begin = Date.now();
+    expect(await receiveAll(client)).toBe('');
+    expect(Date.now() - begin).toBeGreaterThanOrEqual(95);
+  });
+
   it('a plaintext client is dropped and the server keeps serving TLS', async () => {
     const server = await serving(new TCPServer(['127.0.0.1', 0], UpperEcho, { tls: { cert, key } }));
     await exchange(portOf(server), ['GET / HTTP/1.0\r\n\r\n']);
