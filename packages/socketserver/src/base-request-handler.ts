@@ -12,8 +12,11 @@ import type { Address } from './types.js';
  * A subclass that needs its own server type declares it: `declare server: MyServer`.
  */
 export class BaseRequestHandler<S extends BaseServer<any> = BaseServer<any>> {
+  /** The connection (stream servers) or `[data, socket]` (datagram servers). */
   request: unknown;
+  /** The client's address: `[host, port]`, or a path (Unix sockets; often empty). */
   clientAddress: Address;
+  /** The server that made this handler. */
   server: S;
 
   constructor(request: unknown, clientAddress: Address, server: S) {

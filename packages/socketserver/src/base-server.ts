@@ -20,6 +20,9 @@ const OPTION_FIELDS = [
  * `processRequest()`, `finishRequest()`, `shutdownRequest()`, `closeRequest()`,
  * `handleError()`, `handleTimeout()`, `serviceActions()`.
  *
+ * Methods for derived classes (protected): `acceptRequest()` (feed an arrived request to the
+ * loop), `isIdle()`, `stopAccepting()`, `closeConnections()`, `applyOptions()`, `isBound()`.
+ *
  * Requests are served concurrently on the event loop, which is what Python's
  * `ThreadingMixIn` gives. **Differs from Python:** every method that blocks in Python
  * returns a Promise; `serverBind()` both binds and listens (one step in Node).
@@ -27,6 +30,7 @@ const OPTION_FIELDS = [
 export abstract class BaseServer<R = unknown> {
   /** The address served; after binding, holds the real one (the port chosen for port 0). */
   serverAddress: Address;
+  /** The handler class; the server makes one instance per request. */
   RequestHandlerClass: RequestHandlerClass;
   /** Options given to the constructor; applied over the fields when the server binds. */
   readonly options: ServerOptions;
@@ -110,6 +114,7 @@ export abstract class BaseServer<R = unknown> {
   /** Releases the server's socket. May be overridden (call `super.serverClose()`). */
   async serverClose(): Promise<void> {}
 
+  /** `await using server = …`: `shutdown()`, then `serverClose()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
     await this.serverClose();

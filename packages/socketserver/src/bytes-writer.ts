@@ -21,6 +21,7 @@ export class BytesWriter {
     return Buffer.concat(this.#chunks, this.#length);
   }
 
+  /** Bytes written so far. */
   get length(): number {
     return this.#length;
   }

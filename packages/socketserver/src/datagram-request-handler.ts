@@ -17,7 +17,9 @@ export class DatagramRequestHandler<S extends BaseServer<any> = BaseServer<any>>
   packet!: Buffer;
   /** The server's socket, to answer on. */
   socket!: Socket;
+  /** Reads the datagram (already ended: reads stop at its end). */
   rfile!: BufferedReader;
+  /** Collects the answer; `finish()` sends it as one datagram. */
   wfile!: BytesWriter;
 
   /** Wraps the packet in `rfile` and makes an empty `wfile`. May be overridden. */

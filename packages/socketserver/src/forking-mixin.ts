@@ -59,6 +59,7 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
     #shutdownHooked = false;
     #forked = false;
 
+    /** True in the supervising process, false in a worker. */
     get isPrimary(): boolean {
       return cluster.isPrimary;
     }

@@ -10,6 +10,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A write to a connection that the peer or the server has already closed. */
 export class BrokenPipeError extends Error {
+  /** Node's error code for a broken pipe. */
   readonly code = 'EPIPE';
   constructor(cause?: unknown) {
     super('write to a closed connection', cause === undefined ? undefined : { cause });
@@ -30,6 +31,7 @@ export type Chunk = Uint8Array | string;
  * pipelined requests) are gathered and reach the socket as one write.
  */
 export class SocketWriter {
+  /** The connection written to. */
   readonly socket: Socket;
   #pending: Buffer[] = [];
   #pendingBytes = 0;

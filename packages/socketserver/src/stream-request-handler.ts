@@ -20,6 +20,7 @@ export class StreamRequestHandler<S extends BaseServer<any> = BaseServer<any>> e
   declare request: Socket;
   /** Reads fail after this many ms without input (`null`: never). May be overridden. */
   timeout: number | null = null;
+  /** Sets TCP_NODELAY on the connection in `setup()`. May be overridden. */
   disableNagleAlgorithm = true;
   #idle = false;
 
@@ -27,7 +28,9 @@ export class StreamRequestHandler<S extends BaseServer<any> = BaseServer<any>> e
   get connection(): Socket {
     return this.request;
   }
+  /** The connection's input, buffered; made by `setup()`. */
   rfile!: BufferedReader;
+  /** The connection's output, with backpressure; made by `setup()`. */
   wfile!: SocketWriter;
 
   /**

@@ -20,6 +20,7 @@ const LINGER_MS = 500;
 export class TCPServer extends BaseServer<Socket> {
   /** The listening server (Python's `socket`), set by `serverBind()`. */
   socket: net.Server | undefined;
+  /** SO_REUSEADDR: always in effect for TCP listeners in Node (libuv sets it). */
   allowReuseAddress = true;
   /** SO_REUSEPORT; honoured by Node >= 22.12, ignored by older Node. */
   allowReusePort = false;
@@ -54,6 +55,7 @@ export class TCPServer extends BaseServer<Socket> {
     if (bound && typeof bound === 'object') this.serverAddress = [bound.address, bound.port];
   }
 
+  /** True once `serverBind()` has made the listener. */
   protected override isBound(): boolean {
     return this.socket !== undefined;
   }

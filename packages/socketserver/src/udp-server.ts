@@ -15,9 +15,14 @@ export type DatagramRequest = [data: Buffer, socket: dgram.Socket];
 export class UDPServer extends BaseServer<DatagramRequest> {
   /** The bound datagram socket (Python's `socket`), set by `serverBind()`. */
   socket: dgram.Socket | undefined;
+  /** SO_REUSEADDR on the datagram socket. */
   allowReuseAddress = false;
+  /** SO_REUSEPORT on the datagram socket, where the platform supports it. */
   allowReusePort = false;
+  /** Longer datagrams are cut to this many bytes, as Python's `recvfrom(max_packet_size)`. */
   maxPacketSize = 8192;
+
+  #closed = false;
 
   constructor(serverAddress: [host: string, port: number], RequestHandlerClass: UDPServer['RequestHandlerClass'], options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
@@ -46,19 +51,26 @@ export class UDPServer extends BaseServer<DatagramRequest> {
     this.serverAddress = [bound.address, bound.port];
   }
 
+  /** True once `serverBind()` has made the socket. */
   protected override isBound(): boolean {
     return this.socket !== undefined;
   }
 
-  /** Stops receiving. */
+  /** Stops receiving; in-flight handlers can still answer on the socket. */
   protected override async stopAccepting(): Promise<void> {
     this.socket?.removeAllListeners('message');
   }
 
-  /** Closes the socket. */
+  /** Runs after the last handler of a `shutdown()`: closes the socket, freeing the port. */
+  protected override async closeConnections(): Promise<void> {
+    await this.serverClose();
+  }
+
+  /** Closes the socket (once; `socket` keeps the closed socket, as Python's does). */
   override async serverClose(): Promise<void> {
     const socket = this.socket;
-    this.socket = undefined;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (!socket || this.#closed) return;
+    this.#closed = true;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 }
