@@ -301,6 +301,17 @@ describe('serverBind / serverClose / Symbol.asyncDispose (test_close_immediately
     await expect(new TCPServer(['127.0.0.1', portOf(taken)], UpperEcho).serverBind()).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 
+  it('await using closes the server at the end of the scope (test_context_manager)', async () => {
+    let kept: TCPServer | undefined;
+    {
+      await using server = new TCPServer(['127.0.0.1', 0], UpperEcho);
+      await server.serverBind();
+      kept = server;
+      expect(server.socket?.listening).toBe(true);
+    }
+    expect(kept.socket?.listening).toBe(false);
+  });
+
   it('Symbol.asyncDispose shuts down and closes the listener', async () => {
     const server = new TCPServer(['127.0.0.1', 0], UpperEcho);
     const loop = server.serveForever(10);
