@@ -42,6 +42,21 @@ describe('verifyRequest / shutdownRequest (test_shutdown_request_called_if_verif
     expect(calls).toEqual(['verify 127.0.0.1', 'shutdownRequest']);
   });
 
+  it('a verifyRequest that throws goes to handleError and the connection is closed', async () => {
+    const errors: string[] = [];
+    class Throwing extends TCPServer {
+      override verifyRequest(): boolean {
+        throw new Error('verify failed');
+      }
+      override handleError(_request: Socket, _address: Address, error: unknown): void {
+        errors.push((error as Error).message);
+      }
+    }
+    const server = await serving(new Throwing(['127.0.0.1', 0], UpperEcho));
+    expect(await exchange(portOf(server), ['hello\n'])).toBe('');
+    expect(errors).toEqual(['verify failed']);
+  });
+
   it('an async verifyRequest is awaited', async () => {
     class Async extends TCPServer {
       override async verifyRequest(): Promise<boolean> {
@@ -258,6 +273,22 @@ describe('handleRequest / handleTimeout (BaseServer.handle_request)', () => {
     expect(secondDone).toBe(false);
     await server.handleRequest();
     expect(await second).toBe('TWO\n');
+  });
+
+  it('queues at most requestQueueSize requests while nobody calls handleRequest(); the rest are closed', async () => {
+    const server = track(new TCPServer(['127.0.0.1', 0], UpperEcho, { requestQueueSize: 2 }));
+    await server.serverBind();
+    const clients = await Promise.all([1, 2, 3].map(() => dial(portOf(server))));
+    const answers = clients.map((client, i) => {
+      const received = receiveAll(client);
+      client.end(`c${i}\n`);
+      return received;
+    });
+    // Closed unanswered: an empty answer, or a reset since its bytes were never read.
+    expect(['', 'ECONNRESET']).toContain(await answers[2]!.catch((error: NodeJS.ErrnoException) => error.code));
+    await server.handleRequest();
+    await server.handleRequest();
+    expect(await Promise.all(answers.slice(0, 2))).toEqual(['C0\n', 'C1\n']);
   });
 
   it('calls handleTimeout() when no request arrives within timeout', async () => {
