@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import type { RequestHandlerClass } from './base-request-handler.js';
 import type { BaseServer } from './base-server.js';
 import { TCPServer, UnixStreamServer } from './tcp-server.js';
+import { UDPServer } from './udp-server.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** Options of a `ForkingMixIn` server, beyond the base server's. */
@@ -161,6 +162,12 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
 
 /** A `TCPServer` whose connections are served by worker processes. Port of `socketserver.ForkingTCPServer`. */
 export class ForkingTCPServer extends ForkingMixIn(TCPServer) {}
+
+/**
+ * A `UDPServer` whose datagrams are served by worker processes: they all receive from the
+ * one shared socket. Port of `socketserver.ForkingUDPServer`.
+ */
+export class ForkingUDPServer extends ForkingMixIn(UDPServer) {}
 
 /** A `UnixStreamServer` served by worker processes. Port of `socketserver.ForkingUnixStreamServer`. */
 export class ForkingUnixStreamServer extends ForkingMixIn(UnixStreamServer) {}

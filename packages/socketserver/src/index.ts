@@ -4,6 +4,7 @@ export { UDPServer, type DatagramRequest } from './udp-server.js';
 export {
   ForkingMixIn,
   ForkingTCPServer,
+  ForkingUDPServer,
   ForkingUnixStreamServer,
   type ForkingOptions,
   type ForkingServer,

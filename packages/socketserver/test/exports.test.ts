@@ -13,6 +13,7 @@ it('exports exactly these runtime names', () => {
     'DatagramRequestHandler',
     'ForkingMixIn',
     'ForkingTCPServer',
+    'ForkingUDPServer',
     'ForkingUnixStreamServer',
     'SocketWriter',
     'StreamRequestHandler',

@@ -3,11 +3,21 @@
 // test process is the primary; the workers run test/fixtures/forking-worker.mjs, which
 // imports the built dist/ of this package.
 import cluster from 'node:cluster';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForkingMixIn, ForkingTCPServer, ForkingUnixStreamServer, StreamRequestHandler, TCPServer } from '../src/index.js';
+import {
+  DatagramRequestHandler,
+  ForkingMixIn,
+  ForkingTCPServer,
+  ForkingUDPServer,
+  ForkingUnixStreamServer,
+  StreamRequestHandler,
+  TCPServer,
+} from '../src/index.js';
 import { dial, exchange, nextLine, portOf, receiveAll, serverTracker } from './helpers.js';
 
 const track = serverTracker();
@@ -119,5 +129,33 @@ describe('ForkingMixIn(UnixStreamServer) (test_ForkingUnixStreamServer)', () => 
     await ready;
     expect(server.serverAddress).toBe(path);
     expect((await answeringPids(path)).size).toBe(2);
+  });
+});
+
+describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
+  it('two workers answer datagrams from one shared socket; shutdown stops them', async () => {
+    const server = track(new ForkingUDPServer(['127.0.0.1', 0], DatagramRequestHandler, { workers: 2, workerScript, workerArgs: ['udp'] }));
+    const ready = workersListening(2);
+    await server.serverBind();
+    const loop = server.serveForever(10);
+    await ready;
+    const client = createSocket('udp4');
+    const pids = new Set<number>();
+    try {
+      for (let i = 0; i < 40 && pids.size < 2; i++) {
+        const answer = once(client, 'message');
+        client.send(`d${i}`, portOf(server), '127.0.0.1');
+        const [pid, text] = ((await answer)[0] as Buffer).toString().split(' ');
+        expect(text).toBe(`d${i}`);
+        pids.add(Number(pid));
+      }
+    } finally {
+      client.close();
+    }
+    expect(pids.size).toBe(2);
+    const before = server.workerPids;
+    await server.shutdown();
+    await loop;
+    expect(before.filter(alive)).toEqual([]);
   });
 });
