@@ -1,5 +1,5 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
@@ -106,12 +106,11 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /**
-   * True when the file at `path` may be executed: an execute bit is set and `access(2)`
-   * allows it. May be overridden. **Differs from Python:** async.
+   * True when `access(2)` says this process may execute the file at `path` (for root: an
+   * execute bit is set), as Python's `os.access(path, os.X_OK)`. May be overridden.
+   * **Differs from Python:** async.
    */
   async isExecutable(path: string): Promise<boolean> {
-    const info = await stat(path).catch(() => null);
-    if (info === null || (info.mode & 0o111) === 0) return false;
     return access(path, constants.X_OK).then(() => true, () => false);
   }
 

@@ -26,9 +26,12 @@ const waiting = new Map<number, { spec?: SpawnSpec; out?: Socket; in?: Socket }>
 const dir = mkdtempSync(join(tmpdir(), 'httpstack-cgi-'));
 const socketPath = join(dir, 'spawn.sock');
 
-function send(message: HelperMessage, then?: () => void): void {
+function send(message: HelperMessage, then: () => void = ignore): void {
+  // With a callback, a failed send (the server is gone) is reported there, not thrown.
   if (process.connected) process.send!(message, undefined, undefined, then);
 }
+
+function ignore(): void {}
 
 /** Reads the spec line; the server sends nothing more until it hears back. */
 function onConnection(socket: Socket): void {

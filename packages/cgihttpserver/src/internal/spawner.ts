@@ -88,6 +88,7 @@ export class HelperSpawner implements Spawner {
     });
     // A script that closes early is not an error here; the relay sees the end of output.
     socket.on('error', () => {});
+    socket.end(); // nothing more goes this way; a finished stream also ends without an AbortError
     input?.on('error', () => {});
     return {
       pid, stdin: input, stdout: socket, exited,
