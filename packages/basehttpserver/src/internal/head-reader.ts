@@ -43,7 +43,8 @@ export class HeadReader {
   #src: HeadSource;
   /** Requests completed on this connection (the first waits under the head deadline only). */
   requests = 0;
-  #timer: NodeJS.Timeout | undefined;
+  /** Whether this reader is on the watch list of `deadlines`, and for which timer. */
+  #watched = false;
   #timerIdle = false;
   #deadline = 0;
   #timedOut = false;
@@ -212,14 +213,16 @@ export class HeadReader {
     const src = this.#src;
     const remaining = Math.max(0, this.#deadline - Date.now());
     const useIdle = idle && this.requests > 0 && src.keepAliveTimeout < remaining;
-    if (this.#timer !== undefined && this.#timerIdle === useIdle) return;
-    clearTimeout(this.#timer);
+    if (this.#watched && this.#timerIdle === useIdle) return;
     this.#timerIdle = useIdle;
-    this.#timer = setTimeout(expire, useIdle ? src.keepAliveTimeout : remaining, this);
+    this.#watched = true;
+    const ms = useIdle ? src.keepAliveTimeout : remaining;
+    deadlines.watch(this, Date.now() + ms, ms);
   }
 
   /** Called by the timer: fails the reader's pending and future waits. */
   expire(): void {
+    this.#watched = false;
     this.#timedOut = true;
     this.#src.rfile.destroy(Object.assign(new Error('request head timed out'), { code: 'ETIMEDOUT' }));
   }
@@ -239,14 +242,54 @@ export class HeadReader {
   }
 
   clearTimer(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
+    if (this.#watched) {
+      deadlines.unwatch(this);
+      this.#watched = false;
       this.#timerIdle = false;
     }
   }
 }
 
-function expire(reader: HeadReader): void {
-  reader.expire();
+/**
+ * One interval timer for every waiting connection of the process, instead of a `Timeout`
+ * per connection (a third of the memory an idle keep-alive connection costs). A deadline
+ * fires at most an eighth of its timeout late (at least 10 ms, at most 1 s).
+ */
+class Deadlines {
+  #waiting = new Map<HeadReader, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #tick = 1000;
+
+  watch(reader: HeadReader, deadline: number, timeout: number): void {
+    this.#waiting.set(reader, deadline);
+    const tick = Math.min(1000, Math.max(10, Math.floor(timeout / 8)));
+    if (this.#timer === undefined || tick < this.#tick) {
+      clearInterval(this.#timer);
+      this.#tick = tick;
+      this.#timer = setInterval(() => this.#sweep(), tick).unref();
+    }
+  }
+
+  unwatch(reader: HeadReader): void {
+    this.#waiting.delete(reader);
+    if (this.#waiting.size === 0) this.#stop();
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [reader, deadline] of this.#waiting) {
+      if (now < deadline) continue;
+      this.#waiting.delete(reader);
+      reader.expire();
+    }
+    if (this.#waiting.size === 0) this.#stop();
+  }
+
+  #stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#tick = 1000;
+  }
 }
+
+const deadlines = new Deadlines();
