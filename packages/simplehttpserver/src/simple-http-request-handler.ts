@@ -6,10 +6,11 @@ import { FileBody, READ_SIZE } from './internal/file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
 import { DEFAULT_EXTENSIONS_MAP, guessMimeType } from './internal/mime.js';
-import { contained, statQuiet } from './internal/open-entry.js';
+import { contained } from './internal/open-entry.js';
 import { MAX_RANGES } from './internal/range.js';
-import { sendFile, type ResponseBody } from './internal/serve-file.js';
+import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
 import { translateTarget } from './internal/translate.js';
+import { statQuiet } from './internal/turn-stat.js';
 
 export type { ResponseBody } from './internal/serve-file.js';
 export type { FileCacheOptions } from './internal/file-cache.js';
@@ -37,8 +38,9 @@ export type SimpleHTTPOptions = Partial<
  * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
  *
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
- * pre-built response head; every request checks the file with one `stat(2)`, so an edited,
- * replaced or deleted file is never served stale. Large files are streamed in `readSize`
+ * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per
+ * file per event-loop turn, see `fileCache.shareStats`), so an edited, replaced or deleted
+ * file is not served stale. Large files are streamed in `readSize`
  * reads with backpressure, never read whole.
  *
  * **Security:** no request reads outside `directory`: `..`, encoded dots and slashes,
@@ -128,7 +130,7 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
       this.sendError(this.#refusal, this.#refusal === 400 ? 'Bad request path' : 'File not found');
       return undefined;
     }
-    const stat = statQuiet(path);
+    const stat = statQuiet(path, sharesStats(this));
     if (stat?.isDirectory()) return this.#sendDirectory(path);
     if (stat === undefined || !stat.isFile() || path.endsWith(sep)) {
       this.sendError(404, 'File not found');
@@ -145,7 +147,7 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     if (!path.endsWith(sep)) return this.#redirectToDirectory();
     for (const name of this.indexPages) {
       const index = join(path, name);
-      const stat = statQuiet(index);
+      const stat = statQuiet(index, sharesStats(this));
       if (stat?.isFile()) return sendFile(this, index, stat);
     }
     if (!this.listDirectories) {

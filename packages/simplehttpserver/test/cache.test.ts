@@ -74,6 +74,14 @@ describe('the file cache never serves an edited file stale', () => {
     expect(reply.body.toString()).not.toContain('TOP SECRET');
   });
 
+  it('with shareStats off, each request takes its own stat', async () => {
+    running = await serve({ directory: fixture.root, fileCache: { racyMs: 0, shareStats: false } });
+    write('own.txt', 'one\n', past);
+    expect((await get(running.port, '/own.txt')).body.toString()).toBe('one\n');
+    write('own.txt', 'two, longer\n', past);
+    expect((await get(running.port, '/own.txt')).body.toString()).toBe('two, longer\n');
+  });
+
   it('works with the cache off', async () => {
     running = await serve({ directory: fixture.root, fileCache: false });
     write('nocache.txt', 'one\n', past);

@@ -43,6 +43,11 @@ export interface FileCacheOptions {
   maxEntries?: number;
   /** Bodies of files changed less than this many ms ago are not kept (default `RACY_MS`). */
   racyMs?: number;
+  /**
+   * Let the requests answered in one event-loop turn share one `stat` per file (default
+   * true); false: one `stat` per request.
+   */
+  shareStats?: boolean;
 }
 
 /** Whether `stat` describes the same version of the file as `version`. */

@@ -1,5 +1,5 @@
 /** The slow path of a file answer: check containment, open, fstat, build and cache the entry. */
-import { constants, statSync, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { makeETag } from './conditional.js';
@@ -17,15 +17,6 @@ export interface EntrySource {
 
 /** An entry with the bytes to send: in memory, or an open file (the caller closes it). */
 export type Opened = { entry: FileEntry; body: Buffer; handle?: undefined } | { entry: FileEntry; handle: FileHandle; body?: undefined };
-
-/** `stat(2)` that answers `undefined` for any failure (missing, not a directory, no access). */
-export function statQuiet(path: string): Stats | undefined {
-  try {
-    return statSync(path, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
-}
 
 const caches = new WeakMap<object, Map<string, FileCache>>();
 

@@ -9,7 +9,8 @@ import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
 import { FileBody } from './file-body.js';
 import type { FileCache, FileEntry } from './file-cache.js';
 import { joinParts, multipartByteranges } from './multipart.js';
-import { cacheFor, openEntry, statQuiet, type EntrySource } from './open-entry.js';
+import { cacheFor, openEntry, type EntrySource } from './open-entry.js';
+import { statQuiet } from './turn-stat.js';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.js';
 
 /** The bytes that follow a response head: in memory, or read from an open file. */
@@ -51,6 +52,11 @@ export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseB
   return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings);
 }
 
+/** Whether `h` lets requests of one event-loop turn share their stats (the default). */
+export function sharesStats(h: Pick<FileResponder, 'fileCache'>): boolean {
+  return h.fileCache !== false && h.fileCache.shareStats !== false;
+}
+
 /** The coding chosen for `path` and the stats of its siblings (none when no Accept-Encoding). */
 interface Negotiated {
   coding: Coding;
@@ -60,8 +66,9 @@ interface Negotiated {
 function negotiate(h: FileResponder, path: string): Negotiated | undefined {
   const accept = h.headers.get('accept-encoding');
   if (accept === undefined) return undefined;
-  const br = statQuiet(path + '.br');
-  const gz = statQuiet(path + '.gz');
+  const shared = sharesStats(h);
+  const br = statQuiet(path + '.br', shared);
+  const gz = statQuiet(path + '.gz', shared);
   const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
   const coding = negotiateEncoding(accept, available);
   return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined };
