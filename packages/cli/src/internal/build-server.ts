@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
 import { HTTPServer, HTTPSServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type SimpleHTTPOptions } from '@httpstack/simplehttpserver';
-import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 import type { Bind, CommandLine } from '../command-line.js';
 import type { TlsMaterial } from './files.js';
 import { withAccessLog } from './access-log.js';
@@ -32,26 +31,33 @@ export type CliServer = HTTPServer;
  * `SimpleHTTPRequestHandler` (or `CGIHTTPRequestHandler` with `--cgi`) configured for the
  * folder, the protocol version and the access-log format.
  */
-export function buildServer(plan: ServerPlan): CliServer {
+export async function buildServer(plan: ServerPlan): Promise<CliServer> {
   const { line, bind, tls } = plan;
+  const Handler = await buildHandler(plan);
   const address: Address = bind.kind === 'unix' ? bind.path : [bind.host ?? '::', bind.port];
   const Base = tls ? HTTPSServer : HTTPServer;
   const options: ForkingOptions = {};
   if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
-  if (line.workers === 1) return new Base(address, buildHandler(plan), options);
+  if (line.workers === 1) return new Base(address, Handler, options);
   options.workers = line.workers;
   options.workerScript = BIN;
   options.workerArgs = plan.workerArgs;
   const Forking = ForkingMixIn(Base);
-  return new Forking(address, buildHandler(plan), options);
+  return new Forking(address, Handler, options);
 }
 
 /** The handler class: static files or CGI, for the folder, with the protocol and log format. */
-function buildHandler(plan: ServerPlan) {
+async function buildHandler(plan: ServerPlan) {
   const { line, directory } = plan;
-  const Static = line.cgi ? CGIHTTPRequestHandler : SimpleHTTPRequestHandler;
+  const Static = line.cgi ? await loadCGIHandler() : SimpleHTTPRequestHandler;
   const Configured = Static.configure({ directory, protocolVersion: line.protocol, ...staticOptions(line) });
   return withAccessLog(Configured, line.quiet ? 'none' : line.logFormat);
+}
+
+/** The CGI layer, loaded only for `--cgi` (it is not needed to serve files). */
+async function loadCGIHandler() {
+  const { CGIHTTPRequestHandler } = await import('@httpstack/cgihttpserver');
+  return CGIHTTPRequestHandler;
 }
 
 /** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */

@@ -34,7 +34,7 @@ export async function serve(line: CommandLine, argv: readonly string[], files: C
       if (busy) return fail(describeBindError(busy, bind), bindErrorExitCode(busy));
     }
     const workerArgs = argsForWorkers(argv, selfSigned);
-    const server = buildServer({ line, bind, directory, tls, workerArgs });
+    const server = await buildServer({ line, bind, directory, tls, workerArgs });
     try {
       await server.serverBind();
     } catch (error) {
