@@ -11,8 +11,8 @@
  * as ISO-8859-1, as Python's `http.client.parse_headers` does.
  */
 export class HTTPMessage implements Iterable<[string, string]> {
-  #names: string[] = [];
-  #values: string[] = [];
+  /** Names and values interleaved: `[name0, value0, name1, value1, …]` (one array, not two). */
+  #fields: string[] = [];
 
   /** Makes a message, optionally filled with `[name, value]` pairs. */
   constructor(fields?: Iterable<readonly [string, string]>) {
@@ -21,13 +21,12 @@ export class HTTPMessage implements Iterable<[string, string]> {
 
   /** Number of header fields (repeated names counted each time). Python's `len(msg)`. */
   get size(): number {
-    return this.#names.length;
+    return this.#fields.length >> 1;
   }
 
   /** Adds a field after the others; an existing field of that name is kept. */
   append(name: string, value: string): void {
-    this.#names.push(name);
-    this.#values.push(value);
+    this.#fields.push(name, value);
   }
 
   /** Replaces every field named `name` by one field with `value` (added last if absent). */
@@ -39,17 +38,16 @@ export class HTTPMessage implements Iterable<[string, string]> {
   /** Removes every field named `name`; returns true if there was one. */
   delete(name: string): boolean {
     const key = name.toLowerCase();
+    const fields = this.#fields;
     let kept = 0;
-    const names = this.#names;
-    const values = this.#values;
-    for (let i = 0; i < names.length; i++) {
-      if (names[i]!.length === key.length && names[i]!.toLowerCase() === key) continue;
-      names[kept] = names[i]!;
-      values[kept++] = values[i]!;
+    for (let i = 0; i < fields.length; i += 2) {
+      const candidate = fields[i]!;
+      if (candidate.length === key.length && candidate.toLowerCase() === key) continue;
+      fields[kept++] = candidate;
+      fields[kept++] = fields[i + 1]!;
     }
-    const removed = names.length !== kept;
-    names.length = kept;
-    values.length = kept;
+    const removed = fields.length !== kept;
+    fields.length = kept;
     return removed;
   }
 
@@ -58,13 +56,13 @@ export class HTTPMessage implements Iterable<[string, string]> {
   get<T>(name: string, fallback: T): string | T;
   get<T>(name: string, fallback?: T): string | T | undefined {
     const at = this.#indexOf(name, 0);
-    return at === -1 ? fallback : this.#values[at];
+    return at === -1 ? fallback : this.#fields[at + 1];
   }
 
   /** Every value of the fields named `name`, in arrival order (`[]` when absent). */
   getAll(name: string): string[] {
     const all: string[] = [];
-    for (let at = this.#indexOf(name, 0); at !== -1; at = this.#indexOf(name, at + 1)) all.push(this.#values[at]!);
+    for (let at = this.#indexOf(name, 0); at !== -1; at = this.#indexOf(name, at + 2)) all.push(this.#fields[at + 1]!);
     return all;
   }
 
@@ -75,35 +73,37 @@ export class HTTPMessage implements Iterable<[string, string]> {
 
   /** Field names in arrival order, as received (repeated names repeated). */
   keys(): string[] {
-    return this.#names.slice();
+    return this.#fields.filter((_, i) => i % 2 === 0);
   }
 
   /** Field values in arrival order. */
   values(): string[] {
-    return this.#values.slice();
+    return this.#fields.filter((_, i) => i % 2 === 1);
   }
 
   /** `[name, value]` pairs in arrival order. Python's `msg.items()`. */
   items(): Array<[string, string]> {
-    return this.#names.map((name, i) => [name, this.#values[i]!]);
+    return [...this];
   }
 
   *[Symbol.iterator](): Iterator<[string, string]> {
-    for (let i = 0; i < this.#names.length; i++) yield [this.#names[i]!, this.#values[i]!];
+    const fields = this.#fields;
+    for (let i = 0; i < fields.length; i += 2) yield [fields[i]!, fields[i + 1]!];
   }
 
   /** The fields as `Name: value` lines, each ending in CRLF, then an empty line. */
   toString(): string {
     let text = '';
-    for (let i = 0; i < this.#names.length; i++) text += `${this.#names[i]}: ${this.#values[i]}\r\n`;
+    for (const [name, value] of this) text += `${name}: ${value}\r\n`;
     return `${text}\r\n`;
   }
 
+  /** Index in `#fields` of the first name matching `name` at or after `from`, or -1. */
   #indexOf(name: string, from: number): number {
-    const names = this.#names;
+    const fields = this.#fields;
     let key: string | undefined;
-    for (let i = from; i < names.length; i++) {
-      const candidate = names[i]!;
+    for (let i = from; i < fields.length; i += 2) {
+      const candidate = fields[i]!;
       if (candidate.length !== name.length) continue;
       if (candidate === name) return i;
       key ??= name.toLowerCase();

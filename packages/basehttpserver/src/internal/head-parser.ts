@@ -70,7 +70,7 @@ export class RequestHead {
     const targetStart = ++i;
     while (i < end && TARGET[buf[i]!] === 1) i++;
     if (i === targetStart) return this.#badSyntax(buf, start, end);
-    this.target = latin1(buf, targetStart, i);
+    this.target = i - targetStart === 1 && buf[targetStart] === 0x2f ? '/' : latin1(buf, targetStart, i);
     if (i === end) {
       this.requestline = `${this.method} ${this.target}`;
       return this.#simpleRequest();
