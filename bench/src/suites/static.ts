@@ -1,7 +1,7 @@
 /**
  * Static files: `@httpstack/simplehttpserver` against `sirv` and `node:http` + `send`, each
  * in its own process, interleaved rounds: wrk (keep-alive, 50 connections) on a 1 KiB and a
- * 100 KiB file, and one 200 MiB download (curl) in MB/s.
+ * 100 KiB file, and a 200 MiB download (curl, best of three per round) in MB/s.
  *
  * Run as a script (`node static.js serve <contender> <dir>`), this file is the server.
  */
@@ -98,7 +98,10 @@ async function megabytesPerSecond(name: string, directory: string, rounds: numbe
     try {
       const url = `http://127.0.0.1:${server.port}/big.bin`;
       await download(url); // warm-up: page cache, JIT
-      return await download(url);
+      // best of three: one download lasts a fraction of a second, easily hit by other load
+      let best = 0;
+      for (let i = 0; i < 3; i++) best = Math.max(best, await download(url));
+      return best;
     } finally {
       await server.stop();
     }
@@ -107,7 +110,7 @@ async function megabytesPerSecond(name: string, directory: string, rounds: numbe
 
 const SMALL = 'GET 1 KiB file, keep-alive, 50 conns';
 const MEDIUM = 'GET 100 KiB file, keep-alive, 50 conns';
-const BIG = `GET ${BIG_MIB} MiB file, one download`;
+const BIG = `GET ${BIG_MIB} MiB file, one download at a time`;
 
 const suite: Suite = {
   name: 'static',
