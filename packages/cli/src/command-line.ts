@@ -72,6 +72,8 @@ const OPTIONS = {
  */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals } = parseStrict(argv);
+  // As with argparse, --help (and --version) answer even when other arguments are wrong.
+  if (values.help || values.version) return { ...parseCommandLine([]), help: values.help ?? false, version: values.version ?? false };
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
   const line: CommandLine = {

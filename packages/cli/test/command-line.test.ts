@@ -43,6 +43,7 @@ const rows: Array<{ args: string[]; want: Partial<CommandLine> }> = [
   { args: ['--log-format', 'json', '-q'], want: { logFormat: 'json', quiet: true } },
   { args: ['-h'], want: { help: true } },
   { args: ['--version'], want: { version: true } },
+  { args: ['not-a-port', '--help', '-p', 'SPDY'], want: { help: true } },
 ];
 
 describe('parseCommandLine (argparse in http.server)', () => {

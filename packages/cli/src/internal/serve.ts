@@ -18,9 +18,9 @@ export interface CheckedFiles {
 }
 
 /**
- * serve makes the self-signed certificate if asked (throwing `UsageError`), builds the server, binds,
- * prints Python's banner (in the primary process only), serves until a signal, and
- * resolves to the exit code. In a `--workers` worker (the same command, re-run by
+ * serve makes the self-signed certificate if asked, builds the server, binds, prints
+ * Python's banner (in the primary process only), serves until a signal, and resolves to
+ * the exit code; it throws `UsageError` for a bind address that cannot be. In a `--workers` worker (the same command, re-run by
  * `ForkingMixIn`), it serves quietly and leaves signals to the primary.
  */
 export async function serve(line: CommandLine, argv: readonly string[], files: CheckedFiles): Promise<number> {
@@ -95,8 +95,9 @@ function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undef
 
 /**
  * Calls `ready()` once the signal handlers are in place, serves until SIGINT or SIGTERM,
- * then shuts down gracefully (in-flight requests finish) and resolves to 0. SIGINT prints Python's "Keyboard interrupt received, exiting."; a
- * second signal during the shutdown exits at once with code 1.
+ * then shuts down gracefully (in-flight requests finish) and resolves to 0. SIGINT prints
+ * Python's "Keyboard interrupt received, exiting."; a second signal during the shutdown
+ * exits at once with code 1.
  */
 async function serveUntilSignal(server: CliServer, ready: () => void): Promise<number> {
   // A worker leaves signals to the primary, which shuts every worker down gracefully.
