@@ -1,4 +1,4 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,19 @@ describe('precompressed siblings by Accept-Encoding', () => {
     const after = await get(running.port, '/hello.txt', { 'accept-encoding': 'gzip' });
     expect(after.headers['content-encoding']).toBeUndefined();
     expect(after.body.toString()).toBe('hello, world\n');
+  });
+
+  it('never sends a sibling older than its file', async () => {
+    running = await serve({ directory: fixture.root });
+    writeFileSync(join(fixture.root, 'fresh.js'), 'old();\n');
+    writeFileSync(join(fixture.root, 'fresh.js.gz'), gzipSync('old();\n'));
+    const older = new Date(Date.now() - 60_000);
+    utimesSync(join(fixture.root, 'fresh.js.gz'), older, older);
+    writeFileSync(join(fixture.root, 'fresh.js'), 'edited();\n');
+    const reply = await get(running.port, '/fresh.js', { 'accept-encoding': 'gzip' });
+    expect(reply.headers['content-encoding']).toBeUndefined();
+    expect(reply.body.toString()).toBe('edited();\n');
+    expect(reply.headers.vary).toBe('Accept-Encoding');
   });
 
   it('can be turned off', async () => {

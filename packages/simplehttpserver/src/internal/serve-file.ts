@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { evaluateConditions, ifRangeMatches } from './conditional.js';
 import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
 import { FileBody } from './file-body.js';
-import type { FileCache, FileEntry } from './file-cache.js';
+import type { FileCache, FileCacheOptions, FileEntry } from './file-cache.js';
 import { joinParts, multipartByteranges } from './multipart.js';
 import { cacheFor, openEntry, type EntrySource } from './open-entry.js';
 import { statQuiet } from './turn-stat.js';
@@ -25,7 +25,7 @@ export interface FileResponder extends EntrySource {
   cors: string | null;
   readSize: number;
   maxRanges: number;
-  fileCache: import('./file-cache.js').FileCacheOptions | false;
+  fileCache: FileCacheOptions | false;
   sendResponse(code: number, message?: string): void;
   sendHeader(keyword: string, value: string): void;
   endHeaders(): void;
@@ -47,7 +47,7 @@ interface Chosen {
  */
 export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const cache = cacheFor(h.constructor, h.directory, h.fileCache);
-  const siblings = h.precompressed ? negotiate(h, path) : undefined;
+  const siblings = h.precompressed ? negotiate(h, path, stat) : undefined;
   const cached = fromCache(cache, path, stat, siblings);
   return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings);
 }
@@ -63,13 +63,19 @@ interface Negotiated {
   siblingStat: Stats | undefined;
 }
 
-function negotiate(h: FileResponder, path: string): Negotiated | undefined {
+/**
+ * Picks the coding by `Accept-Encoding` among the siblings of `path` that are regular
+ * files at least as new as it: a sibling older than its file was not made from this
+ * version and is never sent.
+ */
+function negotiate(h: FileResponder, path: string, stat: Stats): Negotiated | undefined {
   const accept = h.headers.get('accept-encoding');
   if (accept === undefined) return undefined;
   const shared = sharesStats(h);
   const br = statQuiet(path + '.br', shared);
   const gz = statQuiet(path + '.gz', shared);
-  const available = { br: br?.isFile() === true, gzip: gz?.isFile() === true };
+  const current = (sibling: Stats | undefined) => sibling?.isFile() === true && sibling.mtimeMs >= stat.mtimeMs;
+  const available = { br: current(br), gzip: current(gz) };
   const coding = negotiateEncoding(accept, available);
   return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined };
 }
