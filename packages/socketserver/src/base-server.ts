@@ -6,7 +6,7 @@ import type { Address, ServerOptions } from './types.js';
 /** Option names copied onto the server's fields when it binds. */
 const OPTION_FIELDS = [
   'maxConnections', 'requestQueueSize', 'idleTimeout', 'timeout', 'shutdownTimeout',
-  'allowReuseAddress', 'allowReusePort', 'tls',
+  'allowReuseAddress', 'allowReusePort', 'tls', 'proxyProtocol', 'proxyHeaderTimeout',
 ] as const;
 
 /**

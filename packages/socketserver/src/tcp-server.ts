@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { BaseServer } from './base-server.js';
+import { readProxyHeader } from './internal/proxy-header-reader.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** After our FIN, how long a connection may keep sending before it is closed (RST avoidance). */
@@ -30,8 +31,22 @@ export class TCPServer extends BaseServer<Socket> {
   idleTimeout = 0;
   /** Serve TLS with these `node:tls` options. */
   tls: ServerOptions['tls'];
+  /**
+   * Require a PROXY protocol header (v1 or v2) at the start of every connection and take
+   * `clientAddress` from it. Off by default.
+   *
+   * **Security:** turn it on only when every connection comes through a proxy that sends
+   * the header (HAProxy `send-proxy`, nginx `proxy_protocol on`): whoever can connect
+   * directly can then claim any address. With it on, a connection without a valid header
+   * is closed unanswered; with it off, a PROXY header is plain bytes for the handler.
+   */
+  proxyProtocol = false;
+  /** With `proxyProtocol`, a connection whose header is not complete within this many ms is closed. */
+  proxyHeaderTimeout = 5_000;
 
   #sockets = new Set<Socket>();
+  /** With TLS behind the PROXY protocol: the client address of each raw connection. */
+  #proxied = new WeakMap<Socket, Address>();
 
   constructor(serverAddress: Address, RequestHandlerClass: TCPServer['RequestHandlerClass'], options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
@@ -70,11 +85,14 @@ export class TCPServer extends BaseServer<Socket> {
     const options = { allowHalfOpen: true, noDelay: true };
     if (this.tls) {
       const handshake = this.idleTimeout > 0 ? { handshakeTimeout: this.idleTimeout } : {};
-      const server = tls.createServer({ ...options, ...handshake, ...this.tls });
-      server.on('secureConnection', (socket) => this.#onConnection(socket));
-      server.on('tlsClientError', (_error, socket) => socket.destroy());
-      return server;
+      const secure = tls.createServer({ ...options, ...handshake, ...this.tls });
+      secure.on('secureConnection', (socket) => this.#onConnection(socket, this.#proxied.get(parentOf(socket))));
+      secure.on('tlsClientError', (_error, socket) => socket.destroy());
+      if (!this.proxyProtocol) return secure;
+      // The PROXY header comes before the TLS handshake: read it, then hand the rest to TLS.
+      return net.createServer(options, (socket) => this.#onProxied(socket, secure));
     }
+    if (this.proxyProtocol) return net.createServer(options, (socket) => this.#onProxied(socket));
     return net.createServer(options, (socket) => this.#onConnection(socket));
   }
 
@@ -89,12 +107,31 @@ export class TCPServer extends BaseServer<Socket> {
     return options;
   }
 
-  #onConnection(socket: Socket): void {
+  #onConnection(socket: Socket, clientAddress?: Address): void {
     socket.on('error', ignore); // a reset before the handler listens must not crash the process
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     if (this.idleTimeout > 0) socket.setTimeout(this.idleTimeout, closeIdle);
-    this.acceptRequest(socket, this.clientAddressOf(socket));
+    this.acceptRequest(socket, clientAddress ?? this.clientAddressOf(socket));
+  }
+
+  /** Reads the PROXY header (closing the connection if it is bad or late), then serves. */
+  #onProxied(socket: Socket, secure?: tls.Server): void {
+    socket.on('error', ignore);
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    readProxyHeader(socket, this.proxyHeaderTimeout).then(
+      (header) => {
+        const address = header.source ?? this.clientAddressOf(socket);
+        if (this.shuttingDown) socket.destroy();
+        else if (!secure) this.#onConnection(socket, address);
+        else {
+          this.#proxied.set(socket, address);
+          secure.emit('connection', socket);
+        }
+      },
+      () => socket.destroy(),
+    );
   }
 
   /** The client's address for a connection: `[host, port]`. May be overridden. */
@@ -161,6 +198,11 @@ export class UnixStreamServer extends TCPServer {
 }
 
 function ignore(): void {}
+
+/** The raw connection under a TLS socket that `tls.Server` made from it. */
+function parentOf(socket: tls.TLSSocket): Socket {
+  return (socket as unknown as { _parent?: Socket })._parent ?? socket;
+}
 
 function closeIdle(this: Socket): void {
   this.destroy();

@@ -26,4 +26,11 @@ export interface ServerOptions {
   allowReuseAddress?: boolean;
   /** Sets SO_REUSEPORT where the platform and Node support it. */
   allowReusePort?: boolean;
+  /**
+   * Require a PROXY protocol (v1 or v2) header on every connection and take the client's
+   * address from it. Default false. Only for servers that nothing reaches but the proxy.
+   */
+  proxyProtocol?: boolean;
+  /** With `proxyProtocol`, close a connection whose header is not complete within this many ms. Default 5000. */
+  proxyHeaderTimeout?: number;
 }
