@@ -64,23 +64,23 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   indexPages: string[] = ['index.html', 'index.htm'];
   /** Extension → content type, consulted before the MIME database. May be overridden. */
   extensionsMap: Record<string, string> = { ...DEFAULT_EXTENSIONS_MAP };
-  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). */
+  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). May be overridden. */
   dotfiles = false;
-  /** Serve symlinks whose real path leaves `directory` (default false: 404). */
+  /** Serve symlinks whose real path leaves `directory` (default false: 404). May be overridden. */
   followExternalSymlinks = false;
-  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). */
+  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
   precompressed = true;
-  /** List directories without an index page (default true, as Python; false: 404). */
+  /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
   listDirectories = true;
-  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. */
+  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
   cacheControl: string | null = 'no-cache';
-  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). */
+  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). May be overridden. */
   cors: string | null = null;
-  /** Bytes per read when streaming a large file (default 1 MiB). */
+  /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
   readSize = READ_SIZE;
-  /** Most ranges honoured in one request; more make a plain 200 (default 16). */
+  /** Most ranges honoured in one request; more make a plain 200 (default 16). May be overridden. */
   maxRanges = MAX_RANGES;
-  /** Limits of the per-class file cache, or `false` for none. Read when the cache is made. */
+  /** Limits of the per-class file cache, or `false` for none; read when the cache is made. May be overridden. */
   fileCache: FileCacheOptions | false = {};
 
   #refusal: 400 | 404 = 404;
