@@ -1,7 +1,7 @@
 /** Reads and checks what the command line names: the folder to serve and the TLS files. */
 import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { UsageError, type CommandLine } from '../command-line.js';
 
@@ -72,4 +72,20 @@ export function reason(error: unknown): string {
   if (code && known[code]) return known[code];
   // OpenSSL messages look like `error:1E08010C:DECODER routines::unsupported`.
   return String(message ?? error).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '').split('\n')[0]!;
+}
+
+/**
+ * When httpstack runs as root, CGI scripts run as `nobody` (as in Python): returns a
+ * warning naming the first folder on the way to `directory` that others cannot enter
+ * (a clone under a 0700 temporary folder, a home folder), or `undefined`.
+ */
+export function cgiAsNobodyWarning(directory: string): string | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  for (let dir = directory; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      return `running as root, CGI scripts run as nobody, who cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}); scripts will fail with 500`;
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
 }

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import * as net from 'node:net';
 import { UsageError, type Bind, type CommandLine } from '../command-line.js';
 import { buildServer, type CliServer } from './build-server.js';
-import type { TlsMaterial } from './files.js';
+import { cgiAsNobodyWarning, type TlsMaterial } from './files.js';
 import { banner, bindErrorExitCode, describeBindError, urlHint } from './messages.js';
 import { createSelfSigned, SELF_SIGNED_DAYS, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
 
@@ -25,6 +25,8 @@ export interface CheckedFiles {
  */
 export async function serve(line: CommandLine, argv: readonly string[], files: CheckedFiles): Promise<number> {
   const { directory } = files;
+  const warning = line.cgi && cluster.isPrimary ? cgiAsNobodyWarning(directory) : undefined;
+  if (warning) process.stderr.write(`httpstack: warning: ${warning}\n`);
   const selfSigned = line.tlsSelfSigned ? createSelfSigned() : undefined;
   try {
     const tls = selfSigned?.material ?? files.tls;
