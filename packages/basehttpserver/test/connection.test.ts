@@ -330,3 +330,36 @@ describe('a handler that throws', () => {
     expect(logs.some((line) => line.includes('"GET /boom HTTP/1.1" 500'))).toBe(true);
   });
 });
+
+describe('requests split across TCP segments', () => {
+  const pair = `POST /1 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n` +
+    `POST /2 HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
+  const want = [['/1', 'hello'], ['/2', 'abc'], ['/3', undefined]];
+
+  async function send(parts: string[]): Promise<unknown[]> {
+    const { port } = await serve(EchoHandler);
+    const socket = await dial(port);
+    socket.setNoDelay(true);
+    const received = receiveAll(socket);
+    for (const part of parts) {
+      socket.write(part);
+      // No event tells that a segment has left; a short pause makes the server read it alone.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return parseResponses(await received).map((response) => {
+      const { path, body } = JSON.parse(response.body);
+      return [path, body];
+    });
+  }
+
+  it.for(Array.from({ length: 24 }, (_, i) => Math.floor(((i + 1) * pair.length) / 25)))(
+    'split at byte %i: every request parsed, in order',
+    async (at) => {
+      expect(await send([pair.slice(0, at), pair.slice(at)])).toEqual(want);
+    },
+  );
+
+  it('one byte at a time', async () => {
+    expect(await send([...pair])).toEqual(want);
+  });
+});
