@@ -100,7 +100,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       const ok = typeof parsed === 'boolean' ? parsed : await parsed;
       reader.clearTimer(); // the head is in: its deadline no longer applies
       if (!ok) return;
-      const method = (this as unknown as Record<string, unknown>)[`do_${this.command}`];
+      const method = (this as unknown as Record<string, unknown>)[dispatchName(this.command)];
       if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
       await method.call(this);
       if (this.#request!.hasBody && !this.closeConnection) await this.#finishBody();
@@ -291,3 +291,15 @@ Object.assign(BaseHTTPRequestHandler.prototype, {
 });
 
 const EMPTY_MESSAGE = new HTTPMessage();
+
+/** `'do_' + command`, remembered for up to 64 commands (a shared string makes a fast lookup). */
+const dispatchNames = new Map<string, string>();
+
+function dispatchName(command: string): string {
+  let name = dispatchNames.get(command);
+  if (name === undefined) {
+    name = `do_${command}`;
+    if (dispatchNames.size < 64) dispatchNames.set(command, name);
+  }
+  return name;
+}

@@ -142,21 +142,21 @@ export class RequestHead {
   #noteField(name: string, value: string): boolean {
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === 'host') {
+        if (is(name, 'Host', 'host')) {
           this.hostCount++;
           if (!isHost(value)) return this.refuse(400, 'Invalid Host header');
         }
         return true;
       case 6:
-        if (name.toLowerCase() === 'expect') this.expect = value;
+        if (is(name, 'Expect', 'expect')) this.expect = value;
         return true;
       case 10:
-        if (name.toLowerCase() === 'connection') this.connection = this.connection === undefined ? value : `${this.connection}, ${value}`;
+        if (is(name, 'Connection', 'connection')) this.connection = this.connection === undefined ? value : `${this.connection}, ${value}`;
         return true;
       case 14:
-        return name.toLowerCase() === 'content-length' ? this.#noteContentLength(value) : true;
+        return is(name, 'Content-Length', 'content-length') ? this.#noteContentLength(value) : true;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') {
+        if (is(name, 'Transfer-Encoding', 'transfer-encoding')) {
           this.transferEncoding = this.transferEncoding === undefined ? value : `${this.transferEncoding}, ${value}`;
         }
         return true;
@@ -261,6 +261,11 @@ function isHost(value: string): boolean {
     if (c >= 128 || HOST_CHARS[c] === 0) return false;
   }
   return true;
+}
+
+/** `name` equals `usual` or `lower` ignoring case; the interned spellings match without a copy. */
+function is(name: string, usual: string, lower: string): boolean {
+  return name === usual || name === lower || name.toLowerCase() === lower;
 }
 
 function isDigit(c: number): boolean {
