@@ -32,10 +32,11 @@ const RAW = 'node spawn loop (ceiling)';
 
 // --- child side ----------------------------------------------------------------------------
 
-/** Keeps `mib` MiB of live JS objects (arrays of doubles) on the heap. */
+/** Keeps about `mib` MiB of small live JS objects on the heap (about 120 bytes each). */
 function fillHeap(mib: number): unknown[] {
   const keep: unknown[] = [];
-  for (let i = 0; i < mib / 8; i++) keep.push(new Array(1 << 20).fill(i + 0.5));
+  const count = Math.round((mib * 1024 * 1024) / 120);
+  for (let i = 0; i < count; i++) keep.push({ i, s: 'v', t: [i] });
   return keep;
 }
 

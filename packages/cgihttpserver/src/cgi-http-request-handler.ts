@@ -1,5 +1,5 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
-import { access, constants } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
@@ -8,7 +8,7 @@ import { buildEnvironment } from './internal/meta-variables.js';
 import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
 import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner } from './internal/script-limits.js';
 import { superviseScript, type RunResult } from './internal/script-run.js';
-import type { ScriptProcess } from './internal/spawner.js';
+import type { ScriptExit, ScriptProcess } from './internal/spawner.js';
 
 export type { CGIInfo, ResolvedScript } from './internal/cgi-path.js';
 
@@ -82,6 +82,8 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiInfo: CGIInfo | undefined;
 
   #redirects = 0;
+  /** Settles when the script of the current run has exited. */
+  #scriptExit: Promise<unknown> | undefined;
 
   /** Serves a POST: runs the script, or answers 501 when the path is not one. */
   async do_POST(): Promise<void> {
@@ -111,7 +113,12 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
    * **Differs from Python:** async.
    */
   async isExecutable(path: string): Promise<boolean> {
-    return access(path, constants.X_OK).then(() => true, () => false);
+    try {
+      accessSync(path, constants.X_OK); // sync: microseconds, less than a thread-pool round trip
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** True when `path` is a Python script, run by `pythonInterpreter`. May be overridden. */
@@ -127,12 +134,17 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   async runCGI(): Promise<void> {
     const script = await this.resolveScript();
     if (script === undefined) return;
-    if (!acquireSlot(this.server, this.maxScripts)) return this.#busy();
+    const server = this.server;
+    if (!acquireSlot(server, this.maxScripts)) return this.#busy();
     let location: string | undefined;
     try {
       location = await this.#runScript(script);
     } finally {
-      releaseSlot(this.server);
+      // The slot is held until the script has exited, which may be after its output ended.
+      const exited = this.#scriptExit;
+      this.#scriptExit = undefined;
+      if (exited === undefined) releaseSlot(server);
+      else void exited.finally(() => releaseSlot(server));
     }
     if (location !== undefined) await this.#localRedirect(location);
   }
@@ -202,6 +214,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);
+    this.#scriptExit = result.exit;
     return this.#report(script, result);
   }
 
@@ -249,17 +262,15 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     }
   }
 
-  /** Logs and answers what went wrong in a run; resolves to a local redirect, if any. */
-  #report(script: ResolvedScript, result: RunResult): string | undefined {
-    const { outcome, exit } = result;
+  /** Answers what went wrong in a run and logs how it ended; resolves to a local redirect, if any. */
+  async #report(script: ResolvedScript, result: RunResult): Promise<string | undefined> {
+    const { outcome } = result;
+    void result.exit.then((exit) => this.#logExit(script, exit, result));
     if (result.clientGone) {
       this.logError('CGI script %s stopped: the client went away', script.scriptName);
       this.closeConnection = true;
       return undefined;
     }
-    if (result.timedOut) this.logError('CGI script %s stopped after %d ms', script.scriptName, this.cgiTimeout);
-    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script exit status %s', `0x${exit.code.toString(16)}`);
-    if (exit.signal !== null && !result.timedOut) this.logError('CGI script %s ended by %s', script.scriptName, exit.signal);
     if (result.bodyError !== undefined) {
       const status = (result.bodyError as { status?: unknown }).status;
       this.sendError(typeof status === 'number' ? status : 400, String((result.bodyError as Error).message));
@@ -267,6 +278,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     }
     if (outcome.kind === 'local-redirect') return outcome.location;
     if (outcome.kind === 'bad-headers') {
+      await result.exit; // so that the log says how it ended, before the 500
       if (result.timedOut) return void this.sendError(504, 'CGI script timed out');
       this.logError('CGI script %s: bad response: %s', script.scriptName, outcome.reason);
       this.sendError(500, 'CGI script error');
@@ -274,6 +286,14 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       this.closeConnection = true;
     }
     return undefined;
+  }
+
+  #logExit(script: ResolvedScript, exit: ScriptExit, result: RunResult): void {
+    const name = script.scriptName;
+    if (exit.error !== undefined) this.logError('CGI script %s could not start: %s', name, exit.error.message);
+    if (result.timedOut) this.logError('CGI script %s stopped after %d ms', name, this.cgiTimeout);
+    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
+    if (exit.signal !== null && !result.timedOut && !result.clientGone) this.logError('CGI script %s ended by %s', name, exit.signal);
   }
 
   /** Serves `location` as if it had been requested (RFC 3875 §6.2.2), with GET (or HEAD). */

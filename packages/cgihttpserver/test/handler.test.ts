@@ -86,7 +86,7 @@ describe('script response headers (RFC 3875 §6)', () => {
   it('logs a malformed block and the script stderr', async () => {
     await (await fetch(`${running.url}/cgi-bin/fail.sh`)).text();
     expect(running.log.some((line) => line.includes('something broke'))).toBe(true);
-    expect(running.log.some((line) => line.includes('exit status 0x3'))).toBe(true);
+    expect(running.log.some((line) => line.includes('fail.sh exit status 0x3'))).toBe(true);
   });
 
   it('an nph- script writes the whole response itself', async () => {

@@ -43,9 +43,14 @@ describe.for(['helper', 'direct'] as const)('%s spawner', (kind) => {
     proc.release();
   });
 
-  it('rejects with ENOENT for a missing program', async () => {
-    await expect(spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: false }, () => {}))
+  it('reports ENOENT for a missing program (rejects, or with no stdin: in exited, with no output)', async () => {
+    await expect(spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: true }, () => {}))
       .rejects.toMatchObject({ code: 'ENOENT' });
+    const proc = await spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: false }, () => {})
+      .catch((error: unknown) => error);
+    if (proc instanceof Error) return expect(proc).toMatchObject({ code: 'ENOENT' });
+    expect(await collect(proc as ScriptProcess)).toBe('');
+    expect((await (proc as ScriptProcess).exited).error).toMatchObject({ code: 'ENOENT' });
   });
 
   it('kills the whole process group', async () => {

@@ -24,7 +24,12 @@ export interface RunLimits {
 /** What happened in a run. */
 export interface RunResult {
   outcome: RelayOutcome;
-  exit: ScriptExit;
+  /**
+   * Settles when the script has exited (its output may end first: a keep-alive connection
+   * goes on meanwhile). The time limit holds until then.
+   */
+  exit: Promise<ScriptExit>;
+  /** True once the time limit stopped the script (may turn true after the output ends). */
   timedOut: boolean;
   /** True when the client went away (the script was stopped). */
   clientGone: boolean;
@@ -33,63 +38,107 @@ export interface RunResult {
 }
 
 /**
- * Runs `proc` to its end and relays its output (raw for an `nph-` script); the result says
- * what went wrong. Throws only what the response target itself throws.
+ * Relays `proc`'s output (raw for an `nph-` script) and resolves when it ends; the result
+ * says what went wrong, and when the script exits. Throws only what the response target
+ * itself throws.
  */
 export async function superviseScript(
   proc: ScriptProcess, body: ScriptBody, target: ResponseTarget, connection: Socket, limits: RunLimits, nph: boolean,
 ): Promise<RunResult> {
   const result: RunResult = {
-    outcome: { kind: 'bad-headers', reason: 'no output' }, exit: { code: null, signal: null },
+    outcome: { kind: 'bad-headers', reason: 'no output' }, exit: proc.exited,
     timedOut: false, clientGone: false, bodyError: undefined,
   };
-  let killTimer: NodeJS.Timeout | undefined;
-  const stop = () => {
-    if (killTimer !== undefined) return;
-    proc.kill('SIGTERM');
-    killTimer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      proc.stdout.destroy();
-    }, limits.killDelay);
-  };
+  // The job ends when both the output and the script have: until then the time limit holds
+  // (children may keep stdout open after the script exits), and a started kill completes.
+  const job = new JobTimers(proc, limits);
   const timer = setTimeout(() => {
     result.timedOut = true;
-    stop();
+    job.stop();
   }, limits.timeout);
-  const onGone = () => {
+  job.onDone = () => clearTimeout(timer);
+  result.exit = proc.exited.finally(() => job.settle('exit'));
+  const unwatch = watchClient(connection, limits.halfCloseGrace, () => {
     result.clientGone = true;
-    stop();
-  };
-  // A reset or full close is seen at once. A FIN alone may be a client that half-closes
-  // after its request and still reads (rare, legal); most often it is a client that gave
-  // up: it gets a grace period for a quick answer, then counts as gone.
-  let halfClosed: NodeJS.Timeout | undefined;
-  const onEnd = () => (halfClosed ??= setTimeout(onGone, limits.halfCloseGrace));
-  connection.once('close', onGone);
-  if (connection.readableEnded) onEnd();
-  else connection.once('end', onEnd);
+    job.stop();
+  });
   try {
     const pumped = pumpBody(body, proc.stdin).catch((error: unknown) => {
       result.bodyError = error;
-      stop();
+      job.stop();
     });
     const relayed = nph ? relayRaw(target, proc.stdout) : relayOutput(target, proc.stdout, limits.headerLimit);
     result.outcome = await relayed.catch((error: unknown) => {
       if (!target.wfile.closed && !isDisconnect(error)) throw error;
-      onGone(); // the client is gone: stop the script, drop its output
+      result.clientGone = true; // stop the script, drop its output
+      job.stop();
       proc.stdout.destroy();
       return { kind: 'sent' } as const;
     });
     await pumped;
-    result.exit = await proc.exited;
+  } catch (error) {
+    job.stop();
+    throw error;
   } finally {
-    clearTimeout(timer);
-    clearTimeout(killTimer);
-    clearTimeout(halfClosed);
-    connection.off('close', onGone).off('end', onEnd);
-    proc.release();
+    unwatch();
+    job.settle('output');
   }
   return result;
+}
+
+/** Stops a job (SIGTERM, SIGKILL `killDelay` later) and releases it once output and process have ended. */
+class JobTimers {
+  onDone: () => void = () => {};
+  #proc: ScriptProcess;
+  #killDelay: number;
+  #killTimer: NodeJS.Timeout | undefined;
+  #killed = false;
+  #ended = new Set<'exit' | 'output'>();
+
+  constructor(proc: ScriptProcess, limits: RunLimits) {
+    this.#proc = proc;
+    this.#killDelay = limits.killDelay;
+  }
+
+  stop(): void {
+    if (this.#killTimer !== undefined || this.#ended.size === 2) return;
+    this.#proc.kill('SIGTERM');
+    this.#killTimer = setTimeout(() => {
+      this.#killed = true;
+      this.#proc.kill('SIGKILL');
+      this.#proc.stdout.destroy();
+      this.#finish();
+    }, this.#killDelay);
+  }
+
+  settle(what: 'exit' | 'output'): void {
+    this.#ended.add(what);
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#ended.size < 2) return;
+    if (this.#killTimer !== undefined && !this.#killed) return; // let the kill reach the group
+    this.onDone();
+    this.#proc.release();
+  }
+}
+
+/**
+ * Calls `onGone` when the client goes away: at once on a reset or close; after `grace` ms
+ * on a half-close (a FIN alone may be a client that still reads — rare, legal — but is
+ * most often one that gave up). Returns the function that stops watching.
+ */
+function watchClient(connection: Socket, grace: number, onGone: () => void): () => void {
+  let halfClosed: NodeJS.Timeout | undefined;
+  const onEnd = () => (halfClosed ??= setTimeout(onGone, grace));
+  connection.once('close', onGone);
+  if (connection.readableEnded) onEnd();
+  else connection.once('end', onEnd);
+  return () => {
+    clearTimeout(halfClosed);
+    connection.off('close', onGone).off('end', onEnd);
+  };
 }
 
 /** Copies the body to the script's stdin, then closes it; a script that stops reading ends the copy. */

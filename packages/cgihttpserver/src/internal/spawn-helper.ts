@@ -20,7 +20,13 @@ import { join } from 'node:path';
 import type { HelperMessage, ServerMessage, SpawnSpec } from './spawn-protocol.js';
 
 const MAX_SPEC = 1024 * 1024;
+/**
+ * Jobs by id, running or recently exited: a script's children may outlive it and still
+ * need the group kill. Bounded: the oldest exited ones are forgotten first.
+ */
 const jobs = new Map<number, ChildProcess>();
+const exited: number[] = [];
+const REMEMBER_EXITED = 4096;
 /** Jobs waiting for their second connection: the spec and the first socket. */
 const waiting = new Map<number, { spec?: SpawnSpec; out?: Socket; in?: Socket }>();
 const dir = mkdtempSync(join(tmpdir(), 'httpstack-cgi-'));
@@ -110,7 +116,11 @@ function start(spec: SpawnSpec, out: Socket, input: Socket | undefined): void {
   jobs.set(spec.id, child);
   send({ t: 'spawned', id: spec.id, pid: child.pid });
   relayStderr(spec.id, child);
-  child.once('exit', (code, signal) => send({ t: 'exit', id: spec.id, code, signal }));
+  child.once('exit', (code, signal) => {
+    send({ t: 'exit', id: spec.id, code, signal });
+    exited.push(spec.id);
+    if (exited.length > REMEMBER_EXITED) jobs.delete(exited.shift()!);
+  });
 }
 
 /** Forwards stderr, pausing while the IPC channel is backed up. */
@@ -126,9 +136,7 @@ function relayStderr(id: number, child: ChildProcess): void {
 
 function onMessage(message: ServerMessage): void {
   const child = jobs.get(message.id);
-  if (child === undefined) return;
-  if (message.t === 'release') jobs.delete(message.id);
-  else killGroup(child, message.signal);
+  if (child !== undefined) killGroup(child, message.signal);
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

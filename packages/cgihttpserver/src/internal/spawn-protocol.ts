@@ -31,6 +31,4 @@ export type HelperMessage =
   | { t: 'exit'; id: number; code: number | null; signal: string | null };
 
 /** Server → helper, over the IPC channel. */
-export type ServerMessage =
-  | { t: 'kill'; id: number; signal: NodeJS.Signals }
-  | { t: 'release'; id: number };
+export type ServerMessage = { t: 'kill'; id: number; signal: NodeJS.Signals };

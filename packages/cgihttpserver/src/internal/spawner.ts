@@ -9,15 +9,16 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { HelperMessage, ServerMessage, SpawnSpec } from './spawn-protocol.js';
 
-/** How a script ended: its exit code, or the signal that ended it. */
+/** How a script ended: its exit code, or the signal that ended it, or why it never started. */
 export interface ScriptExit {
   code: number | null;
   signal: string | null;
+  /** Set when the script could not be started (its stdout then ends with no output). */
+  error?: Error;
 }
 
 /** A running script. */
 export interface ScriptProcess {
-  readonly pid: number;
   /** The script's stdin (`null` when the spec said `stdin: false`); `end()` gives it end of file. */
   readonly stdin: Writable | null;
   /** The script's stdout. */
@@ -26,7 +27,7 @@ export interface ScriptProcess {
   readonly exited: Promise<ScriptExit>;
   /** Sends `signal` to the script's whole process group. */
   kill(signal: NodeJS.Signals): void;
-  /** Says the job is over: no more kills. Call once, last. */
+  /** Says the job is over: no more kills from here. Call once, last. */
   release(): void;
 }
 
@@ -35,14 +36,17 @@ export type ScriptSpec = Omit<SpawnSpec, 'id'>;
 
 /** Starts scripts. */
 export interface Spawner {
-  /** Starts `spec`; rejects (with the errno `code`) if it cannot be started. */
+  /**
+   * Starts `spec`. Rejects (with the errno `code`) if it cannot be started — or, when it
+   * gets no stdin, may instead resolve at once and report the failure in `exited`.
+   */
   spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess>;
   /** Stops the spawner (and the helper, if any); running scripts are killed. */
   close(): Promise<void>;
 }
 
 interface Job {
-  started: (pid: number) => void;
+  started: () => void;
   failed: (error: Error) => void;
   exited: (exit: ScriptExit) => void;
   onStderr: (text: string) => void;
@@ -71,32 +75,35 @@ export class HelperSpawner implements Spawner {
     const input = spec.stdin ? createConnection({ path: socketPath, allowHalfOpen: true }) : null;
     let settle!: (exit: ScriptExit) => void;
     const exited = new Promise<ScriptExit>((resolve) => (settle = resolve));
-    const pid = await new Promise<number>((started, failed) => {
+    const started = new Promise<void>((resolve, reject) => {
       let held: boolean = this.#hold(1);
       const letGo = () => held && !(held = false) && this.#hold(-1);
-      const exited = (exit: ScriptExit) => (letGo(), settle(exit));
-      this.#jobs.set(id, { started, failed: (error) => (letGo(), failed(error)), exited, onStderr });
+      const failed = (error: Error) => {
+        letGo();
+        settle({ code: null, signal: null, error });
+        reject(error);
+      };
+      this.#jobs.set(id, { started: resolve, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
       socket.once('error', failed);
-      socket.write(JSON.stringify({ ...spec, id }) + '\n');
+      socket.end(JSON.stringify({ ...spec, id }) + '\n'); // nothing more goes this way
       input?.once('error', failed);
       input?.write(`{"id":${id}}\n`);
-    }).catch((error: unknown) => {
+    });
+    // Without stdin nothing waits on the start: a failure ends stdout with no output.
+    if (input === null) started.catch(() => socket.destroy());
+    else await started.catch((error: unknown) => {
       this.#jobs.delete(id);
       socket.destroy();
-      input?.destroy();
+      input.destroy();
       throw error;
     });
     // A script that closes early is not an error here; the relay sees the end of output.
     socket.on('error', () => {});
-    socket.end(); // nothing more goes this way; a finished stream also ends without an AbortError
     input?.on('error', () => {});
     return {
-      pid, stdin: input, stdout: socket, exited,
-      kill: (signal) => this.#send({ t: 'kill', id, signal }),
-      release: () => {
-        this.#jobs.delete(id);
-        this.#send({ t: 'release', id });
-      },
+      stdin: input, stdout: socket, exited,
+      kill: (signal) => this.#jobs.has(id) && this.#send({ t: 'kill', id, signal }),
+      release: () => this.#jobs.delete(id),
     };
   }
 
@@ -142,7 +149,7 @@ export class HelperSpawner implements Spawner {
   #onMessage(message: Exclude<HelperMessage, { t: 'ready' }>): void {
     const job = this.#jobs.get(message.id);
     if (job === undefined) return;
-    if (message.t === 'spawned') job.started(message.pid);
+    if (message.t === 'spawned') job.started();
     else if (message.t === 'stderr') job.onStderr(message.text);
     else if (message.t === 'exit') job.exited({ code: message.code, signal: message.signal });
     else job.failed(Object.assign(new Error(message.message), { code: message.code }));
@@ -158,8 +165,8 @@ export class HelperSpawner implements Spawner {
     const jobs = [...this.#jobs.values()];
     this.#jobs.clear();
     for (const job of jobs) {
+      job.exited({ code: null, signal: 'SIGKILL', error });
       job.failed(error);
-      job.exited({ code: null, signal: 'SIGKILL' });
     }
   }
 }
@@ -184,7 +191,7 @@ export class DirectSpawner implements Spawner {
     child.stderr!.setEncoding('utf8').on('data', onStderr);
     let released = false;
     return {
-      pid: child.pid!, stdin: child.stdin, stdout: child.stdout!, exited,
+      stdin: child.stdin, stdout: child.stdout!, exited,
       kill: (signal) => {
         if (!released) killGroup(child.pid!, signal);
       },
