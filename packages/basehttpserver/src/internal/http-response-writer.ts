@@ -101,6 +101,10 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     if (!Number.isInteger(code) || code < 100 || code > 999) throw new RangeError(`invalid status code ${code}`);
     if (code >= 200) this.#status = code;
     if (this.requestVersion === 'HTTP/0.9') return;
+    if (message === undefined && this.responses === DEFAULT_RESPONSES) {
+      this.#head += statusLine(this.protocolVersion, code);
+      return;
+    }
     message ??= this.responses[code]?.[0] ?? '';
     if (!isFieldValue(message)) throw new TypeError(`invalid reason phrase ${pyRepr(message)}`);
     this.#head += `${this.protocolVersion} ${code} ${message}\r\n`;
@@ -282,5 +286,20 @@ Object.assign(HTTPResponseWriter.prototype, {
 
 /** The last `versionString()` made, so that the same string object is reused. */
 let versionCache: [string, string, string] = ['', '', ''];
+
+/** Status lines with the default phrase, per protocol version (`'HTTP/1.1 200 OK\r\n'`). */
+const statusLines = new Map<string, Map<number, string>>();
+
+function statusLine(version: string, code: number): string {
+  let lines = statusLines.get(version);
+  if (lines === undefined) {
+    if (!isFieldValue(version)) throw new TypeError(`invalid protocol version ${pyRepr(version)}`);
+    if (statusLines.size >= 8) statusLines.clear();
+    statusLines.set(version, (lines = new Map()));
+  }
+  let line = lines.get(code);
+  if (line === undefined) lines.set(code, (line = `${version} ${code} ${DEFAULT_RESPONSES[code]?.[0] ?? ''}\r\n`));
+  return line;
+}
 
 function ignore(): void {}
