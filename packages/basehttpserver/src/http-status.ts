@@ -144,7 +144,6 @@ const TABLE: ReadonlyMap<number, readonly [string, string]> = new Map([
   [511, ["Network Authentication Required", "The client needs to authenticate to gain network access"]],
 ]);
 
-// eslint-disable-next-line @typescript-eslint/no-namespace
 export namespace HTTPStatus {
   /** The reason phrase of `code` (`'Not Found'` for 404), or `undefined` for an unknown code. */
   export function phrase(code: number): string | undefined {

@@ -270,9 +270,9 @@ class Deadlines {
     }
   }
 
+  /** Forgets `reader`; the interval stops at its next tick if nothing is left to watch. */
   unwatch(reader: HeadReader): void {
     this.#waiting.delete(reader);
-    if (this.#waiting.size === 0) this.#stop();
   }
 
   #sweep(): void {
