@@ -9,7 +9,7 @@ import { DEFAULT_EXTENSIONS_MAP, guessMimeType } from './internal/mime.js';
 import { contained } from './internal/open-entry.js';
 import { MAX_RANGES } from './internal/range.js';
 import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
-import { translateTarget } from './internal/translate.js';
+import { translateTarget, type Translation } from './internal/translate.js';
 import { statQuiet } from './internal/turn-stat.js';
 
 export type { ResponseBody } from './internal/serve-file.js';
@@ -144,7 +144,12 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
       this.sendError(404, 'File not found');
       return undefined;
     }
-    if (!path.endsWith(sep)) return this.#redirectToDirectory();
+    const target = translateTarget(this.path, { dotfiles: true });
+    if (!target.ok) {
+      this.sendError(404, 'File not found');
+      return undefined;
+    }
+    if (!target.trailingSlash) return this.#redirectToDirectory(target);
     for (const name of this.indexPages) {
       const index = join(path, name);
       const stat = statQuiet(index, sharesStats(this));
@@ -158,12 +163,11 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   }
 
   /**
-   * 301 to the directory with a trailing slash, query kept. **Security:** the `Location`
-   * is rebuilt from the checked segments, so it always starts with exactly one `/`.
+   * 301 to the directory with a trailing slash, query kept (as Python, decided on the URL
+   * path, not the file path). **Security:** the `Location` is rebuilt from the checked
+   * segments, so it always starts with exactly one `/` followed by a local path.
    */
-  #redirectToDirectory(): undefined {
-    const target = translateTarget(this.path, { dotfiles: this.dotfiles });
-    if (!target.ok) throw new Error('unreachable: the path was checked before');
+  #redirectToDirectory(target: Extract<Translation, { ok: true }>): undefined {
     this.sendResponse(301);
     this.sendHeader('Location', `/${target.rawSegments.map((s) => `${s}/`).join('')}${target.query}`);
     this.sendHeader('Content-Length', '0');
