@@ -140,6 +140,35 @@ describe('conditional requests (RFC 9110 §13)', () => {
   });
 });
 
+describe('with fetch (undici)', () => {
+  it.for([
+    [{ range: 'bytes=0-4' }, 206, 'hello'],
+    [{ range: 'bytes=-6' }, 206, 'world\n'],
+    [{ range: 'bytes=99-' }, 416, ''],
+    [{ 'if-modified-since': OLD_MTIME.toUTCString() }, 304, ''],
+    [{ 'if-match': '"nope"' }, 412, undefined],
+    [{}, 200, 'hello, world\n'],
+  ] as const)('%j → %d', async ([headers, status, body]) => {
+    const port = await start();
+    const response = await fetch(`http://127.0.0.1:${port}/hello.txt`, { headers });
+    expect(response.status).toBe(status);
+    const text = await response.text();
+    if (body !== undefined) expect(text).toBe(body);
+  });
+
+  it('revalidates with the ETag it was given', async () => {
+    const port = await start();
+    const first = await fetch(`http://127.0.0.1:${port}/big.bin`, { headers: { range: 'bytes=0-9' } });
+    const tag = first.headers.get('etag')!;
+    await first.arrayBuffer();
+    const again = await fetch(`http://127.0.0.1:${port}/big.bin`, { headers: { 'if-none-match': tag } });
+    expect(again.status).toBe(304);
+    const partial = await fetch(`http://127.0.0.1:${port}/big.bin`, { headers: { range: 'bytes=10-19', 'if-range': tag } });
+    expect(partial.status).toBe(206);
+    expect(Buffer.from(await partial.arrayBuffer()).equals(big.subarray(10, 20))).toBe(true);
+  });
+});
+
 const hasCurl = spawnSync('curl', ['--version']).error === undefined;
 if (!hasCurl) console.warn('curl not found: curl range/conditional tests skipped');
 
