@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
-import { APP_JS, IMG_NAME, get, makeFixture, OLD_MTIME, raw, serve, statusOf, type Fixture, type Running } from './helpers.js';
+import { APP_JS, IMG_NAME, bigBytes, get, makeFixture, OLD_MTIME, raw, serve, statusOf, type Fixture, type Running } from './helpers.js';
 
 let fixture: Fixture;
 let running: Running | undefined;
@@ -214,6 +214,19 @@ describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
     const handler = Object.create(SimpleHTTPRequestHandler.prototype) as SimpleHTTPRequestHandler;
     expect(new (class extends SimpleHTTPRequestHandler {})({} as never, ['127.0.0.1', 1], {} as never).directory).toBe(process.cwd());
     expect(handler).toBeInstanceOf(SimpleHTTPRequestHandler);
+  });
+});
+
+describe('many clients at once', () => {
+  it('answers 60 concurrent requests for small, large and ranged files correctly', async () => {
+    const { port } = await start();
+    const big = bigBytes();
+    const jobs = Array.from({ length: 60 }, async (_, i) => {
+      if (i % 3 === 0) return (await get(port, '/big.bin')).body.equals(big);
+      if (i % 3 === 1) return (await get(port, '/big.bin', { range: `bytes=${i * 1000}-${i * 1000 + 99_999}` })).body.equals(big.subarray(i * 1000, i * 1000 + 100_000));
+      return (await get(port, '/hello.txt')).body.toString() === 'hello, world\n';
+    });
+    expect(await Promise.all(jobs)).toEqual(Array.from({ length: 60 }, () => true));
   });
 });
 
