@@ -15,6 +15,19 @@ export interface ForkingOptions extends ServerOptions {
   workerScript?: string;
   /** Arguments for `workerScript`. Default: this process's. */
   workerArgs?: string[];
+  /**
+   * Who hands new connections to the workers: `'round-robin'` (the primary accepts and
+   * passes each to the next worker in turn; even spread) or `'os'` (every worker accepts
+   * on the shared socket; a worker that dies takes no connection with it). Default: Node's
+   * (`'round-robin'` except on Windows, or `NODE_CLUSTER_SCHED_POLICY`). Process-wide: the
+   * first forking server of a process fixes it.
+   *
+   * **Differs from Python:** Python's forking server has no equivalent (it forks per request).
+   * With `'round-robin'`, a connection the primary hands to a worker in the instant that
+   * worker crashes is lost (Node cannot take it back): the client waits until its own
+   * timeout. With `'os'`, the spread between workers is less even.
+   */
+  scheduling?: 'round-robin' | 'os';
 }
 
 const SHUTDOWN = 'httpstack:shutdown';
@@ -46,8 +59,11 @@ export interface ForkingServer {
  *
  * The same script runs in the primary and in each worker. In the primary, `serverBind()`
  * starts the workers and fills `serverAddress` from the first that listens; `serveForever()`
- * replaces a worker that dies; `shutdown()` shuts every worker down gracefully and waits for
- * them to exit. In a worker, the server is the base server, listening through the primary.
+ * replaces a worker that dies (the listening socket stays open meanwhile: the other workers
+ * keep serving); `shutdown()` shuts every worker down gracefully and waits for them to
+ * exit. In a worker, the server is the base server, listening through the primary; SIGTERM
+ * sent to a worker shuts that worker down gracefully (in-flight requests finish), after
+ * which the primary starts a new one, and SIGINT is left to the primary.
  *
  * **Differs from Python:** processes are started once, not forked per request (Node cannot
  * fork); handlers run in the workers; `handleRequest()` is only available in a worker.
@@ -87,6 +103,7 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
       this.applyOptions();
       this.#forked = true;
       const options = this.options as ForkingOptions;
+      setScheduling(options.scheduling);
       cluster.setupPrimary({
         exec: options.workerScript ?? process.argv[1],
         args: options.workerArgs ?? process.argv.slice(2),
@@ -149,15 +166,29 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
       this.#shutdownHooked = true;
       // The primary coordinates Ctrl-C for the whole process group.
       process.on('SIGINT', () => {});
-      process.on('message', (message) => {
-        if (message !== SHUTDOWN) return;
+      const drain = () => {
         void this.shutdown()
           .then(() => this.serverClose())
           .finally(() => cluster.worker?.disconnect());
-      });
+      };
+      // SIGTERM to one worker (or to the whole group, as systemd does) drains it gracefully.
+      process.on('SIGTERM', drain);
+      process.on('message', (message) => message === SHUTDOWN && drain());
     }
   }
   return Forking as unknown as ForkingServerClass<T>;
+}
+
+/** Sets `cluster.schedulingPolicy`, which Node fixes at the first `setupPrimary()` of the process. */
+function setScheduling(scheduling: ForkingOptions['scheduling']): void {
+  if (scheduling === undefined) return;
+  if (scheduling !== 'os' && scheduling !== 'round-robin') throw new RangeError(`scheduling must be 'round-robin' or 'os', got ${scheduling}`);
+  const policy = scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
+  if (policy === cluster.schedulingPolicy) return;
+  if (Object.keys(cluster.settings).length > 0) {
+    throw new Error(`scheduling '${scheduling}' cannot be set: this process already started workers with the other policy`);
+  }
+  cluster.schedulingPolicy = policy;
 }
 
 /** A `TCPServer` whose connections are served by worker processes. Port of `socketserver.ForkingTCPServer`. */

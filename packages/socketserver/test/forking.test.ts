@@ -159,3 +159,59 @@ describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
     expect(before.filter(alive)).toEqual([]);
   });
 });
+
+describe('ForkingMixIn under load: crashes, SIGTERM and shutdown drain', () => {
+  async function twoWorkers(): Promise<InstanceType<typeof ForkingTCPServer>> {
+    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }));
+    const ready = workersListening(2);
+    await server.serverBind();
+    void server.serveForever(10);
+    await ready;
+    return server;
+  }
+
+  it('SIGTERM to one worker: its request in flight finishes, it exits 0, a new worker takes its place', async () => {
+    const server = await twoWorkers();
+    const client = await dial(portOf(server));
+    client.write('slow\n');
+    const [pid] = (await nextLine(client)).split(' ');
+    const exited = new Promise<number | null>((resolve) => {
+      const onExit = (worker: { process: { pid?: number } }, code: number | null) => {
+        if (worker.process.pid !== Number(pid)) return;
+        cluster.off('exit', onExit);
+        resolve(code);
+      };
+      cluster.on('exit', onExit);
+    });
+    const replaced = workersListening(1);
+    const rest = receiveAll(client);
+    process.kill(Number(pid), 'SIGTERM');
+    // The worker stops accepting at once; the other one serves new connections meanwhile.
+    expect(await exchange(portOf(server), ['during\n'])).toMatch(/^\d+ during\n$/);
+    client.end('go\n');
+    expect(await rest).toBe(`${pid} slow\n`);
+    expect(await exited).toBe(0);
+    await replaced;
+    expect(server.workerPids).not.toContain(Number(pid));
+  });
+
+  it('shutdown() drains a request in flight in every worker', async () => {
+    const server = await twoWorkers();
+    const clients = new Map<string, Awaited<ReturnType<typeof dial>>>();
+    for (let i = 0; i < 10 && clients.size < 2; i++) {
+      const client = await dial(portOf(server));
+      client.write('slow\n');
+      const [pid] = (await nextLine(client)).split(' ');
+      if (clients.has(pid!)) client.end('go\n');
+      else clients.set(pid!, client);
+    }
+    expect(clients.size).toBe(2);
+    const answers = [...clients].map(([pid, client]) => receiveAll(client).then((text) => [pid, text]));
+    const before = server.workerPids;
+    const stopped = server.shutdown();
+    for (const client of clients.values()) client.end('go\n');
+    for (const [pid, text] of await Promise.all(answers)) expect(text).toBe(`${pid} slow\n`);
+    await stopped;
+    expect(before.filter(alive)).toEqual([]);
+  });
+});
