@@ -4,9 +4,11 @@ import { parseCommandLine, UsageError, type CommandLine } from './command-line.j
 import { checkDirectory, loadTlsFiles } from './internal/files.js';
 import { USAGE } from './internal/messages.js';
 
-/** Exit codes: 0 after a clean (graceful) stop, 1 when serving failed, 2 for a bad command line. */
+/** Exit code after a graceful stop (Ctrl-C, SIGTERM), `--help` or `--version`. */
 export const EXIT_OK = 0;
+/** Exit code when the server could not listen: a port in use, a privileged port. */
 export const EXIT_FAILURE = 1;
+/** Exit code for a bad command line or a file it names, as Python's `argparse`. */
 export const EXIT_USAGE = 2;
 
 /**
