@@ -67,8 +67,12 @@ export async function relayOutput(target: ResponseTarget, stdout: Readable, head
     const reason = parser.buffered === 0 ? 'no output' : 'output ended inside the header block';
     return { kind: 'bad-headers', reason };
   }
-  if (output.failed) target.closeConnection = true; // cut short: the client must see the end
-  else body.end();
+  if (output.failed) {
+    target.closeConnection = true; // cut short: the client must see the end
+    body.abandon();
+  } else {
+    body.end();
+  }
   return { kind: 'sent' };
 }
 
@@ -130,6 +134,7 @@ class BodyWriter {
   readonly #chunked: boolean;
   /** Bytes still allowed by the script's Content-Length (Infinity: none given). */
   #left: number;
+  #corked = true;
 
   constructor(target: ResponseTarget, headers: ScriptHeaders, status: number) {
     this.#target = target;
@@ -137,7 +142,18 @@ class BodyWriter {
     this.#left = headers.contentLength ?? Infinity;
     this.#chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
       target.requestVersion === 'HTTP/1.1' && target.protocolVersion >= 'HTTP/1.1';
+    // Hold the head, the first output and (when the script ends at once, as most do) the
+    // last chunk, until the event loop has seen the end of the output: one write, not two.
+    target.wfile.socket.cork();
+    setImmediate(() => this.#uncork());
     sendHead(target, headers, status, this.#chunked);
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return;
+    this.#corked = false;
+    this.#target.wfile.flush();
+    this.#target.wfile.socket.uncork();
   }
 
   async write(chunk: Buffer): Promise<void> {
@@ -164,6 +180,12 @@ class BodyWriter {
   end(): void {
     if (this.#chunked) void this.#target.wfile.write(LAST_CHUNK).catch(() => {});
     else if (this.#left !== Infinity && this.#left > 0 && !this.#bodyless) this.#target.closeConnection = true;
+    this.#uncork();
+  }
+
+  /** Releases the socket when the output ends without `end()` (cut short). */
+  abandon(): void {
+    this.#uncork();
   }
 }
 

@@ -114,7 +114,8 @@ function start(spec: SpawnSpec, out: Socket, input: Socket | undefined): void {
     return;
   }
   jobs.set(spec.id, child);
-  send({ t: 'spawned', id: spec.id, pid: child.pid });
+  // Only a server with a body to send waits for this (it must not write before the spawn).
+  if (spec.stdin) send({ t: 'spawned', id: spec.id, pid: child.pid });
   relayStderr(spec.id, child);
   child.once('exit', (code, signal) => {
     send({ t: 'exit', id: spec.id, code, signal });

@@ -22,7 +22,7 @@ export interface SpawnSpec {
   gid?: number;
 }
 
-/** Helper → server, over the IPC channel. */
+/** Helper → server, over the IPC channel (`spawned` only for a spec with `stdin`). */
 export type HelperMessage =
   | { t: 'ready'; socketPath: string }
   | { t: 'spawned'; id: number; pid: number }
