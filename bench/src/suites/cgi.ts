@@ -16,7 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HTTPServer } from '@httpstack/basehttpserver';
 import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 import { serveChild } from '../lib/child.js';
-import { interleave } from '../lib/rounds.js';
+import { readFileSync } from 'node:fs';
+import { interleave, median } from '../lib/rounds.js';
 import { startServer } from '../lib/server-process.js';
 import { hasWrk, wrk } from '../lib/wrk.js';
 import type { Ratio, Row, Suite } from '../suite.js';
@@ -66,16 +67,35 @@ async function spawnLoop(script: string, concurrency: number, seconds: number): 
     child.once('close', () => resolve());
   });
   const started = performance.now();
+  const ticks = cpuTicks(process.pid);
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < deadline) {
       await once();
       done++;
     }
   }));
-  console.log(String(done / ((performance.now() - started) / 1000)));
+  console.log(`${done / ((performance.now() - started) / 1000)} ${done} ${cpuTicks(process.pid) - ticks}`);
 }
 
 // --- harness -------------------------------------------------------------------------------
+
+/** CPU clock ticks (1/100 s on Linux) used by `pid` and its waited-for children (the scripts). */
+function cpuTicks(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0); // utime stime cutime cstime
+  } catch {
+    return 0;
+  }
+}
+
+/** The processes whose CPU a contender spends: the server and its direct children (the spawn helper). */
+function processTree(pid: number): number[] {
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  return [pid, ...children.split('\n').map(Number).filter((child) => child > 0)];
+}
+
+const treeTicks = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
 
 const self = fileURLToPath(import.meta.url);
 
@@ -108,8 +128,8 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error('python3 http.server did not listen');
 }
 
-/** Starts a contender; resolves with its URL and a stop function. */
-async function start(contender: string, directory: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Starts a contender; resolves with its URL, its process id and a stop function. */
+async function start(contender: string, directory: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   if (contender === PYTHON) {
     const port = await freePort();
     const child = spawn('python3', ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(port)], { cwd: directory, stdio: 'ignore' });
@@ -119,19 +139,28 @@ async function start(contender: string, directory: string): Promise<{ url: strin
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
-    return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, stop };
+    return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop };
   }
   const big = contender === OURS_BIG || contender === DIRECT_BIG;
   const args = ['serve', contender === DIRECT_BIG ? 'direct' : 'helper', directory, big ? '1024' : '0'];
   const server = await startServer(self, args, { execArgv: ['--max-old-space-size=3072'] });
-  return { url: `http://127.0.0.1:${server.port}/cgi-bin/hello.sh`, stop: () => server.stop() };
+  return { url: `http://127.0.0.1:${server.port}/cgi-bin/hello.sh`, pid: server.pid, stop: () => server.stop() };
+}
+
+/** CPU ms per request of each contender, by round (filled in by `measure`). */
+const cpuPerRequest = new Map<string, number[]>();
+
+function noteCpu(contender: string, ticks: number, requests: number): void {
+  if (requests > 0) cpuPerRequest.set(contender, [...(cpuPerRequest.get(contender) ?? []), (ticks * 10) / requests]);
 }
 
 function rawRate(script: string, seconds: number): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [self, 'spawn', script, String(CONCURRENCY), String(seconds)], (error, stdout) => {
-      if (error) reject(error);
-      else resolve(Number(stdout.trim()));
+      if (error) return reject(error);
+      const [rate, count, ticks] = stdout.trim().split(' ').map(Number);
+      noteCpu(RAW, ticks!, count!);
+      resolve(rate!);
     });
   });
 }
@@ -140,13 +169,22 @@ async function measure(contender: string, directory: string, seconds: number): P
   if (contender === RAW) return rawRate(join(directory, 'cgi-bin', 'hello.sh'), seconds);
   const server = await start(contender, directory);
   try {
-    await wrk({ url: server.url, seconds: 1, connections: CONCURRENCY }); // warm-up
+    await wrk({ url: server.url, seconds: 1, connections: CONCURRENCY }); // warm-up (starts the helper)
+    const tree = processTree(server.pid);
+    const before = treeTicks(tree);
     const result = await wrk({ url: server.url, seconds, connections: CONCURRENCY });
+    noteCpu(contender, treeTicks(tree) - before, result.requests);
     if (result.errors > 0 && contender !== PYTHON) console.warn(`${contender}: ${result.errors} errors`);
     return result.requestsPerSec;
   } finally {
     await server.stop();
   }
+}
+
+const CPU_CASE = 'CPU ms per request (server, helper and scripts; wrk not counted)';
+
+function cpuRows(): Row[] {
+  return [...cpuPerRequest].map(([contender, rounds]) => ({ case: CPU_CASE, contender, value: median(rounds), unit: 'ms', rounds }));
 }
 
 const CASE = `GET hello CGI script (sh), ${CONCURRENCY} conns`;
@@ -164,6 +202,7 @@ const suite: Suite = {
     let rows: Row[];
     try {
       rows = await interleave(CASE, 'req/s', contenders, quick ? 1 : 3, (contender) => measure(contender, directory, quick ? 2 : 3));
+      rows.push(...cpuRows());
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
@@ -173,11 +212,14 @@ const suite: Suite = {
       { case: CASE, subject: OURS_BIG, baseline: RAW, target: 0.9 },
       { case: CASE, subject: DIRECT_BIG, baseline: RAW },
       { case: CASE, subject: OURS_BIG, baseline: DIRECT_BIG },
+      { case: CPU_CASE, subject: OURS, baseline: RAW, lowerIsBetter: true },
+      { case: CPU_CASE, subject: OURS, baseline: PYTHON, lowerIsBetter: true },
     ];
     notes.push(
       `wrk -t1 -c${CONCURRENCY}; the spawn loop keeps ${CONCURRENCY} spawns in flight from a small Node process`,
       'httpstack speaks HTTP/1.1 (keep-alive, chunked), Python HTTP/1.0 (a connection per request, which wrk counts as read errors); no access log; scripts run as nobody when run as root',
-      'the machine has 2 cores shared with other work: figures are noisy',
+      'the machine has 2 cores shared with other work: req/s figures are noisy; CPU per request much less so',
+      'CPU per request: utime+stime (+ reaped children, i.e. the scripts) of the server and its direct children, over the measured wrk run',
     );
     return { rows, ratios, notes };
   },

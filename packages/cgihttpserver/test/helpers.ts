@@ -50,6 +50,7 @@ export function scripts(): Record<string, string> {
     'big.sh': sh('printf "Content-Type: application/octet-stream\\n\\n"; head -c 8000000 /dev/zero'),
     'slow.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nstarted\\n"; exec sleep 30'),
     'silent.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; exec sleep 30'),
+    'stubborn.sh': sh('trap "" TERM; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; sleep 30 & wait'),
     'forks.sh': sh('sleep 30 & echo $! > "$PID_DIR/$QUERY_STRING.child.pid"; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; wait'),
     'id.sh': sh('printf "Content-Type: text/plain\\n\\n"; id -u'),
     'noexec.sh': sh('printf "Content-Type: text/plain\\n\\nran\\n"'),

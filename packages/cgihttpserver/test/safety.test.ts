@@ -1,4 +1,5 @@
 // Every safety rule of the CGI host, each with a hostile request against real scripts.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -125,7 +126,19 @@ describe('environment', () => {
   });
 });
 
-describe('time limit, disconnects, concurrency', () => {
+describe('time limit, disconnects, concurrency, zombies', () => {
+  it('leaves no zombie processes behind', async () => {
+    await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${running.url}/cgi-bin/fail.sh`)).text()));
+    const table = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
+    const helpers = table.split('\n').filter((line) => line.includes('spawn-helper.js') && line.trim().split(/\s+/)[1] === String(process.pid));
+    expect(helpers.length).toBe(1);
+    const helperPid = helpers[0]!.trim().split(/\s+/)[0];
+    expect(await until(() => {
+      const rows = execFileSync('ps', ['-eo', 'ppid=,stat='], { encoding: 'utf8' }).split('\n');
+      return !rows.some((row) => row.trim().split(/\s+/)[0] === helperPid && row.trim().split(/\s+/)[1]?.startsWith('Z'));
+    })).toBe(true);
+  });
+
   it('stops a script at the time limit (TERM, then KILL), whole process group', async () => {
     const limited = await serve(fixture.root, { cgiTimeout: 300, cgiKillDelay: 200, cgiEnv: { PID_DIR: fixture.pidDir } });
     try {
@@ -136,7 +149,10 @@ describe('time limit, disconnects, concurrency', () => {
       expect(forked.status).toBe(504);
       const child = Number(readFileSync(join(fixture.pidDir, 'group.child.pid'), 'utf8'));
       expect(await until(() => !alive(child))).toBe(true);
-      expect(limited.log.some((line) => line.includes('stopped after 300 ms'))).toBe(true);
+      expect(await until(() => limited.log.some((line) => line.includes('stopped after 300 ms')))).toBe(true);
+      const stubborn = await fetch(`${limited.url}/cgi-bin/stubborn.sh?stubborn`); // ignores SIGTERM
+      expect(stubborn.status).toBe(504);
+      expect(await until(() => !alive(pidOf('stubborn')))).toBe(true);
     } finally {
       await limited.close();
     }
