@@ -1,6 +1,10 @@
 // CGIHTTPRequestHandler end to end: real scripts (sh, Perl, Python) over real sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exchange, makeFixture, PERL, PYTHON, serve, type Fixture, type Running } from './helpers.js';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { exchange, makeFixture, PERL, PYTHON, serve, until, type Fixture, type Running } from './helpers.js';
 
 let fixture: Fixture;
 let running: Running;
@@ -151,6 +155,22 @@ describe('bodies and framing', () => {
   it('relays large output in full', async () => {
     const response = await fetch(`${running.url}/cgi-bin/big.sh`);
     expect((await response.arrayBuffer()).byteLength).toBe(8_000_000);
+  });
+
+  it('applies backpressure: a client that does not read holds the script back', async () => {
+    const socket = connect(running.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.pause();
+    socket.write('GET /cgi-bin/flood.sh?flood HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const done = join(fixture.pidDir, 'flood.done');
+    // 64 MiB cannot fit in socket buffers: if the script finishes, the server buffered it.
+    expect(await until(() => existsSync(done), 1000)).toBe(false);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await once(socket, 'close');
+    expect(received).toBeGreaterThan(64 * 1024 * 1024);
+    expect(existsSync(done)).toBe(true);
   });
 
   it('refuses a declared body over maxBodySize with 413 before running the script', async () => {

@@ -47,6 +47,7 @@ export function scripts(): Record<string, string> {
     'fail-late.sh': sh('printf "Content-Type: text/plain\\n\\npartial\\n"; exit 4'),
     'nph-raw.sh': sh('printf "HTTP/1.0 299 Raw Status\\r\\nContent-Type: text/plain\\r\\nX-Nph: yes\\r\\n\\r\\nraw body\\n"'),
     'length.sh': sh('printf "Content-Type: text/plain\\nContent-Length: 6\\n\\nsized\\n"'),
+    'flood.sh': sh('printf "Content-Type: application/octet-stream\\n\\n"; head -c 67108864 /dev/zero; touch "$PID_DIR/$QUERY_STRING.done"'),
     'big.sh': sh('printf "Content-Type: application/octet-stream\\n\\n"; head -c 8000000 /dev/zero'),
     'slow.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nstarted\\n"; exec sleep 30'),
     'silent.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; exec sleep 30'),
