@@ -25,6 +25,10 @@ export interface CommandLine {
   /** `Cache-Control: max-age` in seconds; `undefined` keeps the static layer's default. */
   cache: number | undefined;
   logFormat: 'common' | 'json';
+  /** Require a PROXY protocol header on every connection (behind HAProxy / nginx stream). */
+  proxyProtocol: boolean;
+  /** Seconds a graceful shutdown lets requests in flight finish; `undefined` keeps the server's 10 s. */
+  shutdownTimeout: number | undefined;
   quiet: boolean;
   help: boolean;
   version: boolean;
@@ -56,6 +60,8 @@ const OPTIONS = {
   dotfiles: { type: 'boolean' },
   cache: { type: 'string' },
   'log-format': { type: 'string' },
+  'proxy-protocol': { type: 'boolean' },
+  'shutdown-timeout': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -90,6 +96,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     dotfiles: values.dotfiles,
     cache: values.cache === undefined ? undefined : parseCount('--cache', values.cache, 0),
     logFormat: parseLogFormat(values['log-format']),
+    proxyProtocol: values['proxy-protocol'] ?? false,
+    shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
     quiet: values.quiet ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

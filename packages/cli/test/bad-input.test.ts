@@ -31,6 +31,9 @@ const rows: Row[] = [
   { name: 'workers not a number', args: ['--workers', 'many'], want: /invalid --workers 'many'/ },
   { name: 'negative cache', args: ['--cache=-5'], want: /invalid --cache '-5'/ },
   { name: 'cache not a number', args: ['--cache', '1h'], want: /invalid --cache '1h'/ },
+  { name: 'negative shutdown timeout', args: ['--shutdown-timeout=-1'], want: /invalid --shutdown-timeout '-1'/ },
+  { name: 'shutdown timeout with a unit', args: ['--shutdown-timeout', '10s'], want: /invalid --shutdown-timeout '10s'/ },
+  { name: 'proxy protocol with a value', args: ['--proxy-protocol=v2'], want: /option '--proxy-protocol' takes no value/ },
   { name: 'bad log format', args: ['--log-format', 'xml'], want: /invalid --log-format 'xml' \(want common or json\)/ },
   { name: 'missing certificate', args: ['--tls-cert', 'no-such.pem'], want: /cannot read TLS certificate file 'no-such.pem': no such file or directory/ },
   { name: 'missing key', args: ['--tls-cert', join(FIXTURES, 'tls', 'cert.pem'), '--tls-key', 'no-such-key.pem'], want: /cannot read TLS key file 'no-such-key.pem'/ },
@@ -79,7 +82,7 @@ describe('httpstack --help / --version', () => {
     const { code, stdout, stderr } = await runCli(args);
     expect(stdout).toMatch(/^usage: httpstack \[port\]/);
     for (const flag of ['--bind', '--directory', '--cgi', '--protocol', '--tls-cert', '--tls-key', '--tls-password-file',
-      '--tls-self-signed', '--workers', '--cors', '--no-dotfiles', '--cache', '--log-format', '--quiet', '--version']) {
+      '--tls-self-signed', '--workers', '--cors', '--no-dotfiles', '--cache', '--log-format', '--proxy-protocol', '--shutdown-timeout', '--quiet', '--version']) {
       expect(stdout).toContain(flag);
     }
     expect(stderr).toBe('');

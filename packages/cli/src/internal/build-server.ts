@@ -38,6 +38,8 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
   const Base = tls ? HTTPSServer : HTTPServer;
   const options: ForkingOptions = {};
   if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
+  if (line.proxyProtocol) options.proxyProtocol = true;
+  if (line.shutdownTimeout !== undefined) options.shutdownTimeout = line.shutdownTimeout * 1000;
   if (line.workers === 1) return new Base(address, Handler, options);
   options.workers = line.workers;
   options.workerScript = BIN;

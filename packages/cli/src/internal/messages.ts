@@ -69,7 +69,8 @@ export function bindErrorExitCode(error: unknown): number {
 export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi] [-p VERSION]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
-                 [--log-format common|json] [-q] [-h] [--version]
+                 [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
+                 [-q] [-h] [--version]
 
 Serve a folder over HTTP, like \`python -m http.server\`.
 
@@ -92,6 +93,10 @@ options:
   --dotfiles, --no-dotfiles  serve or hide files whose names start with '.' (default: hide)
   --cache SECONDS          send Cache-Control: max-age=SECONDS
   --log-format FORMAT      access log on stderr: common (default, as Python) or json
+  --proxy-protocol         require a PROXY protocol v1/v2 header on every connection and
+                           log the client it names (only behind HAProxy or nginx stream)
+  --shutdown-timeout SECONDS  on Ctrl-C/SIGTERM, let requests in flight finish for at most
+                           this long (default: 10)
   -q, --quiet              no access log (errors are still printed)
   -h, --help               show this help and exit
   --version                print the version and exit

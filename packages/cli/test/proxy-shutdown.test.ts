@@ -1,0 +1,52 @@
+// --proxy-protocol (the client address comes from the PROXY header, in the log too) and
+// --shutdown-timeout (SIGTERM waits at most that long for requests in flight, then exits 0).
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { layerReady, startCli, tempDir, waitUntil } from './helpers.js';
+
+const SITE = join(import.meta.dirname, 'fixtures', 'site');
+const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+
+/** Sends `bytes` on a fresh connection and resolves with all received until the server closes. */
+async function raw(port: number, bytes: string): Promise<string> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+  socket.write(bytes);
+  await once(socket, 'close');
+  return text;
+}
+
+describe.skipIf(!ready)('httpstack --proxy-protocol', () => {
+  it.for([['1'], ['2']])('--workers %s: the PROXY header names the client in the access log; no header, no answer', async ([workers]) => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--proxy-protocol', '--workers', workers!, '0']);
+    const answer = await raw(cli.port, 'PROXY TCP4 198.51.100.23 127.0.0.1 41000 8000\r\nGET /hello.txt HTTP/1.0\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.0 200 /);
+    await waitUntil(cli.child, () => /^198\.51\.100\.23 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()));
+    expect(await raw(cli.port, 'GET /hello.txt HTTP/1.0\r\n\r\n')).toBe('');
+    expect(cli.stderr()).not.toMatch(/^127\.0\.0\.1 /m);
+  });
+});
+
+describe.skipIf(!ready)('httpstack --shutdown-timeout', () => {
+  it('SIGTERM with a download that never drains: exits 0 after about the timeout', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(32 * 1024 * 1024, 0x61));
+    const cli = await startCli(['-b', '127.0.0.1', '-d', dir, '--shutdown-timeout', '1', '0']);
+    const socket = net.connect(cli.port, '127.0.0.1');
+    socket.write('GET /big.bin HTTP/1.0\r\n\r\n');
+    await once(socket, 'data');
+    socket.pause(); // the response now stalls on a full socket
+    const started = Date.now();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(900);
+    expect(took).toBeLessThan(4000);
+    socket.destroy();
+  });
+});
