@@ -82,7 +82,6 @@ describe('test_httpservers.BaseHTTPServerTestCase (python3 http.client against o
 /** The SocketlessRequestHandler of CPython's tests: do_GET writes a small page. */
 class Typical extends QuietHandler {
   override protocolVersion = 'HTTP/1.1';
-  getCalled = false;
 
   async do_GET(): Promise<void> {
     typicalCalls.push({ requestline: this.requestline, command: this.command, path: this.path, requestVersion: this.requestVersion, headers: [...this.headers] });
