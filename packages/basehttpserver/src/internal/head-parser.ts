@@ -191,9 +191,14 @@ export class RequestHead {
     return this.#checkCodings(codings);
   }
 
-  /** The final coding must be `chunked`, present once; other codings are not implemented. */
+  /**
+   * The final coding must be `chunked`, present once; other codings are not implemented.
+   * An empty list element (`chunked,`) is refused, as llhttp, Go and nginx do: a front
+   * end that reads `chunked,` as not chunked would frame the body differently (TE.TE).
+   */
   #checkCodings(codings: string): boolean {
-    const list = codings.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '');
+    const list = codings.split(',').map((coding) => coding.trim().toLowerCase());
+    if (list.length > 1 && list.includes('')) return this.refuse(400, 'Empty element in Transfer-Encoding');
     const last = list[list.length - 1];
     if (last !== 'chunked') return this.refuse(400, 'Final transfer coding is not chunked');
     if (list.length > 1) {
