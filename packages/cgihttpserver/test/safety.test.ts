@@ -78,6 +78,7 @@ describe('paths: nothing outside a CGI directory runs', () => {
     { path: '/cgi-bin/.hidden.sh', status: 404, why: 'dotfile' },
     { path: '/cgi-bin/missing.sh', status: 404, why: 'missing' },
     { path: '/cgi-bin/sub', status: 403, why: 'a directory' },
+    { path: '/cgi-bin/', status: 403, why: 'the CGI directory itself (never listed)' },
     { path: '/cgi-bin/%00hello.sh', status: 400, why: 'NUL byte (refused by the static layer)' },
   ])('$why → $status', async ({ path, status }) => {
     const response = await fetch(`${running.url}${path}`);

@@ -59,8 +59,8 @@ export function collapsePath(path: string): string[] | null {
 
 /**
  * Splits a request target at the first CGI directory its collapsed path lies in; `null`
- * when it lies in none (Python's `is_cgi`). The path must reach beyond the directory:
- * `/cgi-bin/` itself is not a script.
+ * when it lies in none (Python's `is_cgi`). `/cgi-bin/` is inside (and answers 403 as a
+ * directory, never a listing); `/cgi-bin` is not (the static layer redirects it to `/cgi-bin/`).
  *
  * **Security:** the match is made on the normalised path, so `/x/../cgi-bin/a` and
  * `/cgi-bin/%2e%2e/etc` cannot reach outside a CGI directory or into one by a detour.
@@ -75,6 +75,9 @@ export function splitCGIPath(target: string, cgiDirectories: readonly string[]):
     const dir = '/' + segments.slice(0, i).join('/');
     if (cgiDirectories.includes(dir)) return { dir, rest: segments.slice(i).join('/'), query };
   }
+  // `/cgi-bin/` itself is in the CGI directory too (Python: 403), so it is never listed.
+  const whole = '/' + segments.join('/');
+  if (rawPath.endsWith('/') && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
   return null;
 }
 
