@@ -89,8 +89,10 @@ describe('script response headers (RFC 3875 §6)', () => {
 
   it('logs a malformed block and the script stderr', async () => {
     await (await fetch(`${running.url}/cgi-bin/fail.sh`)).text();
-    expect(running.log.some((line) => line.includes('something broke'))).toBe(true);
-    expect(running.log.some((line) => line.includes('fail.sh exit status 0x3'))).toBe(true);
+    // stderr and the exit status come over the helper's channel, maybe after the response
+    expect(await until(() => running.log.some((line) => line.includes('something broke')))).toBe(true);
+    expect(await until(() => running.log.some((line) => line.includes('fail.sh exit status 0x3')))).toBe(true);
+    expect(running.log.some((line) => line.includes('fail.sh: bad response: no output'))).toBe(true);
   });
 
   it('an nph- script writes the whole response itself', async () => {
