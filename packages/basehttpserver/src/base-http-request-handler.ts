@@ -1,9 +1,11 @@
 /** Port of `http.server.BaseHTTPRequestHandler`. */
+import type { Address } from '@httpstack/socketserver';
 import { HTTPMessage } from './http-message.js';
 import { HTTPRequestError } from './http-request-error.js';
 import type { HTTPServer } from './http-server.js';
 import { BodyReader } from './internal/body-reader.js';
 import { RequestHead, requestPath } from './internal/head-parser.js';
+import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
 import { hasToken, pyRepr } from './internal/text.js';
@@ -59,10 +61,25 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   /** An idle keep-alive connection is closed after this many ms. May be overridden. */
   declare keepAliveTimeout: number;
 
+  /**
+   * The scheme the client used (`'http'`/`'https'`) as a trusted proxy reported it
+   * (`X-Forwarded-Proto`, or `proto=` of `Forwarded`); undefined when no trusted proxy said.
+   */
+  declare forwardedProto: 'http' | 'https' | undefined;
+
+  #peer: Address | undefined;
   #reader: HeadReader | undefined;
   #request: RequestHead | undefined;
   #body: BodyReader | undefined;
   #bodyStart = 0;
+
+  /**
+   * The connection's own peer: `clientAddress` before any forwarding header replaced it
+   * (the proxy, when the server's `trustedProxies` let a header name the client).
+   */
+  get peerAddress(): Address {
+    return this.#peer ?? this.clientAddress;
+  }
 
   /** Serves requests until the connection is to be closed. */
   override async handle(): Promise<void> {
@@ -133,6 +150,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
    * HTTP/1.1. Limits: request line → 414; header line, header count, header bytes → 431.
    */
   parseRequest(): boolean | Promise<boolean> {
+    if (this.#peer !== undefined) {
+      this.clientAddress = this.#peer; // each request on a proxy's connection names its own client
+      this.forwardedProto = undefined;
+    }
     this.command = '';
     this.requestVersion = this.defaultRequestVersion;
     this.closeConnection = true;
@@ -158,6 +179,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   /** The rest of `parseRequest` once the fields are in: framing, `Connection`, `Expect`. */
   #checkHead(head: RequestHead, fieldsOk: boolean): boolean | Promise<boolean> {
     if (!fieldsOk || !head.finish()) return this.#refuse(head);
+    if ((this.server as Partial<HTTPServer>).trustedProxies?.length) this.#applyForwarded(head.message);
     if (head.hasBody) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
     this.#applyConnection(head.connection);
     const expect = head.expect;
@@ -166,6 +188,18 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       return this.handleExpect100();
     }
     return true;
+  }
+
+  /** With a trusted proxy as peer: `clientAddress` and `forwardedProto` from its header. */
+  #applyForwarded(headers: HTTPMessage): void {
+    const server = this.server;
+    const peer = this.clientAddress;
+    if (typeof peer === 'string' || !server.isTrustedProxy(peer[0])) return;
+    const client = forwardedClient(headers, server.forwardedHeader, (host) => server.isTrustedProxy(host));
+    if (!client) return;
+    this.#peer = peer;
+    this.clientAddress = client.address;
+    this.forwardedProto = client.proto;
   }
 
   #refuse(head: RequestHead): false {

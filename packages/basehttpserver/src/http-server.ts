@@ -1,10 +1,20 @@
 /** Port of `http.server.HTTPServer` (and of the `HTTPSServer` of Python 3.14). */
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
-import { TCPServer } from '@httpstack/socketserver';
+import type { BlockList } from 'node:net';
+import { TCPServer, type Address, type RequestHandlerClass, type ServerOptions } from '@httpstack/socketserver';
+import { isTrusted, trustedProxyList, type ForwardedHeader } from './internal/forwarded.js';
 
 /** How long `serverBind()` waits for the reverse lookup of the bound address. */
 const NAME_LOOKUP_MS = 1000;
+
+/** Options of an `HTTPServer`: those of `TCPServer`, plus the trusted proxies. */
+export interface HTTPServerOptions extends ServerOptions {
+  /** Proxies (IP addresses and CIDR blocks) whose forwarding headers are believed. Default: none. */
+  trustedProxies?: string[];
+  /** The header those proxies write: `'x-forwarded-for'` (default) or `'forwarded'` (RFC 7239). */
+  forwardedHeader?: ForwardedHeader;
+}
 
 /**
  * HTTPServer is a `TCPServer` that remembers its name and port after binding, for
@@ -19,9 +29,36 @@ export class HTTPServer extends TCPServer {
   serverName = '';
   /** The port the server listens on, set by `serverBind()`. */
   serverPort = 0;
+  /**
+   * Proxies (IP addresses and CIDR blocks such as `'10.0.0.0/8'`) whose forwarding headers
+   * set the handler's `clientAddress`. Default: none — the headers are then never believed.
+   *
+   * **Security:** list only the proxies in front of this server. A request from one of
+   * them gets the client named by `forwardedHeader`, read right to left: the first
+   * address that is not a trusted proxy is the client, so a client cannot pass itself off
+   * as another by sending the header itself.
+   */
+  trustedProxies: string[] = [];
+  /**
+   * The header the trusted proxies write: `'x-forwarded-for'` (with `X-Forwarded-Proto`;
+   * nginx, HAProxy, most load balancers) or `'forwarded'` (RFC 7239). The other header is
+   * ignored: a client could have sent it.
+   */
+  forwardedHeader: ForwardedHeader = 'x-forwarded-for';
+  #trusted: { entries: string[]; list: BlockList } | undefined;
+
+  /** Only assigns, as every server constructor. */
+  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass, options?: HTTPServerOptions) {
+    super(serverAddress, RequestHandlerClass, options);
+  }
 
   /** Binds and listens as `TCPServer` does, then sets `serverName` and `serverPort`. */
   override async serverBind(): Promise<void> {
+    this.applyOptions();
+    this.trustedProxyList(); // a bad entry throws here, not on the first request
+    if (this.forwardedHeader !== 'x-forwarded-for' && this.forwardedHeader !== 'forwarded') {
+      throw new TypeError(`forwardedHeader must be 'x-forwarded-for' or 'forwarded', got ${String(this.forwardedHeader)}`);
+    }
     await super.serverBind();
     const address = this.serverAddress;
     if (typeof address === 'string') {
@@ -31,6 +68,27 @@ export class HTTPServer extends TCPServer {
     const [host, port] = address;
     this.serverPort = port;
     this.serverName = await fqdn(host, port);
+  }
+
+  /** Whether `host` (a peer address) is one of `trustedProxies`. */
+  isTrustedProxy(host: string): boolean {
+    return this.trustedProxies.length > 0 && isTrusted(this.trustedProxyList(), host);
+  }
+
+  /** The matcher of `trustedProxies`, rebuilt when the list is replaced. */
+  protected trustedProxyList(): BlockList {
+    if (this.#trusted?.entries !== this.trustedProxies) {
+      this.#trusted = { entries: this.trustedProxies, list: trustedProxyList(this.trustedProxies) };
+    }
+    return this.#trusted.list;
+  }
+
+  /** Also copies the `trustedProxies` and `forwardedHeader` options. */
+  protected override applyOptions(): void {
+    super.applyOptions();
+    const { trustedProxies, forwardedHeader } = this.options as HTTPServerOptions;
+    if (trustedProxies !== undefined) this.trustedProxies = trustedProxies;
+    if (forwardedHeader !== undefined) this.forwardedHeader = forwardedHeader;
   }
 }
 

@@ -1,4 +1,4 @@
-export { HTTPServer, HTTPSServer } from './http-server.js';
+export { HTTPServer, HTTPSServer, type HTTPServerOptions } from './http-server.js';
 export { BaseHTTPRequestHandler } from './base-http-request-handler.js';
 export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE } from './error-message.js';
 export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
