@@ -311,6 +311,38 @@ describe('BaseServer.shutdown with keep-alive connections', () => {
   });
 });
 
+describe('BaseHTTPRequestHandler.writeTimeout: a client that stops reading', () => {
+  it('is cut after writeTimeout, its server memory bounded, while others are served', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    let cut!: (at: number) => void;
+    const ended = new Promise<number>((resolve) => (cut = resolve));
+    class Big extends EchoHandler {
+      override writeTimeout = 300;
+      override async do_GET(): Promise<void> {
+        if (this.path !== '/big') return this.reply({});
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', String(64 * chunk.length));
+        this.endHeaders();
+        try {
+          for (let i = 0; i < 64; i++) await this.wfile.write(chunk);
+        } finally {
+          cut(Date.now());
+        }
+      }
+    }
+    const { port } = await serve(Big);
+    const stalled = await dial(port);
+    stalled.pause(); // reads nothing: the kernel buffers fill, then the server's writes wait
+    stalled.write(`GET /big HTTP/1.1\r\n${H}\r\n`);
+    const started = Date.now();
+    const [other] = parseResponses(await exchange(port, `GET /other HTTP/1.1\r\n${H}Connection: close\r\n\r\n`));
+    expect(other!.status).toBe(200);
+    expect((await ended) - started).toBeLessThan(3000);
+    expect(logs.some((line) => line.includes('write timed out'))).toBe(true);
+    stalled.destroy();
+  });
+});
+
 describe('a handler that throws', () => {
   it('answers 500, closes the connection, and the server keeps serving', async () => {
     class Throwing extends EchoHandler {

@@ -23,8 +23,9 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
  * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
- * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `retryAfter`, `inheritEnv`, `cgiEnv`, `cgiUser`,
- * `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
+ * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `retryAfter`, `inheritEnv`,
+ * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
+ * `pythonInterpreter`, `maxBodySize`.
  *
  * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
  * (`Status:`, `Location:` local and client redirects, `Content-Type`) and checked; `nph-`
@@ -44,7 +45,10 @@ const MAX_LOCAL_REDIRECTS = 10;
  *
  * **Differs from Python:** Python sends `200 Script output follows` and passes the output
  * through unparsed; here the script's headers decide the status, and a malformed block is
- * a 500. Scripts run in their own directory, with no time limit in Python but 60 s here.
+ * a 500. Scripts run in their own directory (Python: the server's), for at most 60 s
+ * (Python: no limit), with no arguments (Python: the query when it has no `=`), and with
+ * an environment built from scratch (Python: a copy of the server's). See
+ * `docs/python-mapping.md`.
  */
 export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
   /** URL directories whose files are scripts. May be overridden. */
