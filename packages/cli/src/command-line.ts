@@ -1,4 +1,5 @@
 /** The `httpstack` command line: the flags of `python -m http.server`, plus TLS, workers and static options. */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -29,6 +30,10 @@ export interface CommandLine {
   proxyProtocol: boolean;
   /** Seconds a graceful shutdown lets requests in flight finish; `undefined` keeps the server's 10 s. */
   shutdownTimeout: number | undefined;
+  /** Proxies (IPs, CIDR blocks) whose forwarding headers name the client; none by default. */
+  trustedProxies: string[];
+  /** The header those proxies write. */
+  forwardedHeader: 'x-forwarded-for' | 'forwarded';
   quiet: boolean;
   help: boolean;
   version: boolean;
@@ -62,6 +67,8 @@ const OPTIONS = {
   'log-format': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
   'shutdown-timeout': { type: 'string' },
+  'trusted-proxy': { type: 'string', multiple: true },
+  'forwarded-header': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -98,11 +105,16 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     logFormat: parseLogFormat(values['log-format']),
     proxyProtocol: values['proxy-protocol'] ?? false,
     shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
+    trustedProxies: (values['trusted-proxy'] ?? []).flatMap(parseTrustedProxies),
+    forwardedHeader: parseForwardedHeader(values['forwarded-header']),
     quiet: values.quiet ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
   checkTlsFlags(line);
+  if (values['forwarded-header'] !== undefined && line.trustedProxies.length === 0) {
+    throw new UsageError('--forwarded-header requires --trusted-proxy');
+  }
   return line;
 }
 
@@ -166,6 +178,24 @@ function parseCount(flag: string, text: string, min: number): number {
     throw new UsageError(`invalid ${flag} '${text}' (want ${want})`);
   }
   return value;
+}
+
+/** `--trusted-proxy`: IP addresses and CIDR blocks, comma-separated or repeated. */
+function parseTrustedProxies(text: string): string[] {
+  return text.split(',').map((entry) => {
+    const [address = '', bits, extra] = entry.trim().split('/');
+    const type = isIP(address);
+    const max = type === 4 ? 32 : 128;
+    const ok = type !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+    if (!ok) throw new UsageError(`invalid --trusted-proxy '${entry}' (want an IP address or CIDR block such as 10.0.0.0/8)`);
+    return entry.trim();
+  });
+}
+
+function parseForwardedHeader(text: string | undefined): CommandLine['forwardedHeader'] {
+  const name = text?.toLowerCase();
+  if (name === undefined || name === 'x-forwarded-for' || name === 'forwarded') return name ?? 'x-forwarded-for';
+  throw new UsageError(`invalid --forwarded-header '${text}' (want x-forwarded-for or forwarded)`);
 }
 
 function nonEmpty(flag: string, text: string | undefined): string | undefined {

@@ -34,6 +34,10 @@ const rows: Row[] = [
   { name: 'negative shutdown timeout', args: ['--shutdown-timeout=-1'], want: /invalid --shutdown-timeout '-1'/ },
   { name: 'shutdown timeout with a unit', args: ['--shutdown-timeout', '10s'], want: /invalid --shutdown-timeout '10s'/ },
   { name: 'proxy protocol with a value', args: ['--proxy-protocol=v2'], want: /option '--proxy-protocol' takes no value/ },
+  { name: 'trusted proxy host name', args: ['--trusted-proxy', 'proxy.local'], want: /invalid --trusted-proxy 'proxy.local'/ },
+  { name: 'trusted proxy prefix too long', args: ['--trusted-proxy', '10.0.0.0/33'], want: /invalid --trusted-proxy '10.0.0.0\/33'/ },
+  { name: 'unknown forwarded header', args: ['--trusted-proxy', '::1', '--forwarded-header', 'x-real-ip'], want: /invalid --forwarded-header 'x-real-ip'/ },
+  { name: 'forwarded header without proxy', args: ['--forwarded-header', 'forwarded'], want: /--forwarded-header requires --trusted-proxy/ },
   { name: 'bad log format', args: ['--log-format', 'xml'], want: /invalid --log-format 'xml' \(want common or json\)/ },
   { name: 'missing certificate', args: ['--tls-cert', 'no-such.pem'], want: /cannot read TLS certificate file 'no-such.pem': no such file or directory/ },
   { name: 'missing key', args: ['--tls-cert', join(FIXTURES, 'tls', 'cert.pem'), '--tls-key', 'no-such-key.pem'], want: /cannot read TLS key file 'no-such-key.pem'/ },
@@ -82,7 +86,7 @@ describe('httpstack --help / --version', () => {
     const { code, stdout, stderr } = await runCli(args);
     expect(stdout).toMatch(/^usage: httpstack \[port\]/);
     for (const flag of ['--bind', '--directory', '--cgi', '--protocol', '--tls-cert', '--tls-key', '--tls-password-file',
-      '--tls-self-signed', '--workers', '--cors', '--no-dotfiles', '--cache', '--log-format', '--proxy-protocol', '--shutdown-timeout', '--quiet', '--version']) {
+      '--tls-self-signed', '--workers', '--cors', '--no-dotfiles', '--cache', '--log-format', '--proxy-protocol', '--shutdown-timeout', '--trusted-proxy', '--forwarded-header', '--quiet', '--version']) {
       expect(stdout).toContain(flag);
     }
     expect(stderr).toBe('');

@@ -50,3 +50,16 @@ describe.skipIf(!ready)('httpstack --shutdown-timeout', () => {
     socket.destroy();
   });
 });
+
+describe.skipIf(!ready)('httpstack --trusted-proxy', () => {
+  it('X-Forwarded-For from a trusted proxy names the client in the log; from others it is ignored', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--trusted-proxy', '127.0.0.1', '0']);
+    const trusted = await raw(cli.port, 'GET /hello.txt HTTP/1.0\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.50\r\n\r\n');
+    expect(trusted).toMatch(/^HTTP\/1\.0 200 /);
+    await waitUntil(cli.child, () => /^203\.0\.113\.50 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()));
+    expect(cli.stderr()).not.toMatch(/^6\.6\.6\.6 /m);
+    const other = await startCli(['-b', '127.0.0.1', '-d', SITE, '--trusted-proxy', '10.0.0.0/8', '0']);
+    await raw(other.port, 'GET /hello.txt HTTP/1.0\r\nX-Forwarded-For: 203.0.113.50\r\n\r\n');
+    await waitUntil(other.child, () => /^127\.0\.0\.1 - - \[/m.test(other.stderr()));
+  });
+});

@@ -1,7 +1,7 @@
 /** Wires the layers together: the server class, the handler class and their options. */
 import { fileURLToPath } from 'node:url';
 import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
-import { HTTPServer, HTTPSServer } from '@httpstack/basehttpserver';
+import { HTTPServer, HTTPSServer, type HTTPServerOptions } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type SimpleHTTPOptions } from '@httpstack/simplehttpserver';
 import type { Bind, CommandLine } from '../command-line.js';
 import type { TlsMaterial } from './files.js';
@@ -36,10 +36,14 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
   const Handler = await buildHandler(plan);
   const address: Address = bind.kind === 'unix' ? bind.path : [bind.host ?? '::', bind.port];
   const Base = tls ? HTTPSServer : HTTPServer;
-  const options: ForkingOptions = {};
+  const options: ForkingOptions & HTTPServerOptions = {};
   if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
   if (line.proxyProtocol) options.proxyProtocol = true;
   if (line.shutdownTimeout !== undefined) options.shutdownTimeout = line.shutdownTimeout * 1000;
+  if (line.trustedProxies.length > 0) {
+    options.trustedProxies = line.trustedProxies;
+    options.forwardedHeader = line.forwardedHeader;
+  }
   if (line.workers === 1) return new Base(address, Handler, options);
   options.workers = line.workers;
   options.workerScript = BIN;

@@ -70,7 +70,7 @@ export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
-                 [-q] [-h] [--version]
+                 [--trusted-proxy ADDR [--forwarded-header NAME]] [-q] [-h] [--version]
 
 Serve a folder over HTTP, like \`python -m http.server\`.
 
@@ -97,6 +97,10 @@ options:
                            log the client it names (only behind HAProxy or nginx stream)
   --shutdown-timeout SECONDS  on Ctrl-C/SIGTERM, let requests in flight finish for at most
                            this long (default: 10)
+  --trusted-proxy ADDR     believe X-Forwarded-For/-Proto from this proxy (IP or CIDR;
+                           repeat or comma-separate); never believed by default
+  --forwarded-header NAME  the header the trusted proxies write: x-forwarded-for (default)
+                           or forwarded (RFC 7239)
   -q, --quiet              no access log (errors are still printed)
   -h, --help               show this help and exit
   --version                print the version and exit
