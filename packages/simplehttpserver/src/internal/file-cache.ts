@@ -1,6 +1,7 @@
 /**
- * A cache of file metadata and small file contents, validated by one `stat` per request so
- * that an edited, replaced or deleted file is never served stale.
+ * A cache of file metadata and small file contents, validated against a `stat` taken for
+ * each request (or its event-loop turn) so that an edited, replaced or deleted file is not
+ * served stale.
  */
 import type { Stats } from 'node:fs';
 

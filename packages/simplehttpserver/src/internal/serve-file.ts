@@ -1,6 +1,7 @@
 /**
  * The answer for a regular file: precompressed sibling, preconditions, ranges, head, body.
- * The fast path (a cached, unchanged small file) costs one `stat(2)` and no other I/O.
+ * The fast path (a cached, unchanged small file) costs one `stat(2)` (shared by the
+ * requests of one event-loop turn) and no other I/O.
  */
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
