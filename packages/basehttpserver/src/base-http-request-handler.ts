@@ -8,6 +8,7 @@ import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
+import { watchWrites } from './internal/write-timeout.js';
 import { hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
@@ -60,6 +61,15 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   declare bodyTimeout: number;
   /** An idle keep-alive connection is closed after this many ms. May be overridden. */
   declare keepAliveTimeout: number;
+  /**
+   * A connection whose response bytes make no progress for this many ms (the client stopped
+   * reading) is closed; 0 turns it off. May be overridden.
+   *
+   * **Security:** without it, a client that never reads holds its handler and connection
+   * forever (memory stays bounded by backpressure). Not armed when the socket core's
+   * `idleTimeout` or the handler's `timeout` already bounds the connection.
+   */
+  declare writeTimeout: number;
 
   /**
    * The scheme the client used (`'http'`/`'https'`) as a trusted proxy reported it
@@ -85,6 +95,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   override async handle(): Promise<void> {
     this.closeConnection = true;
     const reader = (this.#reader ??= new HeadReader(this));
+    watchWrites(this.request, this.writeTimeout, () => this.logError('Response write timed out after %d ms', this.writeTimeout));
     do {
       if (this.rfile.buffered === 0) {
         // Idle between requests: one await, no async frame below this one (memory per connection).
@@ -322,6 +333,7 @@ Object.assign(BaseHTTPRequestHandler.prototype, {
   headTimeout: 30_000,
   bodyTimeout: 30_000,
   keepAliveTimeout: 5_000,
+  writeTimeout: 30_000,
 });
 
 const EMPTY_MESSAGE = new HTTPMessage();

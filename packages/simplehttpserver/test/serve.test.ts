@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
@@ -62,6 +63,13 @@ describe('SimpleHTTPRequestHandler.do_GET (Python do_GET)', () => {
     const reply = await get(port, path);
     expect(reply.status).toBe(404);
     expect(reply.body.toString()).not.toMatch(/SECRET|\[core\]/);
+  });
+
+  it.skipIf(spawnSync('mkfifo', ['--version']).error !== undefined)('never opens a FIFO (404, the server goes on)', async () => {
+    const { port } = await start();
+    spawnSync('mkfifo', [join(fixture.root, 'pipe.txt')]);
+    expect((await get(port, '/pipe.txt')).status).toBe(404);
+    expect((await get(port, '/hello.txt')).status).toBe(200);
   });
 
   it('serves dotfiles and outside symlinks only when configured', async () => {

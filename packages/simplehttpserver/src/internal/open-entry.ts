@@ -18,6 +18,11 @@ export interface EntrySource {
 /** An entry with the bytes to send: in memory, or an open file (the caller closes it). */
 export type Opened = { entry: FileEntry; body: Buffer; handle?: undefined } | { entry: FileEntry; handle: FileHandle; body?: undefined };
 
+// O_NONBLOCK: a file swapped for a FIFO after the stat must not block a pool thread on open
+// (regular files ignore the flag); O_NOFOLLOW: the checked real path must not become a link.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const OPEN_REAL_FLAGS = OPEN_FLAGS | (constants.O_NOFOLLOW ?? 0);
+
 const caches = new WeakMap<object, Map<string, FileCache>>();
 
 /** The cache of one handler class and directory (made on first use with `options`). */
@@ -64,7 +69,7 @@ export async function openEntry(
   try {
     let entry = cached;
     if (entry !== undefined) {
-      handle = await open(path, constants.O_RDONLY);
+      handle = await open(path, OPEN_FLAGS);
       if (!sameVersion(entry.version, versionOf(await handle.stat()))) entry = undefined;
     }
     if (entry === undefined) {
@@ -72,7 +77,7 @@ export async function openEntry(
       handle = undefined;
       const real = await contained(source, path);
       if (real === undefined) return undefined;
-      handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
+      handle = await open(real, OPEN_REAL_FLAGS);
       const stat = await handle.stat();
       if (!stat.isFile()) return undefined;
       entry = makeEntry(source, key, path, stat, contentType);
