@@ -3,6 +3,7 @@
 // protocol (stream proxy) and X-Forwarded-For (http proxy), and restarting one instance
 // under a steady stream of requests loses none of them.
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type Backend } from './lib/backend.js';
@@ -32,13 +33,17 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     for (const backend of backends.splice(0)) await backend.stop();
   });
 
-  it('balances requests across both instances; X-Forwarded-For carries the client address', async () => {
+  it('balances requests across both instances; X-Forwarded-For names the client in clientAddress and the log', async () => {
     const names = new Map<string, number>();
     for (let i = 0; i < 20; i++) {
-      const response = await fetch(`http://127.0.0.1:${httpPort}/hello`);
-      expect(response.status).toBe(200);
-      const [name, , forwardedFor] = (await response.text()).trim().split(' ');
-      expect(forwardedFor).toBe('127.0.0.1');
+      // The client connects from 127.0.0.2, nginx from 127.0.0.1 (a trusted proxy of the instances).
+      const { status, body } = await httpGet(httpPort, `/hello-${i}`, '127.0.0.2');
+      expect(status).toBe(200);
+      const [name, address, forwardedFor] = body.trim().split(' ');
+      expect(forwardedFor).toBe('127.0.0.2');
+      expect(JSON.parse(address!)).toEqual(['127.0.0.2', 0]);
+      const backend = backends.find((candidate) => candidate.name === name)!;
+      await backend.waitForLog(new RegExp(`^127\\.0\\.0\\.2 - - \\[[^\\]]+\\] "GET /hello-${i} HTTP/1\\.1" 200 `, 'm'));
       names.set(name!, (names.get(name!) ?? 0) + 1);
     }
     expect([...names.keys()].sort()).toEqual(['a', 'b']);
@@ -61,7 +66,7 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
       const [name, address] = body.trim().split(' ');
       expect(JSON.parse(address!)).toEqual(['127.0.0.2', clientPort]);
       const backend = backends.find((candidate) => candidate.name === name)!;
-      expect(backend.log()).toMatch(new RegExp(`^127\\.0\\.0\\.2 - - \\[[^\\]]+\\] "GET /proxied-${i} HTTP/1\\.1" 200 `, 'm'));
+      await backend.waitForLog(new RegExp(`^127\\.0\\.0\\.2 - - \\[[^\\]]+\\] "GET /proxied-${i} HTTP/1\\.1" 200 `, 'm'));
       seen.add(name!);
     }
     expect([...seen].sort()).toEqual(['a', 'b']);
@@ -87,6 +92,18 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     console.info(`nginx e2e: ${stats.ok} requests, none lost; instance a stopped in ${stopTook} ms and restarted`);
   });
 });
+
+/** A GET through node:http from `localAddress`; resolves with the status and body. */
+function httpGet(port: number, path: string, localAddress: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, localAddress, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (text: string) => (body += text));
+      response.on('end', () => resolve({ status: response.statusCode!, body }));
+    });
+    req.on('error', reject).end();
+  });
+}
 
 interface LoadStats {
   ok: number;

@@ -11,6 +11,8 @@ export interface Backend {
   proxyPort: number;
   /** Everything written to stderr (the access log) so far. */
   log(): string;
+  /** Resolves once the log matches `pattern` (rejects after 5 s, with the log). */
+  waitForLog(pattern: RegExp): Promise<void>;
   /** Resolves with the exit code (null after a signal). */
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after 10 s; resolves with the exit code. */
@@ -24,6 +26,21 @@ export function startBackend(name: string, plainPort = 0, proxyPort = 0): Promis
   const child = spawn(process.execPath, [script, name, String(plainPort), String(proxyPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  const waitForLog = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(stderr)) return;
+        clearTimeout(timer);
+        child.stderr.off('data', check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        child.stderr.off('data', check);
+        reject(new Error(`log of ${name} never matched ${pattern}:\n${stderr}`));
+      }, 5000);
+      child.stderr.on('data', check);
+      check();
+    });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -38,6 +55,7 @@ export function startBackend(name: string, plainPort = 0, proxyPort = 0): Promis
         plainPort: Number(ports[1]),
         proxyPort: Number(ports[2]),
         log: () => stderr,
+        waitForLog,
         exited,
         stop: async () => {
           if (child.exitCode !== null || child.signalCode !== null) return exited;
