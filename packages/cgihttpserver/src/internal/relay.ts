@@ -143,9 +143,9 @@ class BodyWriter {
     this.#chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
       target.requestVersion === 'HTTP/1.1' && target.protocolVersion >= 'HTTP/1.1';
     // Hold the head, the first output and (when the script ends at once, as most do) the
-    // last chunk, until the event loop has seen the end of the output: one write, not two.
+    // last chunk for at most a millisecond, so that they leave in one write, not two.
     target.wfile.socket.cork();
-    setImmediate(() => this.#uncork());
+    setTimeout(() => this.#uncork(), 1);
     sendHead(target, headers, status, this.#chunked);
   }
 
