@@ -6,7 +6,7 @@ import { check, describe as explain } from '../src/differential.js';
 import { startNode, startOurs, type Target } from '../src/echo.js';
 import { mutatedStream, stream } from '../src/generators.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.HTTPSTACK_FUZZ_RUNS ?? 2000);
 
 let ours: Target;
 let node: Target;

@@ -1,0 +1,103 @@
+/**
+ * Runs `server-child.js` in a child process (optionally under a `ulimit -n`) and measures
+ * it from outside: RSS, open descriptors (`/proc/<pid>/fd`), CPU time (`/proc/<pid>/stat`),
+ * and the child's own count of active handles.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** A snapshot of the child's resources. */
+export interface Stats {
+  rss: number;
+  heapUsed: number;
+  fds: number;
+  /** Active handles and requests by kind (`TCPSocketWrap`, `Timeout`, …). */
+  resources: Record<string, number>;
+  handles: number;
+}
+
+/** A server child process. */
+export interface ServerChild {
+  port: number;
+  pid: number;
+  /** Asks the child for its stats (`gc` first runs a garbage collection). */
+  stats(gc?: boolean): Promise<Stats>;
+  /** User + system CPU time of the child so far, in ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** Options of `startChild`. */
+export interface ChildOptions {
+  /** `ulimit -n` for the child. */
+  fdLimit?: number;
+  env?: Record<string, string>;
+}
+
+// From dist/ (scripts) or src/ (vitest): the compiled child is always dist/server-child.js.
+const SCRIPT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/server-child.js' : './server-child.js', import.meta.url));
+const TICK_MS = 1000 / 100; // USER_HZ on Linux
+
+/** Starts the server child and resolves once it listens. */
+export function startChild(options: ChildOptions = {}): Promise<ServerChild> {
+  const node = `exec "${process.execPath}" --expose-gc "${SCRIPT}"`;
+  const command = options.fdLimit === undefined ? node : `ulimit -n ${options.fdLimit} && ${node}`;
+  const child = spawn('bash', ['-c', command], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('server child did not listen within 20 s')), 20_000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.once('exit', (code) => fail(new Error(`server child exited (${code}) before listening`)));
+    child.once('message', (message: { port: number }) => {
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve(wrap(child, message.port));
+    });
+  });
+}
+
+let nextId = 0;
+
+/** Resident set size of process `pid`, in bytes (`VmRSS` of `/proc/<pid>/status`). */
+function rss(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'latin1').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+}
+
+function wrap(child: ChildProcess, port: number): ServerChild {
+  const pid = child.pid!;
+  const stats = (gc = false) =>
+    new Promise<Stats>((resolve) => {
+      const id = ++nextId;
+      const onMessage = (reply: { id: number; heapUsed: number; resources: Record<string, number> }) => {
+        if (reply.id !== id) return;
+        child.off('message', onMessage);
+        const handles = Object.values(reply.resources).reduce((a, b) => a + b, 0);
+        resolve({ rss: rss(pid), heapUsed: reply.heapUsed, fds: readdirSync(`/proc/${pid}/fd`).length, resources: reply.resources, handles });
+      };
+      child.on('message', onMessage);
+      child.send({ id, ask: gc ? 'gc' : 'stats' });
+    });
+  const cpuMs = () => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14, 15)
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return { port, pid, stats, cpuMs, stop };
+}
