@@ -21,6 +21,19 @@ async function raw(port: number, bytes: string): Promise<string> {
   return text;
 }
 
+/** Resolves once a connection to `port` is refused (tries every 20 ms, at most 10 s). */
+async function refused(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const probe = net.connect(port, '127.0.0.1');
+      probe.once('connect', () => probe.destroy() && resolve(true)).once('error', () => resolve(false));
+    });
+    if (!accepted) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`port ${port} still accepts connections after 10 s`);
+}
+
 describe.skipIf(!ready)('httpstack --proxy-protocol', () => {
   it.for([['1'], ['2']])('--workers %s: the PROXY header names the client in the access log; no header, no answer', async ([workers]) => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--proxy-protocol', '--workers', workers!, '0']);
@@ -61,5 +74,30 @@ describe.skipIf(!ready)('httpstack --trusted-proxy', () => {
     const other = await startCli(['-b', '127.0.0.1', '-d', SITE, '--trusted-proxy', '10.0.0.0/8', '0']);
     await raw(other.port, 'GET /hello.txt HTTP/1.0\r\nX-Forwarded-For: 203.0.113.50\r\n\r\n');
     await waitUntil(other.child, () => /^127\.0\.0\.1 - - \[/m.test(other.stderr()));
+  });
+});
+
+describe.skipIf(!ready)('httpstack --workers 2, SIGTERM', () => {
+  it('a keep-alive download in flight in a worker completes, the connection is closed after it, every process exits 0', async () => {
+    const dir = tempDir();
+    const size = 16 * 1024 * 1024;
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(size, 0x62));
+    const cli = await startCli(['-b', '127.0.0.1', '-d', dir, '-p', 'HTTP/1.1', '--workers', '2', '0']);
+    const socket = net.connect(cli.port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(socket, 'data');
+    socket.pause(); // the worker's response now waits on a full socket
+    cli.child.kill('SIGTERM');
+    await refused(cli.port); // the workers have stopped accepting while the client stalls
+    socket.resume();
+    await once(socket, 'end'); // HTTP/1.1 keep-alive, yet closed once the response is done
+    const all = Buffer.concat(chunks);
+    const split = all.indexOf('\r\n\r\n');
+    expect(all.subarray(0, split).toString('latin1')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(all.length - split - 4).toBe(size);
+    expect(await cli.exited).toBe(0);
+    socket.destroy();
   });
 });
