@@ -76,9 +76,15 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     const [a] = backends as [Backend, Backend];
     const load = steadyLoad(httpPort, 4);
     await load.until((stats) => stats.ok >= 100);
+    // Long requests through nginx, of which round-robin sends some to a: SIGTERM lands while one is in flight there.
+    const inFlight = [0, 1, 2, 3].map((i) => fetch(`http://127.0.0.1:${httpPort}/slow?ms=800&tag${i}`).then(async (response) => [response.status, await response.text()] as const));
+    await a.waitForLog(/^start \/slow\?ms=800&tag/m);
     const started = Date.now();
     expect(await a.stop()).toBe(0);
     const stopTook = Date.now() - started;
+    const longAnswers = await Promise.all(inFlight);
+    expect(longAnswers.map(([status]) => status)).toEqual([200, 200, 200, 200]);
+    expect(longAnswers.some(([, body]) => body.startsWith('a '))).toBe(true); // answered by a during its shutdown
     await load.until((stats) => (stats.names.get('b') ?? 0) >= 50);
     const restarted = await startBackend('a', a.plainPort, a.proxyPort);
     backends[0] = restarted;
@@ -88,6 +94,7 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     const stats = await load.stop();
     expect(stats.failures).toEqual([]);
     expect(stats.ok).toBeGreaterThanOrEqual(200);
+    expect(stopTook).toBeGreaterThanOrEqual(500); // it waited for the long request
     expect(stopTook).toBeLessThan(6000);
     console.info(`nginx e2e: ${stats.ok} requests, none lost; instance a stopped in ${stopTook} ms and restarted`);
   });
