@@ -23,8 +23,12 @@ export interface ServerChild {
   pid: number;
   /** Asks the child for its stats (`gc` first runs a garbage collection). */
   stats(gc?: boolean): Promise<Stats>;
+  /** The child's live timers grouped by duration and callback (to find a leak). */
+  timers(): Promise<Record<string, number>>;
   /** User + system CPU time of the child so far, in ms. */
   cpuMs(): number;
+  /** Processes below the child other than `keep` (e.g. CGI scripts still running). */
+  descendants(): number[];
   stop(): Promise<void>;
 }
 
@@ -85,6 +89,17 @@ function wrap(child: ChildProcess, port: number): ServerChild {
       child.on('message', onMessage);
       child.send({ id, ask: gc ? 'gc' : 'stats' });
     });
+  const timers = () =>
+    new Promise<Record<string, number>>((resolve) => {
+      const id = ++nextId;
+      const onMessage = (reply: { id: number; timers: Record<string, number> }) => {
+        if (reply.id !== id) return;
+        child.off('message', onMessage);
+        resolve(reply.timers);
+      };
+      child.on('message', onMessage);
+      child.send({ id, ask: 'timers' });
+    });
   const cpuMs = () => {
     const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14, 15)
@@ -99,5 +114,26 @@ function wrap(child: ChildProcess, port: number): ServerChild {
       });
       child.kill('SIGTERM');
     });
-  return { port, pid, stats, cpuMs, stop };
+  return { port, pid, stats, timers, cpuMs, descendants: () => descendants(pid), stop };
+}
+
+/** PIDs of every process below `root` (from the parent links in `/proc/<pid>/stat`). */
+function descendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = readFileSync(`/proc/${name}/stat`, 'latin1').split(') ')[1]!.split(' ');
+      parents.set(Number(name), Number(fields[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, parent] of parents) if (below.has(parent) && !below.has(pid)) grew = below.add(pid) !== undefined;
+  }
+  below.delete(root);
+  return [...below];
 }

@@ -46,6 +46,18 @@ class TestHandler extends CGIHTTPRequestHandler {
 const writeTimeout = env.WRITE_TIMEOUT;
 if (writeTimeout !== undefined) Object.assign(TestHandler.prototype, { writeTimeout: Number(writeTimeout) });
 
+/** Live timers grouped by duration and callback (to find what holds one), for `ask: 'timers'`. */
+function timers(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  const list = handles.filter((h) => (h as { constructor?: { name?: string } }).constructor?.name === 'Timeout') as Array<{ _idleTimeout: number; _onTimeout: () => void }>;
+  for (const t of list) {
+    const key = `${t._idleTimeout} ms ${String(t._onTimeout).slice(0, 80).replace(/\s+/g, ' ')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
 /** Counts of `process.getActiveResourcesInfo()` by kind. */
 function resources(): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -62,7 +74,8 @@ process.on('message', (message: { id: number; ask: string }) => {
   if (message.ask === 'gc' && gc) for (let i = 0; i < 3; i++) gc();
   // No process.memoryUsage(): it opens /proc/self/statm, which fails with EMFILE when the
   // descriptors are exhausted. The harness reads RSS from /proc itself.
-  process.send!({ id: message.id, heapUsed: getHeapStatistics().used_heap_size, resources: resources() });
+  const extra = message.ask === 'timers' ? { timers: timers() } : {};
+  process.send!({ id: message.id, heapUsed: getHeapStatistics().used_heap_size, resources: resources(), ...extra });
 });
 process.on('SIGTERM', () => void server.shutdown().then(() => process.exit(0)));
 process.send!({ port: (server.serverAddress as [string, number])[1] });
