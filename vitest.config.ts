@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     projects: [
       'packages/*',
+      'e2e',
+      'fuzz',
       {
         test: { name: 'repo', include: ['test/**/*.test.ts'], environment: 'node' },
       },
