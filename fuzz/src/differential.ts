@@ -15,10 +15,10 @@ export interface Check {
   finding?: string;
 }
 
-/** Sends `text` (latin1) to both servers and judges the two verdicts. */
-export async function check(ours: Target, node: Target, text: string): Promise<Check> {
+/** Sends `text` (latin1; in pieces cut at `cuts`) to both servers and judges the two verdicts. */
+export async function check(ours: Target, node: Target, text: string, cuts: number[] = []): Promise<Check> {
   const input = Buffer.from(text, 'latin1');
-  const [a, b] = await Promise.all([exchange(ours, input), exchange(node, input)]);
+  const [a, b] = await Promise.all([exchange(ours, input, cuts), exchange(node, input, cuts)]);
   const comparison = compare(a, b);
   const diffs = comparison.differences;
   if (diffs.length === 0) return { comparison };

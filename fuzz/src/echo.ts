@@ -64,6 +64,12 @@ export class EchoHandler extends BaseHTTPRequestHandler {
 
   override logMessage(): void {}
 
+  /** A new connection from a client port forgets what an earlier one from that port recorded. */
+  override async setup(): Promise<void> {
+    (this.constructor as typeof EchoHandler).parsed.delete(this.clientAddress[1] as number);
+    await super.setup();
+  }
+
   async echo(): Promise<void> {
     const body = await this.readBody();
     const version = this.requestVersion.slice(5);
@@ -126,6 +132,10 @@ export async function startNode(): Promise<Target> {
   const server: Server = createServer({ insecureHTTPParser: false, keepAliveTimeout: 5000 }, (req, res) => nodeEcho(parsed, req, res));
   // An `Expect` other than 100-continue: node:http answers 417 itself unless told otherwise;
   // our handler ignores it (as Python does): serve it on both sides, this is not the parser.
+  server.on('connection', (socket: Socket) => {
+    parsed.delete(socket.remotePort!);
+    errors.delete(socket.remotePort!);
+  });
   server.on('checkExpectation', (req, res) => nodeEcho(parsed, req, res));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     if (socket.remotePort !== undefined) errors.set(socket.remotePort, error.code ?? error.message);

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { check, describe } from './differential.js';
 import { startNode, startOurs } from './echo.js';
-import { mutatedStream, stream } from './generators.js';
+import { mutatedStream, segmentedStream, stream } from './generators.js';
 
 const [cases = 200_000, seed = Date.now() % 2 ** 31] = process.argv.slice(2).map(Number);
 const ours = await startOurs();
@@ -15,15 +15,20 @@ const tally = new Map<string, number>();
 let failed = false;
 const started = Date.now();
 try {
-  for (const [name, arbitrary] of [['generated', stream], ['mutated', mutatedStream]] as const) {
+  const runs = [
+    ['generated', stream.map((text) => [text, []] as [string, number[]]), cases / 2],
+    ['mutated', mutatedStream.map((text) => [text, []] as [string, number[]]), cases / 2],
+    ['segmented', segmentedStream, cases / 20],
+  ] as const;
+  for (const [name, arbitrary, numRuns] of runs) {
     const result = await fc.check(
-      fc.asyncProperty(arbitrary, async (text) => {
-        const outcome = await check(ours, node, text);
+      fc.asyncProperty(arbitrary, async ([text, cuts]) => {
+        const outcome = await check(ours, node, text, cuts);
         const key = outcome.decision ?? (outcome.finding ? 'FINDING' : 'agree');
         tally.set(key, (tally.get(key) ?? 0) + 1);
-        if (outcome.finding) throw new Error(describe(text, outcome));
+        if (outcome.finding) throw new Error(`${describe(text, outcome)}\n  cut at: ${JSON.stringify(cuts)}`);
       }),
-      { numRuns: cases / 2, seed },
+      { numRuns, seed },
     );
     if (result.failed) {
       failed = true;

@@ -166,3 +166,6 @@ export const mutatedStream: fc.Arbitrary<string> = fc.tuple(stream, fc.array(mut
   }
   return out;
 });
+
+/** A stream and up to four positions where it is cut into separate TCP segments. */
+export const segmentedStream: fc.Arbitrary<[string, number[]]> = fc.tuple(stream, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }));

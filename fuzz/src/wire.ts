@@ -3,7 +3,7 @@
  * verdict two servers can be compared on: which requests were served (in order, with what
  * each server parsed) and how the exchange ended.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Echo, Target } from './echo.js';
 
 /** How one exchange ended. */
@@ -28,8 +28,8 @@ export interface Verdict {
  * Writes `input` on a fresh connection to `target`, half-closes, collects the answer
  * until the server closes (or `timeoutMs` pass), and takes what the server recorded.
  */
-export async function exchange(target: Target, input: Buffer, timeoutMs = 2000): Promise<Verdict> {
-  const { port, answer, timedOut } = await send(target.port, input, timeoutMs);
+export async function exchange(target: Target, input: Buffer, cuts: number[] = [], timeoutMs = 2000): Promise<Verdict> {
+  const { port, answer, timedOut } = await send(target.port, split(input, cuts), timeoutMs);
   const verdict = readResponses(answer, timedOut);
   verdict.served = target.parsed.get(port) ?? [];
   target.parsed.delete(port);
@@ -38,24 +38,49 @@ export async function exchange(target: Target, input: Buffer, timeoutMs = 2000):
   return error === undefined ? verdict : { ...verdict, error };
 }
 
-function send(port: number, input: Buffer, timeoutMs: number): Promise<{ port: number; answer: Buffer; timedOut: boolean }> {
+/** `input` cut at the positions `cuts` (taken modulo its length). */
+function split(input: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((cut) => (input.length === 0 ? 0 : cut % input.length)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const cut of [...at, input.length]) {
+    if (cut > from) pieces.push(input.subarray(from, cut));
+    from = Math.max(from, cut);
+  }
+  return pieces.length === 0 ? [input] : pieces;
+}
+
+/** Writes `pieces` as separate TCP segments (no Nagle, 2 ms apart), then half-closes. */
+async function writePieces(socket: Socket, pieces: Buffer[]): Promise<void> {
+  socket.setNoDelay(true);
+  for (let i = 0; i < pieces.length - 1; i++) {
+    socket.write(pieces[i]!);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    if (socket.destroyed) return;
+  }
+  socket.end(pieces[pieces.length - 1]);
+}
+
+function send(port: number, pieces: Buffer[], timeoutMs: number): Promise<{ port: number; answer: Buffer; timedOut: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let localPort = 0;
-    socket.once('connect', () => (localPort = socket.localPort!));
-    const pieces: Buffer[] = [];
+    socket.once('connect', () => {
+      localPort = socket.localPort!;
+      void writePieces(socket, pieces);
+    });
+    const received: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       socket.destroy();
     }, timeoutMs);
-    socket.on('data', (piece: Buffer) => pieces.push(piece));
+    socket.on('data', (piece: Buffer) => received.push(piece));
     socket.on('error', () => {}); // a reset ends the exchange like a close
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve({ port: localPort, answer: Buffer.concat(pieces), timedOut });
+      resolve({ port: localPort, answer: Buffer.concat(received), timedOut });
     });
-    socket.end(input);
   });
 }
 
