@@ -219,7 +219,7 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
       await written;
       return;
     }
-    for await (const chunk of source) await outputfile.write(chunk);
+    await source.copyTo(outputfile);
   }
 
   /**

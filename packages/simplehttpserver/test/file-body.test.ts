@@ -76,6 +76,51 @@ describe('readRange', () => {
   });
 });
 
+describe('FileBody.copyTo', () => {
+  /** A writer that keeps the chunks it is given, uncopied, as a socket does until it sends them. */
+  const holdingWriter = (writableLength: number) => {
+    const held: Buffer[] = [];
+    return { held, socket: { writableLength }, write: async (chunk: Buffer) => void held.push(chunk), flush: () => {} };
+  };
+
+  /** How many distinct memory regions the chunks lie in. */
+  const regions = (chunks: Buffer[]) => {
+    const seen = new Map<ArrayBufferLike, Set<number>>();
+    for (const chunk of chunks) {
+      if (!seen.has(chunk.buffer)) seen.set(chunk.buffer, new Set());
+      seen.get(chunk.buffer)!.add(chunk.byteOffset);
+    }
+    return [...seen.values()].reduce((sum, offsets) => sum + offsets.size, 0);
+  };
+
+  it('reuses its read buffers only once the socket holds nothing', async () => {
+    const handle = await open(join(dir, 'f.bin'));
+    try {
+      const busy = holdingWriter(1);
+      await new FileBody(handle, 'f.bin', [[0, 1000]], 100).copyTo(busy);
+      expect(Buffer.concat(busy.held).equals(content)).toBe(true);
+      expect(regions(busy.held)).toBe(10);
+
+      const idle = holdingWriter(0);
+      await new FileBody(handle, 'f.bin', [Buffer.from('['), [0, 1000], Buffer.from(']')], 100).copyTo(idle);
+      expect(idle.held.length).toBe(12);
+      expect(regions(idle.held.slice(1, -1))).toBeLessThanOrEqual(3);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('throws FileChangedError when the file ends early', async () => {
+    writeFileSync(join(dir, 'short2.bin'), content.subarray(0, 500));
+    const handle = await open(join(dir, 'short2.bin'));
+    try {
+      await expect(new FileBody(handle, 'short2.bin', [[0, 1000]], 100).copyTo(holdingWriter(0))).rejects.toBeInstanceOf(FileChangedError);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe('FileBody', () => {
   it('yields literal parts and file ranges in order, and knows its length', async () => {
     const handle = await open(join(dir, 'f.bin'));
