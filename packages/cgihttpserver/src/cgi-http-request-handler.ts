@@ -59,9 +59,12 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiKillDelay = 2_000;
   /**
    * ms a script may go on after the client half-closes (sends FIN) before the client is
-   * taken as gone and the script stopped; a reset stops it at once. May be overridden.
+   * taken as gone and the script stopped. By default (`Infinity`) a half-closed client
+   * still gets its answer: the script is stopped only when the connection closes or fails,
+   * or a write to it fails (a client that has left answers the first write with a reset).
+   * A reset stops the script at once. May be overridden.
    */
-  cgiHalfCloseGrace = 1_000;
+  cgiHalfCloseGrace = Infinity;
   /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
   maxScripts = 32;
   /** Seconds sent in `Retry-After` with a 503. May be overridden. */

@@ -170,8 +170,26 @@ describe('time limit, disconnects, concurrency, zombies', () => {
     expect(await until(() => !alive(pid))).toBe(true);
   });
 
+  it('answers a client that half-closes after its request, however long the script takes', async () => {
+    // The script answers 1.3 s after the FIN: longer than the old 1 s grace.
+    const answer = await exchange(running.port, 'GET /cgi-bin/late.sh HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer).toContain('late answer');
+  });
+
+  it('stops the script when a write to a client that closed fails', async () => {
+    const socket = connect(running.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /cgi-bin/tick.sh?closed HTTP/1.1\r\nHost: x\r\n\r\n');
+    await once(socket, 'data'); // the head: the script runs
+    const pid = pidOf('closed');
+    socket.destroy(); // a FIN, and nobody reads any more: the next writes fail
+    expect(await until(() => !alive(pid))).toBe(true);
+    expect(await until(() => running.log.some((line) => line.includes('tick.sh stopped: the client went away')))).toBe(true);
+  });
+
   it('answers 503 with Retry-After beyond maxScripts', async () => {
-    const capped = await serve(fixture.root, { maxScripts: 2, cgiEnv: { PID_DIR: fixture.pidDir } });
+    const capped = await serve(fixture.root, { maxScripts: 2, cgiHalfCloseGrace: 200, cgiEnv: { PID_DIR: fixture.pidDir } });
     const controllers = [new AbortController(), new AbortController()];
     try {
       const first = await Promise.all(controllers.map((c, i) => fetch(`${capped.url}/cgi-bin/slow.sh?cap${i}`, { signal: c.signal })));
@@ -179,7 +197,7 @@ describe('time limit, disconnects, concurrency, zombies', () => {
       const refused = await fetch(`${capped.url}/cgi-bin/hello.sh`);
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe('1');
-      for (const c of controllers) c.abort(); // a FIN: stopped after cgiHalfCloseGrace
+      for (const c of controllers) c.abort(); // a FIN: stopped after cgiHalfCloseGrace (200 ms here)
       const pids = [pidOf('cap0'), pidOf('cap1')];
       expect(await until(() => pids.every((pid) => !alive(pid)))).toBe(true);
       expect(await until(() => capped.log.filter((l) => l.includes('client went away')).length === 2)).toBe(true);

@@ -40,40 +40,99 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
  * relayed (or discarded, for a redirect or a bad block); rejects with the write error when
  * the client goes away, so that the caller can stop the script. A read error on `stdout`
  * ends the output (and the connection, if the response had begun).
+ *
+ * Event-driven, with no timer: the head leaves with the first output in one write (the
+ * socket writer gathers what one turn writes), and the response ends as soon as the
+ * output does; a script that exits at once has its last chunk in that same write.
  */
-export async function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number): Promise<RelayOutcome> {
-  const parser = new ScriptHeaderParser(headerLimit);
-  let body: BodyWriter | undefined;
-  const output = { failed: false };
-  for await (const chunk of outputOf(stdout, output)) {
-    if (body !== undefined) {
-      await body.write(chunk);
-      continue;
-    }
+export function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number): Promise<RelayOutcome> {
+  return new Promise((resolve, reject) => new OutputRelay(target, stdout, headerLimit, resolve, reject).start());
+}
+
+/** The state of one `relayOutput`: header parsing, then the body, until the output ends. */
+class OutputRelay {
+  readonly #target: ResponseTarget;
+  readonly #stdout: Readable;
+  readonly #parser: ScriptHeaderParser;
+  readonly #resolve: (outcome: RelayOutcome) => void;
+  readonly #reject: (error: unknown) => void;
+  #body: BodyWriter | undefined;
+  /** Decided without a body (redirect, bad block): the rest of the output is discarded. */
+  #outcome: RelayOutcome | undefined;
+  #settled = false;
+
+  constructor(
+    target: ResponseTarget, stdout: Readable, headerLimit: number,
+    resolve: (outcome: RelayOutcome) => void, reject: (error: unknown) => void,
+  ) {
+    this.#target = target;
+    this.#stdout = stdout;
+    this.#parser = new ScriptHeaderParser(headerLimit);
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  start(): void {
+    const stdout = this.#stdout;
+    stdout.on('data', (chunk: Buffer) => this.#onData(chunk));
+    stdout.once('end', () => this.#onEnd(false));
+    stdout.once('error', () => this.#onEnd(true)); // the script was killed: cut short
+    stdout.once('close', () => this.#onEnd(!stdout.readableEnded));
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#settled || this.#outcome !== undefined) return;
+    if (this.#body !== undefined) return this.#write(this.#body, chunk);
     let parsed: ReturnType<ScriptHeaderParser['push']>;
     try {
-      parsed = parser.push(chunk);
+      parsed = this.#parser.push(chunk);
     } catch (error) {
-      if (!(error instanceof ScriptHeaderError)) throw error;
-      return drain(stdout, { kind: 'bad-headers', reason: error.message });
+      if (!(error instanceof ScriptHeaderError)) return this.#fail(error);
+      this.#outcome = { kind: 'bad-headers', reason: error.message };
+      return;
     }
-    if (parsed === undefined) continue;
+    if (parsed === undefined) return;
     const decided = decide(parsed.headers);
-    if (typeof decided !== 'number') return drain(stdout, decided);
-    body = new BodyWriter(target, parsed.headers, decided);
-    await body.write(parsed.body);
+    if (typeof decided !== 'number') {
+      this.#outcome = decided;
+      return;
+    }
+    try {
+      this.#body = new BodyWriter(this.#target, parsed.headers, decided);
+      sendHead(this.#target, parsed.headers, decided, this.#body.chunked);
+    } catch (error) {
+      return this.#fail(error);
+    }
+    this.#write(this.#body, parsed.body);
   }
-  if (body === undefined) {
-    const reason = parser.buffered === 0 ? 'no output' : 'output ended inside the header block';
-    return { kind: 'bad-headers', reason };
+
+  /** Writes `chunk`; while the client is slower than the script, the script waits (backpressure). */
+  #write(body: BodyWriter, chunk: Buffer): void {
+    const written = body.write(chunk);
+    if (written === undefined) return;
+    this.#stdout.pause();
+    written.then(() => this.#settled || this.#stdout.resume(), (error: unknown) => this.#fail(error));
   }
-  if (output.failed) {
-    target.closeConnection = true; // cut short: the client must see the end
-    body.abandon();
-  } else {
-    body.end();
+
+  #onEnd(failed: boolean): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const body = this.#body;
+    if (this.#outcome !== undefined) return this.#resolve(this.#outcome);
+    if (body === undefined) {
+      const reason = this.#parser.buffered === 0 ? 'no output' : 'output ended inside the header block';
+      return this.#resolve({ kind: 'bad-headers', reason });
+    }
+    if (failed) this.#target.closeConnection = true; // cut short: the client must see the end
+    else body.end();
+    this.#resolve({ kind: 'sent' });
   }
-  return { kind: 'sent' };
+
+  #fail(error: unknown): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(error);
+  }
 }
 
 /**
@@ -105,6 +164,7 @@ async function* outputOf(stdout: Readable, state: { failed: boolean }): AsyncGen
     state.failed = true;
   }
 }
+
 /**
  * Decides the response for a parsed header block: a status to send, or an outcome that
  * sends nothing from the script (local redirect, missing `Content-Type`).
@@ -121,73 +181,54 @@ function decide(headers: ScriptHeaders): number | RelayOutcome {
   return status ?? 200;
 }
 
-/** Reads what is left of the output, so that the script is not stopped by a full pipe. */
-async function drain(stdout: Readable, outcome: RelayOutcome): Promise<RelayOutcome> {
-  for await (const _ of outputOf(stdout, { failed: false })) void _;
-  return outcome;
-}
-
-/** Writes the response head, then the body in the framing chosen for it. */
+/** Writes the response body in the framing chosen for it (the head is `sendHead`'s). */
 class BodyWriter {
+  readonly chunked: boolean;
   readonly #target: ResponseTarget;
   readonly #bodyless: boolean;
-  readonly #chunked: boolean;
   /** Bytes still allowed by the script's Content-Length (Infinity: none given). */
   #left: number;
-  #corked = true;
 
   constructor(target: ResponseTarget, headers: ScriptHeaders, status: number) {
     this.#target = target;
     this.#bodyless = target.command === 'HEAD' || status === 204 || status === 304;
     this.#left = headers.contentLength ?? Infinity;
-    this.#chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
+    this.chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
       target.requestVersion === 'HTTP/1.1' && target.protocolVersion >= 'HTTP/1.1';
-    // Hold the head, the first output and (when the script ends at once, as most do) the
-    // last chunk for at most a millisecond, so that they leave in one write, not two.
-    target.wfile.socket.cork();
-    setTimeout(() => this.#uncork(), 1);
-    sendHead(target, headers, status, this.#chunked);
   }
 
-  #uncork(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#target.wfile.flush();
-    this.#target.wfile.socket.uncork();
-  }
-
-  async write(chunk: Buffer): Promise<void> {
-    if (this.#bodyless || chunk.length === 0) return;
+  /** Queues `chunk`; returns a promise only when the client must catch up first (or has gone). */
+  write(chunk: Buffer): Promise<void> | undefined {
+    if (this.#bodyless || chunk.length === 0) return undefined;
     const wfile = this.#target.wfile;
-    if (this.#chunked) {
+    if (wfile.closed) return wfile.write(chunk); // rejects: the client went away
+    if (this.chunked) {
       // One gathered write per chunk: size line, data, CRLF (RFC 9112 §7.1).
       const socket = wfile.socket;
       socket.cork();
-      void wfile.write(chunk.length.toString(16) + '\r\n', 'latin1').catch(() => {});
-      void wfile.write(chunk).catch(() => {});
-      const done = wfile.write(CRLF);
+      void wfile.write(chunk.length.toString(16) + '\r\n', 'latin1').catch(ignore);
+      void wfile.write(chunk).catch(ignore);
+      void wfile.write(CRLF).catch(ignore);
       socket.uncork();
-      return done;
+    } else {
+      if (chunk.length > this.#left) {
+        chunk = chunk.subarray(0, this.#left);
+        this.#target.closeConnection = true; // the script wrote more than it declared
+      }
+      this.#left -= chunk.length;
+      if (chunk.length > 0) void wfile.write(chunk).catch(ignore);
     }
-    if (chunk.length > this.#left) {
-      chunk = chunk.subarray(0, this.#left);
-      this.#target.closeConnection = true; // the script wrote more than it declared
-    }
-    this.#left -= chunk.length;
-    if (chunk.length > 0) await wfile.write(chunk);
+    return wfile.socket.writableNeedDrain ? wfile.drain() : undefined;
   }
 
+  /** Ends the body: the last chunk, or a closed connection when it fell short of its length. */
   end(): void {
-    if (this.#chunked) void this.#target.wfile.write(LAST_CHUNK).catch(() => {});
+    if (this.chunked) void this.#target.wfile.write(LAST_CHUNK).catch(ignore);
     else if (this.#left !== Infinity && this.#left > 0 && !this.#bodyless) this.#target.closeConnection = true;
-    this.#uncork();
-  }
-
-  /** Releases the socket when the output ends without `end()` (cut short). */
-  abandon(): void {
-    this.#uncork();
   }
 }
+
+function ignore(): void {}
 
 function sendHead(target: ResponseTarget, headers: ScriptHeaders, status: number, chunked: boolean): void {
   target.sendResponseOnly(status, headers.reason || undefined);

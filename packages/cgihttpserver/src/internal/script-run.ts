@@ -17,7 +17,7 @@ export interface RunLimits {
   killDelay: number;
   /** Longest header block accepted from the script. */
   headerLimit: number;
-  /** After the client half-closes, it is taken as gone once this many ms pass. */
+  /** After the client half-closes, it is taken as gone once this many ms pass (Infinity: never; only a failed write or a close counts). */
   halfCloseGrace: number;
 }
 
@@ -125,16 +125,19 @@ class JobTimers {
 }
 
 /**
- * Calls `onGone` when the client goes away: at once on a reset or close; after `grace` ms
- * on a half-close (a FIN alone may be a client that still reads — rare, legal — but is
- * most often one that gave up). Returns the function that stops watching.
+ * Calls `onGone` when the client goes away: at once when the connection closes or fails.
+ * A half-close (FIN) alone is not taken as gone — the client may still read the answer
+ * (DESIGN: half-open connections); a client that has really left makes the next write
+ * fail, which stops the script too. With a finite `grace`, a half-closed client is taken
+ * as gone `grace` ms after its FIN. Returns the function that stops watching.
  */
 function watchClient(connection: Socket, grace: number, onGone: () => void): () => void {
   let halfClosed: NodeJS.Timeout | undefined;
   const onEnd = () => (halfClosed ??= setTimeout(onGone, grace));
+  const finite = Number.isFinite(grace);
   connection.once('close', onGone);
-  if (connection.readableEnded) onEnd();
-  else connection.once('end', onEnd);
+  if (finite && connection.readableEnded) onEnd();
+  else if (finite) connection.once('end', onEnd);
   return () => {
     clearTimeout(halfClosed);
     connection.off('close', onGone).off('end', onEnd);
