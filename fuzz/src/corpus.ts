@@ -88,6 +88,7 @@ export const VECTORS: Vector[] = [
   { name: 'Host with slash', input: 'GET /first HTTP/1.1\r\nHost: a/b\r\n\r\n' + GET2, expect: 'host' },
   { name: 'request line two spaces', input: 'GET  /first HTTP/1.1\r\nHost: a\r\n\r\n' + GET2, expect: 'request-line-spaces' },
   { name: 'request line two spaces after a body', input: post('Content-Length: 1\r\n', ' ') + 'GET  /second HTTP/1.1\r\nHost: a\r\n\r\n', expect: 'request-line-spaces' },
+  { name: 'request line two spaces on both sides of the target', input: 'GET  /first  HTTP/1.1\r\nHost: a\r\n\r\n' + GET2, expect: 'request-line-spaces' },
   { name: 'request line trailing space', input: 'GET /first HTTP/1.1 \r\nHost: a\r\n\r\n' + GET2 },
   { name: 'request line tab separator', input: 'GET\t/first HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
   { name: 'lower-case method', input: 'get /first HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
