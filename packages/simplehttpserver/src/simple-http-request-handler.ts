@@ -40,8 +40,8 @@ export type SimpleHTTPOptions = Partial<
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
  * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per
  * file per event-loop turn, see `fileCache.shareStats`), so an edited, replaced or deleted
- * file is not served stale. Large files are streamed in `readSize`
- * reads with backpressure, never read whole.
+ * file is not served stale. Large files are streamed in `readSize` reads with
+ * backpressure, never read whole.
  *
  * **Security:** no request reads outside `directory`: `..`, encoded dots and slashes,
  * backslashes, NUL, malformed or overlong UTF-8 and drive letters answer 404 or 400;
