@@ -13,6 +13,8 @@ const SCRIPTS: Record<string, string> = {
   'die.sh': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\npartial"\nkill -9 $$\n',
   // Dies before writing anything.
   'die-early.sh': '#!/bin/sh\nkill -9 $$\n',
+  // 100 MiB of output.
+  'big.sh': '#!/bin/sh\nprintf "Content-Type: application/octet-stream\\r\\n\\r\\n"\nhead -c 104857600 /dev/zero\n',
   // Writes a line every 50 ms for 5 s: a client can leave in the middle.
   'slow.sh': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ni=0\nwhile [ $i -lt 100 ]; do echo "line $i"; sleep 0.05; i=$((i+1)); done\n',
 };
