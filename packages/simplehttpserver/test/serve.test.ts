@@ -164,6 +164,15 @@ describe('directories (Python send_head / list_directory)', () => {
     expect(html).toContain('<a href="../">');
   });
 
+  it('lists dotfiles when they are served, and lists a directory whose index pages are turned off', async () => {
+    const { port } = await start({ dotfiles: true, indexPages: [] });
+    const root = (await get(port, '/')).body.toString();
+    expect(root).toContain('href=".env">.env</a>');
+    expect(root).toContain('href=".git/">.git/</a>');
+    const sub = await get(port, '/sub/', { accept: 'application/json' });
+    expect(JSON.parse(sub.body.toString()).entries.map((e: { name: string }) => e.name)).toEqual(['deeper', 'index.htm']);
+  });
+
   it('answers 404 for a directory without index when listing is off', async () => {
     const { port } = await start({ listDirectories: false });
     expect((await get(port, '/')).status).toBe(404);
