@@ -3,12 +3,17 @@
  * `http.server --cgi`, and against the raw rate at which Node spawns the same script (the
  * ceiling), in one run with interleaved rounds. Then the same server with a 1 GiB heap,
  * spawning through its helper process and, for contrast, straight from the big process.
+ * The floor: the same script started by a small C loop with `posix_spawn` (when `cc` is
+ * here) — what a spawn costs without Node's `fork()`.
+ *
+ * Every HTTP contender gets `Connection: close`, as Python's HTTP/1.0 CGI handler closes
+ * each connection anyway; `httpstack, keep-alive` shows ours without that.
  *
  * Run as a script (`node cgi.js serve <mode> <dir> <heapMiB>`), this file is the server;
  * `node cgi.js spawn <script> <concurrency> <seconds>` is the raw spawn loop.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +21,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HTTPServer } from '@httpstack/basehttpserver';
 import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 import { serveChild } from '../lib/child.js';
-import { readFileSync } from 'node:fs';
 import { interleave, median } from '../lib/rounds.js';
 import { startServer } from '../lib/server-process.js';
 import { hasWrk, wrk } from '../lib/wrk.js';
@@ -26,6 +30,8 @@ const HELLO = '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\nhello\\n"\n';
 /** Connections (wrk) and spawns in flight (raw loop): the same for every contender. */
 const CONCURRENCY = 8;
 const OURS = 'httpstack';
+const OURS_KA = 'httpstack, keep-alive';
+const FLOOR = 'C posix_spawn loop (floor)';
 const OURS_BIG = 'httpstack, 1 GiB heap';
 const DIRECT_BIG = 'httpstack direct spawn, 1 GiB heap';
 const PYTHON = 'python3 http.server --cgi';
@@ -75,6 +81,76 @@ async function spawnLoop(script: string, concurrency: number, seconds: number): 
     }
   }));
   console.log(`${done / ((performance.now() - started) / 1000)} ${done} ${cpuTicks(process.pid) - ticks}`);
+}
+
+/**
+ * The floor: `conc` spawns of `script` in flight for `secs` s with `posix_spawn` (stdout a
+ * pipe read to its end, stdin and stderr `/dev/null`), as a C program; prints spawns/s,
+ * spawns and the CPU ms of itself and its reaped scripts.
+ */
+const FLOOR_C = `#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+static double ms(struct timeval u, struct timeval s) { return u.tv_sec * 1e3 + u.tv_usec / 1e3 + s.tv_sec * 1e3 + s.tv_usec / 1e3; }
+int main(int argc, char **argv) {
+  if (argc < 4) return 2;
+  char *args[] = { argv[1], NULL }, *env[] = { "PATH=/usr/bin:/bin", NULL };
+  int conc = atoi(argv[2]), running = 0; double end = now() + atof(argv[3]), start = now();
+  if (conc < 1 || conc > 64) return 2;
+  struct pollfd fds[64]; pid_t pids[64]; long done = 0;
+  for (;;) {
+    while (running < conc && now() < end) {
+      int p[2]; if (pipe(p)) return 1;
+      posix_spawn_file_actions_t fa; posix_spawn_file_actions_init(&fa);
+      posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+      posix_spawn_file_actions_addclose(&fa, p[0]);
+      posix_spawn_file_actions_addclose(&fa, p[1]);
+      posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+      posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+      if (posix_spawn(&pids[running], argv[1], &fa, NULL, args, env)) return 1;
+      posix_spawn_file_actions_destroy(&fa);
+      close(p[1]); fds[running].fd = p[0]; fds[running].events = POLLIN; running++;
+    }
+    if (running == 0) break;
+    poll(fds, running, 1000);
+    for (int i = 0; i < running; i++) {
+      char buf[4096];
+      if (!fds[i].revents || read(fds[i].fd, buf, sizeof buf) > 0) continue;
+      close(fds[i].fd); waitpid(pids[i], NULL, 0); done++; running--;
+      fds[i] = fds[running]; pids[i] = pids[running]; i--;
+    }
+  }
+  struct rusage self, kids; getrusage(RUSAGE_SELF, &self); getrusage(RUSAGE_CHILDREN, &kids);
+  printf("%f %ld %f\\n", done / (now() - start), done, ms(self.ru_utime, self.ru_stime) + ms(kids.ru_utime, kids.ru_stime));
+  return 0;
+}
+`;
+
+/** Compiles the floor program into `directory`; `undefined` when there is no C compiler. */
+function buildFloor(directory: string): string | undefined {
+  const source = join(directory, 'floor.c');
+  const binary = join(directory, 'floor');
+  writeFileSync(source, FLOOR_C);
+  const built = spawnSync('cc', ['-O2', '-o', binary, source], { stdio: 'ignore' });
+  return built.status === 0 ? binary : undefined;
+}
+
+function floorRate(binary: string, script: string, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(binary, [script, String(CONCURRENCY), String(seconds)], (error, stdout) => {
+      if (error) return reject(error);
+      const [rate, count, cpuMs] = stdout.trim().split(' ').map(Number);
+      if (count! > 0) cpuPerRequest.set(FLOOR, [...(cpuPerRequest.get(FLOOR) ?? []), cpuMs! / count!]);
+      resolve(rate!);
+    });
+  });
 }
 
 // --- harness -------------------------------------------------------------------------------
@@ -165,16 +241,25 @@ function rawRate(script: string, seconds: number): Promise<number> {
   });
 }
 
+/** `Connection: close` for all but the keep-alive contender (Python closes every connection). */
+function headersFor(contender: string): Record<string, string> {
+  return contender === OURS_KA ? {} : { Connection: 'close' };
+}
+
 async function measure(contender: string, directory: string, seconds: number): Promise<number> {
-  if (contender === RAW) return rawRate(join(directory, 'cgi-bin', 'hello.sh'), seconds);
+  const script = join(directory, 'cgi-bin', 'hello.sh');
+  if (contender === RAW) return rawRate(script, seconds);
+  if (contender === FLOOR) return floorRate(join(directory, 'floor'), script, seconds);
   const server = await start(contender, directory);
+  const headers = headersFor(contender);
   try {
-    await wrk({ url: server.url, seconds: 1, connections: CONCURRENCY }); // warm-up (starts the helper)
+    await wrk({ url: server.url, seconds: 1, connections: CONCURRENCY, headers }); // warm-up (starts the helper)
     const tree = processTree(server.pid);
     const before = treeTicks(tree);
-    const result = await wrk({ url: server.url, seconds, connections: CONCURRENCY });
+    const result = await wrk({ url: server.url, seconds, connections: CONCURRENCY, headers });
     noteCpu(contender, treeTicks(tree) - before, result.requests);
-    if (result.errors > 0 && contender !== PYTHON) console.warn(`${contender}: ${result.errors} errors`);
+    // A close-delimited response ends with the server's close, which wrk counts as a read error.
+    if (result.errors > 0 && contender === OURS_KA) console.warn(`${contender}: ${result.errors} errors`);
     return result.requestsPerSec;
   } finally {
     await server.stop();
@@ -187,21 +272,23 @@ function cpuRows(): Row[] {
   return [...cpuPerRequest].map(([contender, rounds]) => ({ case: CPU_CASE, contender, value: median(rounds), unit: 'ms', rounds }));
 }
 
-const CASE = `GET hello CGI script (sh), ${CONCURRENCY} conns`;
+const CASE = `GET hello CGI script (sh), ${CONCURRENCY} conns / spawns in flight`;
 
 const suite: Suite = {
   name: 'cgi',
   async run({ quick }) {
     const notes: string[] = [];
     if (!hasWrk()) return { rows: [], ratios: [], notes: ['wrk is not installed: CGI suite skipped'] };
-    const contenders = [RAW, OURS, OURS_BIG, DIRECT_BIG];
+    const contenders = [RAW, OURS, OURS_KA, OURS_BIG, DIRECT_BIG];
     const hasPython = spawnSync('python3', ['-c', 'import http.server as h; h.CGIHTTPRequestHandler']).status === 0;
     if (hasPython) contenders.splice(1, 0, PYTHON);
     else notes.push('python3 with http.server CGIHTTPRequestHandler (<= 3.12) not found: Python case skipped');
     const directory = makeFixture();
+    if (buildFloor(directory) !== undefined) contenders.splice(1, 0, FLOOR);
+    else notes.push('no C compiler (cc): the posix_spawn floor is skipped');
     let rows: Row[];
     try {
-      rows = await interleave(CASE, 'req/s', contenders, quick ? 1 : 3, (contender) => measure(contender, directory, quick ? 2 : 3));
+      rows = await interleave(CASE, 'req/s', contenders, quick ? 1 : 3, (contender) => measure(contender, directory, quick ? 1 : 2));
       rows.push(...cpuRows());
     } finally {
       rmSync(directory, { recursive: true, force: true });
@@ -214,10 +301,13 @@ const suite: Suite = {
       { case: CASE, subject: OURS_BIG, baseline: DIRECT_BIG },
       { case: CPU_CASE, subject: OURS, baseline: RAW, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS, baseline: PYTHON, lowerIsBetter: true },
+      { case: CPU_CASE, subject: RAW, baseline: FLOOR, lowerIsBetter: true },
+      { case: CPU_CASE, subject: OURS, baseline: FLOOR, lowerIsBetter: true },
     ];
     notes.push(
       `wrk -t1 -c${CONCURRENCY}; the spawn loop keeps ${CONCURRENCY} spawns in flight from a small Node process`,
-      'httpstack speaks HTTP/1.1 (keep-alive, chunked), Python HTTP/1.0 (a connection per request, which wrk counts as read errors); no access log; scripts run as nobody when run as root',
+      'every HTTP contender gets Connection: close (Python\'s CGI handler speaks HTTP/1.0 and closes anyway); "httpstack, keep-alive" is ours with HTTP/1.1 keep-alive and chunked output; no access log; scripts run as nobody when run as root',
+      `floor: a C loop with posix_spawn (no fork of a big process), ${CONCURRENCY} in flight, stdout a pipe`,
       'the machine has 2 cores shared with other work: req/s figures are noisy; CPU per request much less so',
       'CPU per request: utime+stime (+ reaped children, i.e. the scripts) of the server and its direct children, over the measured wrk run',
     );
