@@ -26,7 +26,7 @@ export const DECISIONS = {
   'minor-version': { stricter: 'node', why: '`HTTP/1.2`–`HTTP/1.9`: served as HTTP/1.1 (RFC 9110 §2.5: a higher minor version is processed as the highest one implemented); llhttp refuses' },
   'obs-text-target': { stricter: 'node', why: 'bytes 0x80–0xFF in the request target: accepted as Latin-1 (Python does); the target ends at SP, so framing is unaffected; llhttp refuses' },
   'target-form': { stricter: 'node', why: 'a request target in none of the four forms of RFC 9112 §3.2 (`!/`, `a`), or an absolute-form whose scheme holds digits, `+`, `-` or `.` (valid in RFC 3986): accepted as Python does and handed to the handler as `path`; it ends at SP, so framing is unaffected; llhttp refuses' },
-  'te-trailing-htab': { stricter: 'node', why: '`Transfer-Encoding: chunked` followed by HTAB: the tab is optional whitespace, trimmed as RFC 9110 §5.5 says (Go does the same), so the request is chunked; llhttp refuses it (it accepts a trailing SP). Both frame the body the same way when they accept' },
+  'trailing-htab': { stricter: 'node', why: '`Transfer-Encoding: chunked` or `Content-Length: 3` followed by HTAB: the tab is optional whitespace, trimmed as RFC 9110 §5.5 says (Go does the same), so the value is `chunked` / `3`; llhttp refuses it (it accepts a trailing SP). Both frame the body the same way when they accept' },
   'chunk-ext': { stricter: 'node', why: 'a chunk extension is checked for its bytes only (no CTL, so no CR or LF inside), not for its grammar (`0;` with no name is accepted) and BWS before `;` is allowed as RFC 9112 §7.1.1 writes it, as Go and nginx do; llhttp checks the grammar. The size line still ends at its CRLF on both sides' },
   'http09': { stricter: 'node', why: 'the HTTP/0.9 simple request `GET /path`: served as Python does (no header lines read, then close); llhttp refuses it, or (with a version-less line) reads header lines after it and closes' },
   'connect': { stricter: 'node', why: '`CONNECT` is dispatched to `do_CONNECT` like any method; node:http hands the socket to a `connect` listener (none here) and closes' },
@@ -77,7 +77,8 @@ function whyNodeRefused(echo: Echo, input: string, nodeError: string | undefined
   if (/[\x80-\xff]/.test(echo.target)) return 'obs-text-target';
   if (!/^(\/|\*$|[A-Za-z]+:\/\/)/.test(echo.target)) return 'target-form';
   if (/(^|[^\r])\n/.test(input)) return 'bare-lf';
-  if (nodeError === 'HPE_INVALID_TRANSFER_ENCODING' && /transfer-encoding:[^\r\n]*chunked[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'te-trailing-htab';
+  if (nodeError === 'HPE_INVALID_TRANSFER_ENCODING' && /transfer-encoding:[^\r\n]*chunked[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'trailing-htab';
+  if (nodeError === 'HPE_INVALID_CONTENT_LENGTH' && /content-length:[ \t]*\d+[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'trailing-htab';
   if ((nodeError === 'HPE_STRICT' || nodeError === 'HPE_INVALID_CHUNK_SIZE') && /\r\n[0-9A-Fa-f]+[ \t]*;[^\r\n]*\r\n/.test(input)) return 'chunk-ext';
   return undefined;
 }
