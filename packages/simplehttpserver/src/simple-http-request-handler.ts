@@ -88,8 +88,13 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   /**
    * Returns a subclass with `options` set as fields (Python's `functools.partial(Handler,
    * directory=...)`): `new HTTPServer(addr, SimpleHTTPRequestHandler.configure({ directory }))`.
+   * Called on a subclass, it also takes that subclass's own fields
+   * (`CGIHTTPRequestHandler.configure({ cgiDirectories })`).
    */
-  static configure<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(this: T, options: SimpleHTTPOptions): T {
+  static configure<T extends new (...args: any[]) => SimpleHTTPRequestHandler<any>>(
+    this: T,
+    options: SimpleHTTPOptions & Partial<Omit<InstanceType<T>, keyof SimpleHTTPRequestHandler>>,
+  ): T {
     return class extends this {
       constructor(...args: any[]) {
         super(...args);

@@ -213,6 +213,23 @@ describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
     expect((await get(port, '/')).body.toString()).toBe('<p>sub index</p>\n');
   });
 
+  it('sets the fields a subclass adds when called on that subclass', async () => {
+    class Greeting extends SimpleHTTPRequestHandler {
+      greeting = 'hello';
+      override async do_GET(): Promise<void> {
+        const body = Buffer.from(this.greeting);
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', String(body.length));
+        this.endHeaders();
+        await this.wfile.write(body);
+      }
+    }
+    const Configured = Greeting.configure({ greeting: 'bonjour', protocolVersion: 'HTTP/1.1' });
+    expect(Object.getPrototypeOf(Configured)).toBe(Greeting);
+    const { port } = await start({ Handler: Configured });
+    expect((await get(port, '/')).body.toString()).toBe('bonjour');
+  });
+
   it('uses extensionsMap before the database, and guessType can be overridden', async () => {
     class Typed extends SimpleHTTPRequestHandler {
       override extensionsMap: Record<string, string> = { '.gz': 'application/gzip', '.txt': 'text/x-custom' };
