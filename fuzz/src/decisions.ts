@@ -91,8 +91,7 @@ export function classify(comparison: Comparison, input: string): DecisionKey | u
   const { ours, node } = comparison;
   const n = ours.served.length;
   if (n < node.served.length) {
-    // node:http answers 400 to a request without Host only after llhttp parsed it, and goes on.
-    return whyOursRefused(node.served[n]!, input) ?? (node.statuses[n] === 400 ? 'host' : undefined);
+    return whyOursRefused(node.served[n]!, input);
   }
   if (n > node.served.length) return whyNodeRefused(ours.served[node.served.length]!, input, node.error);
   if (ours.end.kind === 'refused' && ours.end.status === 501 && node.error === 'HPE_INVALID_METHOD') return 'unknown-method';

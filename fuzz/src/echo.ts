@@ -125,11 +125,13 @@ function nodeEcho(parsed: Map<number, Echo[]>, req: IncomingMessage, res: Server
   });
 }
 
-/** Starts `node:http` (llhttp, strict: `insecureHTTPParser` off) with the same echo. */
+/** Starts `node:http` (llhttp, strict: `insecureHTTPParser` off) with the same echo; no Host check. */
 export async function startNode(): Promise<Target> {
   const parsed = new Map<number, Echo[]>();
   const errors = new Map<number, string>();
-  const server: Server = createServer({ insecureHTTPParser: false, keepAliveTimeout: 5000 }, (req, res) => nodeEcho(parsed, req, res));
+  // requireHostHeader off: node:http's Host check runs after llhttp and is not the parser;
+  // the comparison sees the request and `decisions.ts` explains our refusal.
+  const server: Server = createServer({ insecureHTTPParser: false, requireHostHeader: false, keepAliveTimeout: 5000 }, (req, res) => nodeEcho(parsed, req, res));
   // An `Expect` other than 100-continue: node:http answers 417 itself unless told otherwise;
   // our handler ignores it (as Python does): serve it on both sides, this is not the parser.
   server.on('connection', (socket: Socket) => {

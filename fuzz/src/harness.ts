@@ -75,46 +75,57 @@ function rss(pid: number): number {
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
+/** Sends `ask` to the child and resolves with its reply. */
+function ask<T>(child: ChildProcess, what: string): Promise<T & { id: number }> {
+  return new Promise((resolve) => {
+    const id = ++nextId;
+    const onMessage = (reply: T & { id: number }) => {
+      if (reply.id !== id) return;
+      child.off('message', onMessage);
+      resolve(reply);
+    };
+    child.on('message', onMessage);
+    child.send({ id, ask: what });
+  });
+}
+
+async function stats(child: ChildProcess, gc: boolean): Promise<Stats> {
+  const pid = child.pid!;
+  const reply = await ask<{ heapUsed: number; resources: Record<string, number> }>(child, gc ? 'gc' : 'stats');
+  const handles = Object.values(reply.resources).reduce((a, b) => a + b, 0);
+  return { rss: rss(pid), heapUsed: reply.heapUsed, fds: readdirSync(`/proc/${pid}/fd`).length, resources: reply.resources, handles };
+}
+
+/** User + system CPU time of `pid` in ms (fields 14 and 15 of `/proc/<pid>/stat`). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+/** Ends `child` (SIGTERM, then SIGKILL after 5 s) and waits for its exit. */
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 function wrap(child: ChildProcess, port: number): ServerChild {
   const pid = child.pid!;
-  const stats = (gc = false) =>
-    new Promise<Stats>((resolve) => {
-      const id = ++nextId;
-      const onMessage = (reply: { id: number; heapUsed: number; resources: Record<string, number> }) => {
-        if (reply.id !== id) return;
-        child.off('message', onMessage);
-        const handles = Object.values(reply.resources).reduce((a, b) => a + b, 0);
-        resolve({ rss: rss(pid), heapUsed: reply.heapUsed, fds: readdirSync(`/proc/${pid}/fd`).length, resources: reply.resources, handles });
-      };
-      child.on('message', onMessage);
-      child.send({ id, ask: gc ? 'gc' : 'stats' });
-    });
-  const timers = () =>
-    new Promise<Record<string, number>>((resolve) => {
-      const id = ++nextId;
-      const onMessage = (reply: { id: number; timers: Record<string, number> }) => {
-        if (reply.id !== id) return;
-        child.off('message', onMessage);
-        resolve(reply.timers);
-      };
-      child.on('message', onMessage);
-      child.send({ id, ask: 'timers' });
-    });
-  const cpuMs = () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime (fields 14, 15)
+  return {
+    port,
+    pid,
+    stats: (gc = false) => stats(child, gc),
+    timers: async () => (await ask<{ timers: Record<string, number> }>(child, 'timers')).timers,
+    cpuMs: () => cpuMs(pid),
+    descendants: () => descendants(pid),
+    stop: () => stop(child),
   };
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  return { port, pid, stats, timers, cpuMs, descendants: () => descendants(pid), stop };
 }
 
 /** PIDs of every process below `root` (from the parent links in `/proc/<pid>/stat`). */
