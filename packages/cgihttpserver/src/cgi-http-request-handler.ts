@@ -6,11 +6,12 @@ import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simpleht
 import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
 import { buildEnvironment } from './internal/meta-variables.js';
 import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
-import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner } from './internal/script-limits.js';
+import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner, type SpawnMode } from './internal/script-limits.js';
 import { superviseScript, type RunResult } from './internal/script-run.js';
 import type { ScriptExit, ScriptProcess } from './internal/spawner.js';
 
 export type { CGIInfo, ResolvedScript } from './internal/cgi-path.js';
+export type { SpawnMode } from './internal/script-limits.js';
 
 /** Local redirects followed for one request before answering 500 (a script redirecting to itself). */
 const MAX_LOCAL_REDIRECTS = 10;
@@ -33,7 +34,8 @@ const MAX_LOCAL_REDIRECTS = 10;
  * stdin (a chunked body is read first, to a temporary file when large, so the script gets
  * `CONTENT_LENGTH`); the output streams to the client with backpressure, chunked under
  * HTTP/1.1 keep-alive when the script gives no length. Scripts are started by a small
- * helper process, so spawning stays fast however large this process's heap grows.
+ * helper process (native when built), so spawning stays fast however large this
+ * process's heap grows.
  *
  * **Security:** only regular, executable, non-dot files inside a CGI directory of the
  * normalised path ever run; the query string is never made into arguments; the server's
@@ -75,8 +77,13 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiEnv: Record<string, string> = {};
   /** User (name or uid) scripts run as when the server runs as root; `null`: as root. May be overridden. */
   cgiUser: string | number | null = 'nobody';
-  /** `'helper'`: spawn through the helper process; `'direct'`: from this process. May be overridden. */
-  spawnMode: 'helper' | 'direct' = 'helper';
+  /**
+   * How scripts are started. `'helper'`: through a small helper process — the native one
+   * (built from C by `pnpm build` when a C compiler is there; `vfork` + `execve`), else the
+   * Node one; `'node-helper'`: always the Node helper; `'direct'`: from this process, which
+   * slows down as its heap grows. May be overridden.
+   */
+  spawnMode: SpawnMode = 'helper';
   /** Longest header block a script may write, in bytes (500 beyond). May be overridden. */
   maxScriptHeaderSize = 64 * 1024;
   /** A chunked body larger than this goes to a temporary file. May be overridden. */

@@ -1,1 +1,1 @@
-export { CGIHTTPRequestHandler, type CGIInfo, type ResolvedScript } from './cgi-http-request-handler.js';
+export { CGIHTTPRequestHandler, type CGIInfo, type ResolvedScript, type SpawnMode } from './cgi-http-request-handler.js';

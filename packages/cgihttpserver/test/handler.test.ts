@@ -185,3 +185,25 @@ describe('bodies and framing', () => {
     }
   });
 });
+
+describe.for(['helper', 'node-helper', 'direct'] as const)('the same scripts with spawnMode %s', (spawnMode) => {
+  let mode: Running;
+  beforeAll(async () => {
+    mode = await serve(fixture.root, { spawnMode });
+  });
+  afterAll(async () => {
+    await mode?.close();
+  });
+
+  it('runs GET, POST with a body, status, and logs stderr and the exit status', async () => {
+    const hello = await fetch(`${mode.url}/cgi-bin/hello.sh`);
+    expect([hello.status, await hello.text()]).toEqual([200, 'hello from sh\n']);
+    const payload = Buffer.alloc(300_000, 'x');
+    const echoed = await fetch(`${mode.url}/cgi-bin/echo.sh`, { method: 'POST', body: payload });
+    expect((await echoed.arrayBuffer()).byteLength).toBe(payload.length);
+    expect((await fetch(`${mode.url}/cgi-bin/status.sh`)).status).toBe(404);
+    expect((await fetch(`${mode.url}/cgi-bin/fail.sh`)).status).toBe(500);
+    expect(await until(() => mode.log.some((line) => line.includes('fail.sh: something broke')))).toBe(true);
+    expect(await until(() => mode.log.some((line) => line.includes('fail.sh exit status 0x3')))).toBe(true);
+  });
+});

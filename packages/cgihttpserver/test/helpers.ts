@@ -52,6 +52,7 @@ export function scripts(): Record<string, string> {
     'slow.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nstarted\\n"; exec sleep 30'),
     'late.sh': sh('sleep 1.3; printf "Content-Type: text/plain\\n\\nlate answer\\n"'),
     'tick.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\n"; i=0; while [ $i -lt 300 ]; do echo tick; sleep 0.1; i=$((i+1)); done'),
+    'fds.sh': sh('printf "Content-Type: text/plain\\n\\n"; exec sh -c \'ls /proc/$$/fd\''),
     'silent.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; exec sleep 30'),
     'stubborn.sh': sh('trap "" TERM; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; sleep 30 & wait'),
     'forks.sh': sh('sleep 30 & echo $! > "$PID_DIR/$QUERY_STRING.child.pid"; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; wait'),

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeHelperPath } from '../src/internal/spawner.js';
 import { alive, exchange, IS_ROOT, makeFixture, serve, until, type Fixture, type Running } from './helpers.js';
 
 let fixture: Fixture;
@@ -131,7 +132,7 @@ describe('time limit, disconnects, concurrency, zombies', () => {
   it('leaves no zombie processes behind', async () => {
     await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${running.url}/cgi-bin/fail.sh`)).text()));
     const table = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-    const helpers = table.split('\n').filter((line) => line.includes('spawn-helper.js') && line.trim().split(/\s+/)[1] === String(process.pid));
+    const helpers = table.split('\n').filter((line) => line.includes('spawn-helper') && line.trim().split(/\s+/)[1] === String(process.pid));
     expect(helpers.length).toBe(1);
     const helperPid = helpers[0]!.trim().split(/\s+/)[0];
     expect(await until(() => {
@@ -168,6 +169,13 @@ describe('time limit, disconnects, concurrency, zombies', () => {
     expect(alive(pid)).toBe(true);
     socket.resetAndDestroy();
     expect(await until(() => !alive(pid))).toBe(true);
+  });
+
+  const nativeOnLinux = nativeHelperPath() !== undefined && process.platform === 'linux';
+  if (!nativeOnLinux) console.warn('native spawn helper not built or not Linux: the descriptor test is skipped');
+  it.skipIf(!nativeOnLinux)('gives a script only stdin, stdout and stderr: no descriptor of the server or helper', async () => {
+    const listed = await (await fetch(`${running.url}/cgi-bin/fds.sh`)).text();
+    expect(listed.split('\n').filter(Boolean)).toEqual(['0', '1', '2']);
   });
 
   it('answers a client that half-closes after its request, however long the script takes', async () => {

@@ -25,20 +25,25 @@ export function runningScripts(server: object): number {
   return running.get(server) ?? 0;
 }
 
+/** How scripts are started: see `CGIHTTPRequestHandler.spawnMode`. */
+export type SpawnMode = 'helper' | 'node-helper' | 'direct';
+
 let helper: HelperSpawner | undefined;
+let nodeHelper: HelperSpawner | undefined;
 let direct: DirectSpawner | undefined;
 
-/** The process-wide spawner of the given kind (the helper is started on first use). */
-export function sharedSpawner(kind: 'helper' | 'direct'): Spawner {
+/** The process-wide spawner of the given kind (a helper is started on first use). */
+export function sharedSpawner(kind: SpawnMode): Spawner {
   if (kind === 'direct') return (direct ??= new DirectSpawner());
-  return (helper ??= new HelperSpawner());
+  if (kind === 'node-helper') return (nodeHelper ??= new HelperSpawner('node'));
+  return (helper ??= new HelperSpawner('native'));
 }
 
-/** Stops the shared helper process, if one runs (a later script starts a new one). */
+/** Stops the shared helper processes, if any run (a later script starts a new one). */
 export async function closeSharedSpawner(): Promise<void> {
-  const current = helper;
-  helper = undefined;
-  await current?.close();
+  const current = [helper, nodeHelper];
+  helper = nodeHelper = undefined;
+  await Promise.all(current.map((spawner) => spawner?.close()));
 }
 
 /** A user's ids, as `/etc/passwd` gives them. */

@@ -7,7 +7,7 @@
  * its spawns stay fast whatever the server holds.
  *
  * How: it listens on a Unix socket in a private (0700) directory. For each script the
- * server connects, sends one JSON line (`SpawnSpec`) and waits; the helper reads that line,
+ * server connects, sends one frame (`encodeSpec`) and waits; the helper reads that frame,
  * starts the script with the connection itself as its stdout (and a second one as its
  * stdin, when the request has a body), and closes its own copies. The script's bytes then flow between the server and the script without passing
  * through here. Starts, exits and stderr are reported over the IPC channel.
@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HelperMessage, ServerMessage, SpawnSpec } from './spawn-protocol.js';
+import { decodeSpec, type HelperMessage, type ServerMessage, type SpawnSpec } from './spawn-protocol.js';
 
 const MAX_SPEC = 1024 * 1024;
 /**
@@ -39,32 +39,41 @@ function send(message: HelperMessage, then: () => void = ignore): void {
 
 function ignore(): void {}
 
-/** Reads the spec line; the server sends nothing more until it hears back. */
+/** Reads the spec frame or the stdin line (`spawn-protocol.ts`); the server sends nothing more until it hears back. */
 function onConnection(socket: Socket): void {
   let received: Buffer[] = [];
   let size = 0;
   const onData = (chunk: Buffer) => {
     received.push(chunk);
     size += chunk.length;
-    if (chunk.indexOf(0x0a) === -1) {
-      if (size > MAX_SPEC) socket.destroy();
-      return;
-    }
+    const all = received.length === 1 ? chunk : Buffer.concat(received, size);
+    received = [all];
+    const parsed = parseFirst(all);
+    if (parsed === null) return void socket.destroy();
+    if (parsed === undefined) return;
     socket.off('data', onData);
     socket.pause();
-    const line = Buffer.concat(received, size).toString('utf8');
     received = [];
-    let parsed: SpawnSpec | { id: number };
-    try {
-      parsed = JSON.parse(line) as SpawnSpec | { id: number };
-    } catch {
-      socket.destroy();
-      return;
-    }
     arrive(parsed, socket);
   };
   socket.on('data', onData);
   socket.on('error', () => socket.destroy());
+}
+
+/** The spec or stdin line at the start of `bytes`: `undefined` while incomplete, `null` if malformed. */
+function parseFirst(bytes: Buffer): SpawnSpec | { id: number } | null | undefined {
+  if (bytes[0] === 0x69) { // 'i'
+    const end = bytes.indexOf(0x0a);
+    if (end === -1) return bytes.length > 32 ? null : undefined;
+    return { id: Number(bytes.toString('latin1', 1, end)) };
+  }
+  const colon = bytes.indexOf(0x3a); // ':'
+  if (bytes[0] !== 0x6f || (colon === -1 && bytes.length > 16)) return null;
+  if (colon === -1) return undefined;
+  const length = Number(bytes.toString('latin1', 1, colon));
+  if (!Number.isSafeInteger(length) || length > MAX_SPEC) return null;
+  if (bytes.length < colon + 1 + length) return undefined;
+  return decodeSpec(bytes.toString('utf8', colon + 1, colon + 1 + length)) ?? null;
 }
 
 /** Pairs a job's connections; starts the script once it has all it needs. */

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { HelperMessage, ServerMessage, SpawnSpec } from './spawn-protocol.js';
+import { encodeSpec, type HelperMessage, type ServerMessage, type SpawnSpec } from './spawn-protocol.js';
 
 /** How a script ended: its exit code, or the signal that ended it, or why it never started. */
 export interface ScriptExit {
@@ -55,18 +55,37 @@ interface Job {
 /** Memory the helper may use: it holds almost nothing, which is the point. */
 const HELPER_ARGV = ['--max-old-space-size=64', '--max-semi-space-size=2'];
 
+/** Which helper program: the native one (`native-spawn-helper.c`, when built) or the Node one. */
+export type HelperKind = 'native' | 'node';
+
 /**
- * HelperSpawner starts scripts through one long-lived helper process (`spawn-helper.ts`),
- * so the cost of a spawn does not grow with this process's heap. The helper starts on first
- * use and again after it dies; it does not keep this process alive.
+ * HelperSpawner starts scripts through one long-lived helper process, so the cost of a
+ * spawn does not grow with this process's heap. With `kind` `'native'` that is the C
+ * helper (a `vfork()` + `execve()` per script: about half the CPU of a spawn from Node),
+ * or, when it is not built or cannot start, the Node one (`spawn-helper.ts`); both speak
+ * `spawn-protocol.ts`. The helper starts on first use and again after it dies; it does not
+ * keep this process alive.
  */
 export class HelperSpawner implements Spawner {
+  readonly kind: HelperKind;
+  /** The kind running now (`'node'` after a native helper could not start). */
+  #runningKind: HelperKind | undefined;
+  #nativeFailed = false;
   #helper: ChildProcess | undefined;
   #ready: Promise<string> | undefined;
   #jobs = new Map<number, Job>();
   #nextId = 1;
   /** Jobs whose exit is still to be reported: while any, the IPC channel keeps this process alive. */
   #running = 0;
+
+  constructor(kind: HelperKind = 'node') {
+    this.kind = kind;
+  }
+
+  /** The helper in use once started: `'native'`, or `'node'` (asked for, or the fallback). */
+  get helperKind(): HelperKind | undefined {
+    return this.#runningKind;
+  }
 
   async spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess> {
     const socketPath = await this.#start();
@@ -85,9 +104,9 @@ export class HelperSpawner implements Spawner {
       };
       this.#jobs.set(id, { started: resolve, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
       socket.once('error', failed);
-      socket.end(JSON.stringify({ ...spec, id }) + '\n'); // nothing more goes this way
+      socket.end(encodeSpec({ ...spec, id })); // nothing more goes this way
       input?.once('error', failed);
-      input?.write(`{"id":${id}}\n`);
+      input?.write(`i${id}\n`);
     });
     // Without stdin nothing waits on the start: a failure ends stdout with no output.
     if (input === null) started.catch(() => socket.destroy());
@@ -130,8 +149,23 @@ export class HelperSpawner implements Spawner {
   }
 
   #start(): Promise<string> {
-    this.#ready ??= new Promise<string>((resolve, reject) => {
-      const helper = fork(helperPath(), [], { execArgv: HELPER_ARGV, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#ready ??= this.#launch().catch((error: unknown) => {
+      if (this.#runningKind !== 'native') throw error;
+      this.#nativeFailed = true; // e.g. built for another machine: the Node helper from now on
+      this.#ready = undefined;
+      return this.#start();
+    });
+    return this.#ready;
+  }
+
+  #launch(): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const native = this.kind === 'native' && !this.#nativeFailed ? nativeHelperPath() : undefined;
+      this.#runningKind = native === undefined ? 'node' : 'native';
+      const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
+      const helper = native === undefined
+        ? fork(helperPath(), [], { execArgv: HELPER_ARGV, stdio: [...stdio] })
+        : spawn(native, [], { stdio: [...stdio], serialization: 'json' });
       this.#helper = helper;
       helper.on('message', (message: HelperMessage) => {
         if (message.t !== 'ready') return this.#onMessage(message);
@@ -143,7 +177,6 @@ export class HelperSpawner implements Spawner {
       helper.once('error', reject);
       helper.once('exit', () => this.#onHelperExit(helper, reject));
     });
-    return this.#ready;
   }
 
   #onMessage(message: Exclude<HelperMessage, { t: 'ready' }>): void {
@@ -208,6 +241,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // ESRCH: the group has ended.
   }
+}
+
+/** The native helper built by `pnpm build` (`dist/internal/native-spawn-helper`), if there is one. */
+export function nativeHelperPath(): string | undefined {
+  const built = fileURLToPath(new URL('../../dist/internal/native-spawn-helper', import.meta.url));
+  const beside = fileURLToPath(new URL('./native-spawn-helper', import.meta.url));
+  return existsSync(beside) ? beside : existsSync(built) ? built : undefined;
 }
 
 /** The helper's compiled file; from the sources (under a test runner), the built one. */
