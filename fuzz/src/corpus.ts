@@ -110,6 +110,7 @@ export const VECTORS: Vector[] = [
   { name: 'bare CR before the next request line', input: 'GET /first HTTP/1.1\r\nHost: a\r\n\r\n\r' + GET2, expect: 'bare-cr-before-request' },
   { name: 'GET with body by CL', input: 'GET /first HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello' + GET2 },
   { name: 'Expect 100-continue', input: post('Expect: 100-continue\r\nContent-Length: 3\r\n', 'abc') + GET2 },
+  { name: 'Connection: close with a trailing tab then pipelined', input: 'GET /first HTTP/1.1\r\nHost: a\r\nConnection: close\t\r\n\r\n' + GET2, expect: 'close-htab' },
   { name: 'Connection: close then pipelined', input: 'GET /first HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' + GET2 },
   { name: 'HTTP/1.0 keep-alive then pipelined', input: 'GET /first HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' + GET2 },
   { name: 'HTTP/1.0 without keep-alive then pipelined', input: 'GET /first HTTP/1.0\r\n\r\n' + GET2 },

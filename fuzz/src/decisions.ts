@@ -26,7 +26,8 @@ export const DECISIONS = {
   'minor-version': { stricter: 'node', why: '`HTTP/1.2`–`HTTP/1.9`: served as HTTP/1.1 (RFC 9110 §2.5: a higher minor version is processed as the highest one implemented); llhttp refuses' },
   'obs-text-target': { stricter: 'node', why: 'bytes 0x80–0xFF in the request target: accepted as Latin-1 (Python does); the target ends at SP, so framing is unaffected; llhttp refuses' },
   'target-form': { stricter: 'node', why: 'a request target in none of the four forms of RFC 9112 §3.2 (`!/`, `a`), or an absolute-form whose scheme holds digits, `+`, `-` or `.` (valid in RFC 3986): accepted as Python does and handed to the handler as `path`; it ends at SP, so framing is unaffected; llhttp refuses' },
-  'trailing-htab': { stricter: 'node', why: '`Transfer-Encoding: chunked` or `Content-Length: 3` followed by HTAB: the tab is optional whitespace, trimmed as RFC 9110 §5.5 says (Go does the same), so the value is `chunked` / `3`; llhttp refuses it (it accepts a trailing SP). Both frame the body the same way when they accept' },
+  'trailing-htab': { stricter: 'node', why: '`Transfer-Encoding: chunked` or `Content-Length: 3` followed by HTAB: the tab is optional whitespace, trimmed as RFC 9110 §5.5 says (Go does the same), so the value is `chunked` / `3`; llhttp refuses both (it accepts a trailing SP). Both frame the body the same way when they accept' },
+  'close-htab': { stricter: 'ours', why: '`Connection: close` followed by HTAB: the tab is trimmed (RFC 9110 §5.5), so we close after the response; llhttp does not see `close` and reads the next request' },
   'chunk-ext': { stricter: 'node', why: 'a chunk extension is checked for its bytes only (no CTL, so no CR or LF inside), not for its grammar (`0;` with no name is accepted) and BWS before `;` is allowed as RFC 9112 §7.1.1 writes it, as Go and nginx do; llhttp checks the grammar. The size line still ends at its CRLF on both sides' },
   'http09': { stricter: 'node', why: 'the HTTP/0.9 simple request `GET /path`: served as Python does (no header lines read, then close); llhttp refuses it, or (with a version-less line) reads header lines after it and closes' },
   'connect': { stricter: 'node', why: '`CONNECT` is dispatched to `do_CONNECT` like any method; node:http hands the socket to a `connect` listener (none here) and closes' },
@@ -56,6 +57,8 @@ function whyOursRefused(echo: Echo, input: string): DecisionKey | undefined {
   const emptyElement = echo.headers.some((f) => f.startsWith('transfer-encoding:') && f.slice(18).split(',').some((c) => c.trim() === ''));
   if (hasTE && (emptyElement || te.some((c) => c !== 'chunked'))) return 'te-codings';
   if (extraSpaces(input)) return 'request-line-spaces';
+  // `Connection: close<TAB>`: we trim the tab and close; llhttp does not see `close` and reads on.
+  if (/connection:[^\r\n]*close[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'close-htab';
   if (/(^|\n)\r+[^\r\n]/.test(input)) return 'bare-cr-before-request';
   return undefined;
 }
