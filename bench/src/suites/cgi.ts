@@ -2,7 +2,8 @@
  * CGI: a hello script (`/bin/sh`) through `@httpstack/cgihttpserver` against Python's
  * `http.server --cgi`, and against the raw rate at which Node spawns the same script (the
  * ceiling), in one run with interleaved rounds. Then the same server with a 1 GiB heap,
- * spawning through its helper process and, for contrast, straight from the big process.
+ * spawning through its helper process and, for contrast, straight from the big process;
+ * `httpstack` uses the native helper (when built), `httpstack, Node helper` the Node one.
  * The floor: the same script started by a small C loop with `posix_spawn` (when `cc` is
  * here) — what a spawn costs without Node's `fork()`.
  *
@@ -19,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
+import { CGIHTTPRequestHandler, type SpawnMode } from '@httpstack/cgihttpserver';
 import { serveChild } from '../lib/child.js';
 import { interleave, median } from '../lib/rounds.js';
 import { startServer } from '../lib/server-process.js';
@@ -31,6 +32,7 @@ const HELLO = '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\nhello\\n"\n';
 const CONCURRENCY = 8;
 const OURS = 'httpstack';
 const OURS_KA = 'httpstack, keep-alive';
+const OURS_NODE = 'httpstack, Node helper';
 const FLOOR = 'C posix_spawn loop (floor)';
 const OURS_BIG = 'httpstack, 1 GiB heap';
 const DIRECT_BIG = 'httpstack direct spawn, 1 GiB heap';
@@ -47,7 +49,7 @@ function fillHeap(mib: number): unknown[] {
   return keep;
 }
 
-async function serve(mode: 'helper' | 'direct', directory: string, heapMiB: number): Promise<void> {
+async function serve(mode: SpawnMode, directory: string, heapMiB: number): Promise<void> {
   const ballast = fillHeap(heapMiB);
   class Handler extends CGIHTTPRequestHandler {
     override directory = directory;
@@ -218,7 +220,8 @@ async function start(contender: string, directory: string): Promise<{ url: strin
     return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop };
   }
   const big = contender === OURS_BIG || contender === DIRECT_BIG;
-  const args = ['serve', contender === DIRECT_BIG ? 'direct' : 'helper', directory, big ? '1024' : '0'];
+  const mode = contender === DIRECT_BIG ? 'direct' : contender === OURS_NODE ? 'node-helper' : 'helper';
+  const args = ['serve', mode, directory, big ? '1024' : '0'];
   const server = await startServer(self, args, { execArgv: ['--max-old-space-size=3072'] });
   return { url: `http://127.0.0.1:${server.port}/cgi-bin/hello.sh`, pid: server.pid, stop: () => server.stop() };
 }
@@ -279,7 +282,7 @@ const suite: Suite = {
   async run({ quick }) {
     const notes: string[] = [];
     if (!hasWrk()) return { rows: [], ratios: [], notes: ['wrk is not installed: CGI suite skipped'] };
-    const contenders = [RAW, OURS, OURS_KA, OURS_BIG, DIRECT_BIG];
+    const contenders = [RAW, OURS, OURS_KA, OURS_NODE, OURS_BIG, DIRECT_BIG];
     const hasPython = spawnSync('python3', ['-c', 'import http.server as h; h.CGIHTTPRequestHandler']).status === 0;
     if (hasPython) contenders.splice(1, 0, PYTHON);
     else notes.push('python3 with http.server CGIHTTPRequestHandler (<= 3.12) not found: Python case skipped');
@@ -296,11 +299,14 @@ const suite: Suite = {
     const ratios: Ratio[] = [
       { case: CASE, subject: OURS, baseline: PYTHON, target: 3 },
       { case: CASE, subject: OURS, baseline: RAW, target: 0.9 },
+      { case: CASE, subject: OURS_NODE, baseline: PYTHON },
+      { case: CASE, subject: OURS_NODE, baseline: RAW },
       { case: CASE, subject: OURS_BIG, baseline: RAW, target: 0.9 },
       { case: CASE, subject: DIRECT_BIG, baseline: RAW },
       { case: CASE, subject: OURS_BIG, baseline: DIRECT_BIG },
       { case: CPU_CASE, subject: OURS, baseline: RAW, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS, baseline: PYTHON, lowerIsBetter: true },
+      { case: CPU_CASE, subject: OURS_NODE, baseline: RAW, lowerIsBetter: true },
       { case: CPU_CASE, subject: RAW, baseline: FLOOR, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS, baseline: FLOOR, lowerIsBetter: true },
     ];
@@ -319,7 +325,7 @@ export default suite;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === 'serve') {
-    await serve(process.argv[3] === 'direct' ? 'direct' : 'helper', process.argv[4] ?? process.cwd(), Number(process.argv[5] ?? 0));
+    await serve((process.argv[3] ?? 'helper') as SpawnMode, process.argv[4] ?? process.cwd(), Number(process.argv[5] ?? 0));
   } else if (process.argv[2] === 'spawn') {
     await spawnLoop(process.argv[3]!, Number(process.argv[4] ?? CONCURRENCY), Number(process.argv[5] ?? 3));
   }
