@@ -29,7 +29,7 @@
 #include "native-spawn-messages.h"
 
 #define MAX_FRAME (1024 * 1024)
-#define MAX_FIELDS 4096
+#define MAX_FIELDS 65536
 #define REMEMBER_EXITED 4096
 #define MAX_WAITING 1024
 
@@ -88,8 +88,9 @@ __attribute__((noinline)) static size_t candidates(const char *file, char **env,
  */
 static int start(char *frame, size_t len, int out, int in, pid_t *pid_out, int *err_out) {
   static char *fields[MAX_FIELDS + 1], *argv[MAX_FIELDS + 1], *env[MAX_FIELDS + 1];
-  size_t n = 0;
-  for (size_t i = 0; i < len && n < MAX_FIELDS; ) { fields[n++] = frame + i; i += strlen(frame + i) + 1; }
+  size_t n = 0, i = 0;
+  while (i < len && n < MAX_FIELDS) { fields[n++] = frame + i; i += strlen(frame + i) + 1; }
+  if (i < len) return E2BIG; /* more fields than we take: refused, never cut short */
   long argc = n >= 7 ? atol(fields[6]) : -1;
   if (argc < 0 || (size_t)argc + 7 > n) return EINVAL;
   argv[0] = fields[5];
