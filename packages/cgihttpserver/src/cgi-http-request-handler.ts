@@ -24,9 +24,9 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
  * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
- * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `retryAfter`, `inheritEnv`,
- * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
- * `pythonInterpreter`, `maxBodySize`.
+ * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
+ * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
+ * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
  *
  * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
  * (`Status:`, `Location:` local and client redirects, `Content-Type`) and checked; `nph-`
@@ -43,7 +43,8 @@ const MAX_LOCAL_REDIRECTS = 10;
  * `inheritEnv` / `cgiEnv`); a `Proxy` header never becomes `HTTP_PROXY` (httpoxy);
  * `Authorization` is not passed and `REMOTE_USER` comes only from `remoteUser()`; a script
  * runs at most `cgiTimeout` ms and is stopped when the client goes away; at most
- * `maxScripts` run at once (503 beyond); as root, scripts run as `cgiUser` (`nobody`).
+ * `maxScripts` run at once (a request waits up to `scriptQueueTimeout` for a slot, then
+ * 503); as root, scripts run as `cgiUser` (`nobody`).
  *
  * **Differs from Python:** Python sends `200 Script output follows` and passes the output
  * through unparsed; here the script's headers decide the status, and a malformed block is
@@ -69,6 +70,8 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiHalfCloseGrace = Infinity;
   /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
   maxScripts = 32;
+  /** How long a request waits for a free script slot before its 503, in ms. May be overridden. */
+  scriptQueueTimeout = 1000;
   /** Seconds sent in `Retry-After` with a 503. May be overridden. */
   retryAfter = 1;
   /** Names of variables of the server's environment to pass on beyond the allow-list. May be overridden. */
@@ -149,7 +152,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     const script = await this.resolveScript();
     if (script === undefined) return;
     const server = this.server;
-    if (!acquireSlot(server, this.maxScripts)) return this.#busy();
+    if (!(await acquireSlot(server, this.maxScripts, this.scriptQueueTimeout))) return this.#busy();
     let location: string | undefined;
     try {
       location = await this.#runScript(script);

@@ -196,14 +196,33 @@ describe('time limit, disconnects, concurrency, zombies', () => {
     expect(await until(() => running.log.some((line) => line.includes('tick.sh stopped: the client went away')))).toBe(true);
   });
 
+  it('queues a burst beyond maxScripts for a free slot instead of refusing it', async () => {
+    const capped = await serve(fixture.root, { maxScripts: 1 });
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, async (_, i) => (await fetch(`${capped.url}/cgi-bin/hello.sh?burst${i}`)).status),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('answers 503 with Retry-After beyond maxScripts', async () => {
-    const capped = await serve(fixture.root, { maxScripts: 2, cgiHalfCloseGrace: 200, cgiEnv: { PID_DIR: fixture.pidDir } });
+    const capped = await serve(fixture.root, {
+      maxScripts: 2,
+      scriptQueueTimeout: 150,
+      cgiHalfCloseGrace: 200,
+      cgiEnv: { PID_DIR: fixture.pidDir },
+    });
     const controllers = [new AbortController(), new AbortController()];
     try {
       const first = await Promise.all(controllers.map((c, i) => fetch(`${capped.url}/cgi-bin/slow.sh?cap${i}`, { signal: c.signal })));
       expect(first.map((r) => r.status)).toEqual([200, 200]);
+      const asked = performance.now();
       const refused = await fetch(`${capped.url}/cgi-bin/hello.sh`);
       expect(refused.status).toBe(503);
+      expect(performance.now() - asked).toBeGreaterThanOrEqual(140); // it waited for a slot first
       expect(refused.headers.get('retry-after')).toBe('1');
       for (const c of controllers) c.abort(); // a FIN: stopped after cgiHalfCloseGrace (200 ms here)
       const pids = [pidOf('cap0'), pidOf('cap1')];

@@ -5,24 +5,58 @@
 import { readFileSync } from 'node:fs';
 import { DirectSpawner, HelperSpawner, type Spawner } from './spawner.js';
 
-const running = new WeakMap<object, number>();
-
-/** Takes one of `max` script slots of `server`; false when all are in use. */
-export function acquireSlot(server: object, max: number): boolean {
-  const count = running.get(server) ?? 0;
-  if (count >= max) return false;
-  running.set(server, count + 1);
-  return true;
+/** A server's script slots: how many are taken, and the requests waiting for one. */
+interface Slots {
+  running: number;
+  waiting: Array<(granted: boolean) => void>;
 }
 
-/** Gives back a slot taken with `acquireSlot`. */
+const slots = new WeakMap<object, Slots>();
+
+function slotsOf(server: object): Slots {
+  let state = slots.get(server);
+  if (!state) slots.set(server, (state = { running: 0, waiting: [] }));
+  return state;
+}
+
+/**
+ * Takes one of `max` script slots of `server`. When all are taken, waits up to `waitMs`
+ * for one to be given back (first come, first served), so that a slot still held for a
+ * script whose output has ended does not turn a burst into 503s. The wait is bounded in
+ * time, and the waiters by the open connections (one request in flight each). Resolves
+ * false when no slot came.
+ */
+export function acquireSlot(server: object, max: number, waitMs: number): boolean | Promise<boolean> {
+  const state = slotsOf(server);
+  if (state.running < max) {
+    state.running++;
+    return true;
+  }
+  if (waitMs <= 0) return false;
+  return new Promise((resolve) => {
+    const waiter = (granted: boolean) => {
+      clearTimeout(timer);
+      resolve(granted);
+    };
+    const timer = setTimeout(() => {
+      state.waiting.splice(state.waiting.indexOf(waiter), 1);
+      resolve(false);
+    }, waitMs);
+    state.waiting.push(waiter);
+  });
+}
+
+/** Gives back a slot taken with `acquireSlot`: to the first waiting request, if any. */
 export function releaseSlot(server: object): void {
-  running.set(server, Math.max(0, (running.get(server) ?? 1) - 1));
+  const state = slotsOf(server);
+  const next = state.waiting.shift();
+  if (next) next(true);
+  else state.running = Math.max(0, state.running - 1);
 }
 
 /** Scripts running for `server` now. */
 export function runningScripts(server: object): number {
-  return running.get(server) ?? 0;
+  return slots.get(server)?.running ?? 0;
 }
 
 /** How scripts are started: see `CGIHTTPRequestHandler.spawnMode`. */
