@@ -66,7 +66,8 @@ function resources(): Record<string, number> {
 }
 
 const server = new HTTPServer(['127.0.0.1', 0], TestHandler);
-server.handleError = () => {}; // injected failures are expected; the server must keep serving
+// Injected failures are expected; LOG_ERRORS=1 keeps the default handleError (a traceback to stderr).
+if (env.LOG_ERRORS !== '1') server.handleError = () => {};
 await server.serverBind();
 void server.serveForever();
 process.on('message', (message: { id: number; ask: string }) => {
