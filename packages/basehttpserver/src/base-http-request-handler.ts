@@ -8,7 +8,7 @@ import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
-import { watchWrites } from './internal/write-timeout.js';
+import { WatchedWriter, watchWrites } from './internal/write-timeout.js';
 import { hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
@@ -66,8 +66,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
    * reading) is closed; 0 turns it off. May be overridden.
    *
    * **Security:** without it, a client that never reads holds its handler and connection
-   * forever (memory stays bounded by backpressure). Not armed when the socket core's
-   * `idleTimeout` or the handler's `timeout` already bounds the connection.
+   * forever (memory stays bounded by backpressure). Armed the first time a response write
+   * has to wait for the connection (through `wfile`, or left unsent at the end of a
+   * request); not armed when the socket core's `idleTimeout` or the handler's `timeout`
+   * already bounds the connection.
    */
   declare writeTimeout: number;
 
@@ -82,6 +84,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #request: RequestHead | undefined;
   #body: BodyReader | undefined;
   #bodyStart = 0;
+  /** True once the write timeout was considered for this connection (armed or not needed). */
+  #writesWatched = false;
 
   /**
    * The connection's own peer: `clientAddress` before any forwarding header replaced it
@@ -91,11 +95,23 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     return this.#peer ?? this.clientAddress;
   }
 
+  /** Makes `rfile` and `wfile`; `wfile` arms the write timeout when a write backs up. */
+  override async setup(): Promise<void> {
+    await super.setup();
+    this.wfile = new WatchedWriter(this.request, () => this.#watchWrites());
+  }
+
+  /** Arms the write timeout once per connection (see `writeTimeout`). */
+  #watchWrites(): void {
+    if (this.#writesWatched) return;
+    this.#writesWatched = true;
+    watchWrites(this.request, this.writeTimeout, () => this.logError('Response write timed out after %d ms', this.writeTimeout));
+  }
+
   /** Serves requests until the connection is to be closed. */
   override async handle(): Promise<void> {
     this.closeConnection = true;
     const reader = (this.#reader ??= new HeadReader(this));
-    watchWrites(this.request, this.writeTimeout, () => this.logError('Response write timed out after %d ms', this.writeTimeout));
     do {
       if (this.rfile.buffered === 0) {
         // Idle between requests: one await, no async frame below this one (memory per connection).
@@ -314,6 +330,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
 
   #endRequest(reader: HeadReader): void {
     this.endResponse();
+    // Bytes written to the socket directly (not through `wfile`) that it could not take yet.
+    if (this.request.writableLength > 0) this.#watchWrites();
     reader.reset();
     this.#request = undefined;
     this.#body = undefined;

@@ -3,21 +3,45 @@
  * reading) is cut, instead of holding its handler, buffers and descriptor forever.
  */
 import type { Socket } from 'node:net';
+import { SocketWriter } from '@httpstack/socketserver';
+
+/**
+ * A `SocketWriter` that arms the write timeout the first time a write has to wait for
+ * the connection to drain. Until then the socket has no inactivity timer: Node refreshes
+ * such a timer on every read and every write, a cost paid per request by every
+ * keep-alive connection although only a connection that backs up needs it.
+ */
+export class WatchedWriter extends SocketWriter {
+  readonly #arm: () => void;
+
+  constructor(socket: Socket, arm: () => void) {
+    super(socket);
+    this.#arm = arm;
+  }
+
+  override drain(): Promise<void> {
+    const waiting = super.drain();
+    if (this.socket.writableNeedDrain) this.#arm();
+    return waiting;
+  }
+}
 
 /**
  * Arms `socket`'s inactivity timer at `ms` and destroys the socket when it fires while
  * response bytes wait to be sent (`writableLength > 0`); `onTimeout` runs first (to log).
  * A silent connection with nothing to send is left to the read-side timeouts. Node refreshes
  * the timer on every read and every write the kernel takes, so a slow but steady reader is
- * not cut. Does nothing when `ms <= 0`, or when the socket already has an inactivity timer
- * (the socket core's `idleTimeout` or a handler's `timeout`), which bounds stalls itself.
+ * not cut. Returns false (and does nothing) when `ms <= 0`, or when the socket already has
+ * an inactivity timer (the socket core's `idleTimeout` or a handler's `timeout`), which
+ * bounds stalls itself. Call it once per socket.
  */
-export function watchWrites(socket: Socket, ms: number, onTimeout: () => void): void {
-  if (!(ms > 0) || socket.timeout) return;
+export function watchWrites(socket: Socket, ms: number, onTimeout: () => void): boolean {
+  if (!(ms > 0) || socket.timeout) return false;
   socket.setTimeout(ms);
   socket.on('timeout', () => {
     if (socket.writableLength === 0 || socket.destroyed) return;
     onTimeout();
     socket.destroy(Object.assign(new Error('response write timed out'), { code: 'ETIMEDOUT' }));
   });
+  return true;
 }
