@@ -92,8 +92,23 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     if (this.#logCode !== 0) this.#logPending();
     this.#logCode = code;
     this.sendResponseOnly(code, message);
-    this.sendHeader('Server', this.versionString());
-    this.sendHeader('Date', this.dateTimeString());
+    this.#sendServerAndDate(this.versionString(), this.dateTimeString());
+  }
+
+  /**
+   * The `Server` and `Date` lines. Checked by `sendHeader` once, then reused while the
+   * values stay the same (the date changes each second), unless a subclass has its own
+   * `sendHeader`, which must then see both headers.
+   */
+  #sendServerAndDate(server: string, date: string): void {
+    const ownSendHeader = this.sendHeader === HTTPResponseWriter.prototype.sendHeader;
+    if (ownSendHeader && serverDateLines.matches(server, date)) {
+      if (this.requestVersion !== 'HTTP/0.9') this.#head += serverDateLines.lines;
+      return;
+    }
+    this.sendHeader('Server', server);
+    this.sendHeader('Date', date);
+    if (ownSendHeader) serverDateLines.remember(server, date);
   }
 
   /** Buffers the status line only (nothing for an HTTP/0.9 request). */
@@ -283,6 +298,21 @@ Object.assign(HTTPResponseWriter.prototype, {
   protocolVersion: 'HTTP/1.0',
   responses: DEFAULT_RESPONSES,
 });
+
+/** The `Server` and `Date` lines of the last response, for values that passed `sendHeader`'s checks. */
+const serverDateLines = {
+  server: '',
+  date: '',
+  lines: '',
+  matches(server: string, date: string): boolean {
+    return server === this.server && date === this.date && this.lines !== '';
+  },
+  remember(server: string, date: string): void {
+    this.server = server;
+    this.date = date;
+    this.lines = `Server: ${server}\r\nDate: ${date}\r\n`;
+  },
+};
 
 /** The last `versionString()` made, so that the same string object is reused. */
 let versionCache: [string, string, string] = ['', '', ''];
