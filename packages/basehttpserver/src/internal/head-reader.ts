@@ -179,9 +179,10 @@ export class HeadReader {
    */
   awaitRequest(): Promise<void> {
     const src = this.#src;
-    this.#deadline = Date.now() + src.headTimeout;
+    const now = Date.now(); // once: a clock read is a measurable part of a keep-alive request
+    this.#deadline = now + src.headTimeout;
     src.idle = true;
-    this.#arm(true);
+    this.#arm(true, now);
     return src.rfile.wait();
   }
 
@@ -209,15 +210,15 @@ export class HeadReader {
   }
 
   /** Arms the idle timer (`idle`, after a first request) or the head deadline timer. */
-  #arm(idle: boolean): void {
+  #arm(idle: boolean, now = Date.now()): void {
     const src = this.#src;
-    const remaining = Math.max(0, this.#deadline - Date.now());
+    const remaining = Math.max(0, this.#deadline - now);
     const useIdle = idle && this.requests > 0 && src.keepAliveTimeout < remaining;
     if (this.#watched && this.#timerIdle === useIdle) return;
     this.#timerIdle = useIdle;
     this.#watched = true;
     const ms = useIdle ? src.keepAliveTimeout : remaining;
-    deadlines.watch(this, Date.now() + ms, ms);
+    deadlines.watch(this, now + ms, ms);
   }
 
   /** Called by the timer: fails the reader's pending and future waits. */
