@@ -144,7 +144,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       const ok = typeof parsed === 'boolean' ? parsed : await parsed;
       reader.clearTimer(); // the head is in: its deadline no longer applies
       if (!ok) return;
-      const method = (this as unknown as Record<string, unknown>)[dispatchName(this.command)];
+      const method = dispatchMethod(this as unknown as Dispatch, this.command);
       if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
       await method.call(this);
       if (this.#request!.hasBody && !this.closeConnection) await this.#finishBody();
@@ -355,6 +355,21 @@ Object.assign(BaseHTTPRequestHandler.prototype, {
 });
 
 const EMPTY_MESSAGE = new HTTPMessage();
+
+type Dispatch = Record<string, unknown>;
+
+/**
+ * The handler's `do_<command>` member. The common methods are read by name, which V8
+ * makes a cached property load; any other command through its (remembered) name.
+ */
+function dispatchMethod(handler: Dispatch, command: string): unknown {
+  switch (command) {
+    case 'GET': return handler.do_GET;
+    case 'HEAD': return handler.do_HEAD;
+    case 'POST': return handler.do_POST;
+    default: return handler[dispatchName(command)];
+  }
+}
 
 /** `'do_' + command`, remembered for up to 64 commands (a shared string makes a fast lookup). */
 const dispatchNames = new Map<string, string>();

@@ -132,7 +132,7 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
    * LF, NUL or another control character (no response splitting).
    */
   sendHeader(keyword: string, value: string | number): void {
-    const text = typeof value === 'string' ? value : String(value);
+    const text = typeof value === 'string' ? value : numberText(value);
     if (!isHeaderName(keyword)) throw new TypeError(`invalid header name ${pyRepr(keyword)}`);
     if (typeof value !== 'number' && !isHeaderValue(text)) {
       throw new TypeError(`invalid value for header ${keyword}: ${pyRepr(text)}`);
@@ -333,3 +333,15 @@ function statusLine(version: string, code: number): string {
 }
 
 function ignore(): void {}
+
+let lastNumber = NaN;
+let lastNumberText = 'NaN';
+
+/** `String(value)`, remembering the last number (a fixed `Content-Length` repeats). */
+function numberText(value: number): string {
+  if (value !== lastNumber) {
+    lastNumber = value;
+    lastNumberText = String(value);
+  }
+  return lastNumberText;
+}
