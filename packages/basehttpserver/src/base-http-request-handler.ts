@@ -8,7 +8,7 @@ import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
-import { WatchedWriter, watchWrites } from './internal/write-timeout.js';
+import { WatchedWriter } from './internal/write-timeout.js';
 import { hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
@@ -84,8 +84,6 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #request: RequestHead | undefined;
   #body: BodyReader | undefined;
   #bodyStart = 0;
-  /** True once the write timeout was considered for this connection (armed or not needed). */
-  #writesWatched = false;
 
   /**
    * The connection's own peer: `clientAddress` before any forwarding header replaced it
@@ -98,14 +96,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   /** Makes `rfile` and `wfile`; `wfile` arms the write timeout when a write backs up. */
   override async setup(): Promise<void> {
     await super.setup();
-    this.wfile = new WatchedWriter(this.request, () => this.#watchWrites());
-  }
-
-  /** Arms the write timeout once per connection (see `writeTimeout`). */
-  #watchWrites(): void {
-    if (this.#writesWatched) return;
-    this.#writesWatched = true;
-    watchWrites(this.request, this.writeTimeout, () => this.logError('Response write timed out after %d ms', this.writeTimeout));
+    this.wfile = new WatchedWriter(this.request, this);
   }
 
   /** Serves requests until the connection is to be closed. */
@@ -331,7 +322,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #endRequest(reader: HeadReader): void {
     this.endResponse();
     // Bytes written to the socket directly (not through `wfile`) that it could not take yet.
-    if (this.request.writableLength > 0) this.#watchWrites();
+    if (this.request.writableLength > 0 && this.wfile instanceof WatchedWriter) this.wfile.watch();
     reader.reset();
     this.#request = undefined;
     this.#body = undefined;

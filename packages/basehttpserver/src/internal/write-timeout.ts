@@ -5,6 +5,12 @@
 import type { Socket } from 'node:net';
 import { SocketWriter } from '@httpstack/socketserver';
 
+/** What `WatchedWriter` needs from its handler. */
+export interface WriteTimeoutOwner {
+  readonly writeTimeout: number;
+  logError(format: string, ...args: unknown[]): void;
+}
+
 /**
  * A `SocketWriter` that arms the write timeout the first time a write has to wait for
  * the connection to drain. Until then the socket has no inactivity timer: Node refreshes
@@ -12,17 +18,27 @@ import { SocketWriter } from '@httpstack/socketserver';
  * keep-alive connection although only a connection that backs up needs it.
  */
 export class WatchedWriter extends SocketWriter {
-  readonly #arm: () => void;
+  readonly #owner: WriteTimeoutOwner;
+  #watched = false;
 
-  constructor(socket: Socket, arm: () => void) {
+  constructor(socket: Socket, owner: WriteTimeoutOwner) {
     super(socket);
-    this.#arm = arm;
+    this.#owner = owner;
   }
 
   override drain(): Promise<void> {
     const waiting = super.drain();
-    if (this.socket.writableNeedDrain) this.#arm();
+    if (this.socket.writableNeedDrain) this.watch();
     return waiting;
+  }
+
+  /** Arms the write timeout (once; see `watchWrites`). */
+  watch(): void {
+    if (this.#watched) return;
+    this.#watched = true;
+    const owner = this.#owner;
+    const ms = owner.writeTimeout;
+    watchWrites(this.socket, ms, () => owner.logError('Response write timed out after %d ms', ms));
   }
 }
 
