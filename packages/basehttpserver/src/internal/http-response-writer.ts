@@ -137,7 +137,7 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     if (typeof value !== 'number' && !isHeaderValue(text)) {
       throw new TypeError(`invalid value for header ${keyword}: ${pyRepr(text)}`);
     }
-    if (this.requestVersion !== 'HTTP/0.9') this.#head += `${keyword}: ${text}\r\n`;
+    if (this.requestVersion !== 'HTTP/0.9') this.#head += headerLine(keyword, text);
     const length = keyword.length;
     if (length === 14) {
       if (keyword === 'Content-Length' || keyword.toLowerCase() === 'content-length') {
@@ -333,6 +333,28 @@ function statusLine(version: string, code: number): string {
 }
 
 function ignore(): void {}
+
+/** The last header lines made, by name and value (a handler sends the same few each time). */
+const LINE_SLOTS = 4;
+const lineNames: string[] = Array(LINE_SLOTS).fill('');
+const lineValues: string[] = Array(LINE_SLOTS).fill('');
+const lines: string[] = Array(LINE_SLOTS).fill('');
+let nextSlot = 0;
+
+/** `'Name: value\r\n'`, the same string object again for a name and value sent recently. */
+function headerLine(name: string, value: string): string {
+  for (let i = 0; i < LINE_SLOTS; i++) {
+    if (lineNames[i] === name && lineValues[i] === value) return lines[i]!;
+  }
+  const line = `${name}: ${value}\r\n`;
+  if (value.length <= 256) {
+    lineNames[nextSlot] = name;
+    lineValues[nextSlot] = value;
+    lines[nextSlot] = line;
+    nextSlot = (nextSlot + 1) % LINE_SLOTS;
+  }
+  return line;
+}
 
 let lastNumber = NaN;
 let lastNumberText = 'NaN';
