@@ -341,6 +341,31 @@ describe('BaseHTTPRequestHandler.writeTimeout: a client that stops reading', () 
     expect(logs.some((line) => line.includes('write timed out'))).toBe(true);
     stalled.destroy();
   });
+
+  it('is cut also when the handler wrote to the socket directly and returned', async () => {
+    const body = Buffer.alloc(32 * 1024 * 1024, 0x61);
+    let cut!: (at: number) => void;
+    const ended = new Promise<number>((resolve) => (cut = resolve));
+    class Direct extends EchoHandler {
+      override writeTimeout = 300;
+      override async do_GET(): Promise<void> {
+        this.request.once('close', () => cut(Date.now()));
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', String(body.length));
+        this.endHeaders();
+        this.wfile.flush();
+        this.request.write(body); // not through wfile: nothing waits for drain
+      }
+    }
+    const { port } = await serve(Direct);
+    const stalled = await dial(port);
+    stalled.pause();
+    stalled.write(`GET / HTTP/1.1\r\n${H}\r\n`);
+    const started = Date.now();
+    expect((await ended) - started).toBeLessThan(3000);
+    expect(logs.some((line) => line.includes('write timed out'))).toBe(true);
+    stalled.destroy();
+  });
 });
 
 describe('a handler that throws', () => {
