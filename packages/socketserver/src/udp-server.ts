@@ -2,7 +2,7 @@
 import * as dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { BaseServer } from './base-server.js';
-import type { Address, ServerOptions } from './types.js';
+import type { ServerOptions } from './types.js';
 
 /** A datagram request, as in Python: the packet and the socket to answer on. */
 export type DatagramRequest = [data: Buffer, socket: dgram.Socket];

@@ -54,11 +54,6 @@ export function releaseSlot(server: object): void {
   else state.running = Math.max(0, state.running - 1);
 }
 
-/** Scripts running for `server` now. */
-export function runningScripts(server: object): number {
-  return slots.get(server)?.running ?? 0;
-}
-
 /** How scripts are started: see `CGIHTTPRequestHandler.spawnMode`. */
 export type SpawnMode = 'helper' | 'node-helper' | 'direct';
 
@@ -71,13 +66,6 @@ export function sharedSpawner(kind: SpawnMode): Spawner {
   if (kind === 'direct') return (direct ??= new DirectSpawner());
   if (kind === 'node-helper') return (nodeHelper ??= new HelperSpawner('node'));
   return (helper ??= new HelperSpawner('native'));
-}
-
-/** Stops the shared helper processes, if any run (a later script starts a new one). */
-export async function closeSharedSpawner(): Promise<void> {
-  const current = [helper, nodeHelper];
-  helper = nodeHelper = undefined;
-  await Promise.all(current.map((spawner) => spawner?.close()));
 }
 
 /** A user's ids, as `/etc/passwd` gives them. */
