@@ -212,16 +212,7 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    */
   async copyfile(source: ResponseBody, outputfile: SocketWriter): Promise<void> {
     if (Buffer.isBuffer(source)) {
-      // corked, the head still gathered in `outputfile` and a large body leave in one writev
-      const socket = outputfile.socket;
-      socket.cork();
-      let written: Promise<void>;
-      try {
-        written = outputfile.write(source);
-      } finally {
-        socket.uncork();
-      }
-      await written;
+      await outputfile.write(source); // with the head the writer still gathers, in one write
       return;
     }
     await source.copyTo(outputfile);

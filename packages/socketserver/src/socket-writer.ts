@@ -62,8 +62,7 @@ export class SocketWriter {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : toBuffer(chunk);
     this.#bytesWritten += bytes.length;
     if (bytes.length >= GATHER_LIMIT) {
-      this.flush();
-      this.socket.write(bytes);
+      this.#writeLarge(bytes);
     } else if (bytes.length > 0) {
       this.#pending.push(bytes);
       this.#pendingBytes += bytes.length;
@@ -74,6 +73,18 @@ export class SocketWriter {
       }
     }
     return this.socket.writableNeedDrain ? this.drain() : RESOLVED;
+  }
+
+  /** Sends a large chunk without copying it; what is gathered goes with it in one writev. */
+  #writeLarge(bytes: Buffer): void {
+    if (this.#pending.length === 0) {
+      this.socket.write(bytes);
+      return;
+    }
+    this.socket.cork();
+    this.flush();
+    this.socket.write(bytes);
+    this.socket.uncork();
   }
 
   /** Sends whatever is gathered now rather than at the end of this turn. */

@@ -203,13 +203,11 @@ class BodyWriter {
     const wfile = this.#target.wfile;
     if (wfile.closed) return wfile.write(chunk); // rejects: the client went away
     if (this.chunked) {
-      // One gathered write per chunk: size line, data, CRLF (RFC 9112 §7.1).
-      const socket = wfile.socket;
-      socket.cork();
+      // Size line, data, CRLF (RFC 9112 §7.1): the writer gathers them, and sends a large
+      // chunk together with its size line in one writev.
       void wfile.write(chunk.length.toString(16) + '\r\n', 'latin1').catch(ignore);
       void wfile.write(chunk).catch(ignore);
       void wfile.write(CRLF).catch(ignore);
-      socket.uncork();
     } else {
       if (chunk.length > this.#left) {
         chunk = chunk.subarray(0, this.#left);
