@@ -42,6 +42,8 @@ describe('differential fuzzing: HTTPServer vs node:http', () => {
   it(`generated streams split into TCP segments (${RUNS / 10} cases)`, async () => {
     served = 0;
     await fc.assert(fc.asyncProperty(segmentedStream, ([text, cuts]) => agrees(text, cuts)), { numRuns: RUNS / 10 });
-    expect(served).toBeGreaterThan(RUNS / 40);
+    // Not vacuous: a broken harness serves ~0. Of these 200 random cases 49–70 were served
+    // in eight runs, so the bar sits well below that spread.
+    expect(served).toBeGreaterThan(RUNS / 80);
   });
 });
