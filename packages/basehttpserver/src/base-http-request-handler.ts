@@ -84,6 +84,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #request: RequestHead | undefined;
   #body: BodyReader | undefined;
   #bodyStart = 0;
+  #loop: RequestLoop | undefined;
 
   /**
    * The connection's own peer: `clientAddress` before any forwarding header replaced it
@@ -99,51 +100,135 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     this.wfile = new WatchedWriter(this.request, this);
   }
 
-  /** Serves requests until the connection is to be closed. */
-  override async handle(): Promise<void> {
+  /**
+   * Serves requests until the connection is to be closed: calls `handleOneRequest()` for
+   * each, as Python's loop does, but driven by the connection's input: a request whose
+   * head is already buffered is served within the event that brought it, without a
+   * promise unless the `do_*` method returns one.
+   */
+  override handle(): Promise<void> {
     this.closeConnection = true;
     const reader = (this.#reader ??= new HeadReader(this));
-    do {
-      if (this.rfile.buffered === 0) {
-        // Idle between requests: one await, no async frame below this one (memory per connection).
-        if (this.server.shuttingDown) return;
-        try {
-          await reader.awaitRequest();
-        } catch {
-          return;
-        } finally {
-          this.idle = false;
+    return new Promise<void>((resolve, reject) => {
+      const next = () => (this.closeConnection ? this.#endLoop() : this.#serve());
+      this.#loop = {
+        resolve,
+        reject,
+        onRequestBytes: () => this.#requestArrived(),
+        onHandled: next,
+        onRequestDone: () => {
+          this.#endRequest(reader);
+          next();
+        },
+        onRequestFailed: (error) => {
+          try {
+            this.#requestFailed(reader, error);
+          } catch (rethrown) {
+            return reject(rethrown);
+          }
+          next();
+        },
+      };
+      this.#serve();
+    });
+  }
+
+  /** Serves the buffered requests in turn; returns when one is pending or input is awaited. */
+  #serve(): void {
+    const loop = this.#loop!;
+    const reader = this.#reader!;
+    // Python's loop calls `handleOneRequest()`; its own is entered below its promise (one hop less).
+    const own = this.handleOneRequest === BaseHTTPRequestHandler.prototype.handleOneRequest;
+    try {
+      while (this.rfile.buffered > 0) {
+        if (own) {
+          const pending = this.#beginRequest(reader);
+          if (pending !== undefined) return void pending.then(loop.onRequestDone, loop.onRequestFailed);
+        } else {
+          const pending = this.handleOneRequest();
+          if (pending !== undefined) return void pending.then(loop.onHandled, loop.reject);
         }
-        if (reader.timedOut || this.rfile.buffered === 0) return;
-        reader.clearIdleTimer();
+        if (this.closeConnection) return this.#endLoop();
       }
-      await this.handleOneRequest();
-    } while (!this.closeConnection);
+      // Idle between requests: no promise, no async frame (memory per connection).
+      if (this.server.shuttingDown || this.rfile.sourceEnded) return this.#endLoop();
+      reader.awaitRequest(loop.onRequestBytes);
+    } catch (error) {
+      loop.reject(error);
+    }
+  }
+
+  #requestArrived(): void {
+    this.idle = false;
+    const reader = this.#reader!;
+    if (reader.timedOut || this.rfile.buffered === 0) return this.#endLoop();
+    reader.clearIdleTimer();
+    this.#serve();
+  }
+
+  #endLoop(): void {
+    this.#reader!.clearTimer();
+    this.#loop!.resolve();
   }
 
   /**
-   * Reads, parses and dispatches one request; answers protocol faults itself. May be
-   * overridden.
+   * Reads, parses and dispatches one request; answers protocol faults itself. Returns a
+   * promise only when the request could not be served at once (its head is not all
+   * buffered, or the `do_*` method returned a promise). May be overridden (an override
+   * may be async).
    */
-  async handleOneRequest(): Promise<void> {
+  handleOneRequest(): void | Promise<void> {
     const reader = (this.#reader ??= new HeadReader(this));
+    const pending = this.#beginRequest(reader);
+    if (pending === undefined) return;
+    return pending.then(() => this.#endRequest(reader), (error) => this.#requestFailed(reader, error));
+  }
+
+  /**
+   * Serves one request. Ends it and returns nothing when it is done at once; otherwise
+   * returns the promise it waits on, and the caller ends it (`#endRequest` once settled,
+   * `#requestFailed` on rejection).
+   */
+  #beginRequest(reader: HeadReader): Promise<unknown> | undefined {
+    let pending: void | PromiseLike<unknown>;
     try {
-      const pending = reader.readRequestLine();
-      const found = typeof pending === 'number' ? pending : await pending;
-      if (found !== LINE) return this.#noRequestLine(found);
-      const parsed = this.parseRequest();
-      const ok = typeof parsed === 'boolean' ? parsed : await parsed;
-      reader.clearTimer(); // the head is in: its deadline no longer applies
-      if (!ok) return;
-      const method = dispatchMethod(this as unknown as Dispatch, this.command);
-      if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
-      await method.call(this);
-      if (this.#request!.hasBody && !this.closeConnection) await this.#finishBody();
+      pending = this.#serveRequest(reader);
     } catch (error) {
-      this.#failed(error);
-    } finally {
-      this.#endRequest(reader);
+      this.#requestFailed(reader, error);
+      return undefined;
     }
+    if (pending === undefined) {
+      this.#endRequest(reader);
+      return undefined;
+    }
+    return pending instanceof Promise ? pending : Promise.resolve(pending);
+  }
+
+  /** The request line, then `#dispatch`; a promise only when the line is not all buffered. */
+  #serveRequest(reader: HeadReader): void | PromiseLike<unknown> {
+    const found = reader.readRequestLine();
+    if (typeof found !== 'number') return found.then((line) => this.#parseAndDispatch(reader, line));
+    return this.#parseAndDispatch(reader, found);
+  }
+
+  #parseAndDispatch(reader: HeadReader, found: number): void | PromiseLike<unknown> {
+    if (found !== LINE) return this.#noRequestLine(found);
+    const parsed = this.parseRequest();
+    if (typeof parsed !== 'boolean') return parsed.then((ok) => this.#dispatch(reader, ok));
+    return this.#dispatch(reader, parsed);
+  }
+
+  /** Calls `do_<command>`; then drains a body it left unread. */
+  #dispatch(reader: HeadReader, ok: boolean): void | PromiseLike<unknown> {
+    reader.clearTimer(); // the head is in: its deadline no longer applies
+    if (!ok) return;
+    const method = dispatchMethod(this as unknown as Dispatch, this.command);
+    if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
+    // More input after this head (a body, or pipelined requests): gather the answers.
+    if (this.rfile.buffered > 0) this.wfile.hold();
+    const result: unknown = method.call(this);
+    if (isThenable(result)) return this.#request!.hasBody ? result.then(() => this.#finishBody()) : result;
+    if (this.#request!.hasBody && !this.closeConnection) return this.#finishBody();
   }
 
   #noRequestLine(found: number): void {
@@ -319,10 +404,21 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     throw error;
   }
 
+  #requestFailed(reader: HeadReader, error: unknown): void {
+    try {
+      this.#failed(error);
+    } finally {
+      this.#endRequest(reader);
+    }
+  }
+
   #endRequest(reader: HeadReader): void {
     this.endResponse();
+    const wfile = this.wfile;
+    // The answers to pipelined requests leave together, once none is left to serve.
+    if (wfile.held && (this.rfile.buffered === 0 || this.closeConnection)) wfile.release();
     // Bytes written to the socket directly (not through `wfile`) that it could not take yet.
-    if (this.request.writableLength > 0 && this.wfile instanceof WatchedWriter) this.wfile.watch();
+    if (this.request.writableLength > 0 && wfile instanceof WatchedWriter) wfile.watch();
     reader.reset();
     this.#request = undefined;
     this.#body = undefined;
@@ -348,6 +444,22 @@ Object.assign(BaseHTTPRequestHandler.prototype, {
 const EMPTY_MESSAGE = new HTTPMessage();
 
 type Dispatch = Record<string, unknown>;
+
+/** How `handle()` ends, and what wakes it when the next request's bytes arrive. */
+interface RequestLoop {
+  resolve(): void;
+  reject(error: unknown): void;
+  onRequestBytes(): void;
+  /** After an overriding `handleOneRequest()` settled. */
+  onHandled(): void;
+  /** After a request of the handler's own `handleOneRequest()` settled. */
+  onRequestDone(): void;
+  onRequestFailed(error: unknown): void;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
 
 /**
  * The handler's `do_<command>` member. The common methods are read by name, which V8

@@ -35,6 +35,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
   #error: Error | undefined;
   #waiting: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #onReadable: (() => void) | undefined;
   #source: FlowControl | undefined;
   #paused = false;
 
@@ -91,6 +92,11 @@ export class BufferedReader implements AsyncIterable<Buffer> {
       this.#wake = undefined;
       this.#waiting = undefined;
       wake();
+    }
+    const onReadable = this.#onReadable;
+    if (onReadable) {
+      this.#onReadable = undefined;
+      onReadable();
     }
   }
 
@@ -220,6 +226,24 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     }
     this.#waiting ??= new Promise<void>((resolve) => (this.#wake = resolve));
     return this.#waiting;
+  }
+
+  /**
+   * Calls `callback` once, when more bytes arrive or the stream ends (or fails): `wait()`
+   * without a promise, for a consumer driven by its input. The callback runs inside the
+   * producer's `push()` or `end()` and must not throw; it replaces one set before. If the
+   * stream has already ended, it runs as a microtask.
+   */
+  whenReadable(callback: () => void): void {
+    if (this.#ended) {
+      queueMicrotask(callback);
+      return;
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      this.#source!.resume();
+    }
+    this.#onReadable = callback;
   }
 
   /**

@@ -6,6 +6,11 @@ import type { Socket } from 'node:net';
 
 /** Writes below this size are gathered and sent together; larger ones go straight out. */
 const GATHER_LIMIT = 16 * 1024;
+/**
+ * Gathered bytes up to this size are sent as one latin1 string: Node copies a string
+ * straight into the socket write, where Buffers would first be joined into a new one.
+ */
+const TEXT_LIMIT = 2 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /** A write to a connection that the peer or the server has already closed. */
@@ -33,9 +38,11 @@ export type Chunk = Uint8Array | string;
 export class SocketWriter {
   /** The connection written to. */
   readonly socket: Socket;
-  #pending: Buffer[] = [];
+  /** Gathered chunks: Buffers, and latin1 strings kept as they are until sent. */
+  #pending: (Buffer | string)[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
+  #held = false;
   #drained: Promise<void> | undefined;
   #bytesWritten = 0;
 
@@ -59,15 +66,18 @@ export class SocketWriter {
    */
   write(chunk: Chunk, encoding: BufferEncoding = 'utf8'): Promise<void> {
     if (this.closed) return Promise.reject(new BrokenPipeError());
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : toBuffer(chunk);
-    this.#bytesWritten += bytes.length;
-    if (bytes.length >= GATHER_LIMIT) {
-      this.#writeLarge(bytes);
-    } else if (bytes.length > 0) {
-      this.#pending.push(bytes);
-      this.#pendingBytes += bytes.length;
+    // A latin1 string is one byte per character: it is gathered as it is, not encoded yet.
+    const piece = typeof chunk !== 'string' ? toBuffer(chunk)
+      : encoding === 'latin1' && chunk.length < GATHER_LIMIT ? chunk : Buffer.from(chunk, encoding);
+    const size = piece.length;
+    this.#bytesWritten += size;
+    if (size >= GATHER_LIMIT) {
+      this.#writeLarge(piece as Buffer);
+    } else if (size > 0) {
+      this.#pending.push(piece);
+      this.#pendingBytes += size;
       if (this.#pendingBytes >= GATHER_LIMIT) this.flush();
-      else if (!this.#flushScheduled) {
+      else if (!this.#flushScheduled && !this.#held) {
         this.#flushScheduled = true;
         process.nextTick(flushLater, this);
       }
@@ -87,6 +97,29 @@ export class SocketWriter {
     this.socket.uncork();
   }
 
+  /**
+   * Keeps gathering small writes past the end of this turn, until `release()` or, at the
+   * latest, the event loop's next check phase (`setImmediate`): answers to pipelined
+   * requests served over several turns of the microtask queue then leave together.
+   */
+  hold(): void {
+    if (this.#held) return;
+    this.#held = true;
+    setImmediate(releaseLater, this);
+  }
+
+  /** Ends `hold()`: sends what is gathered now. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.flush();
+  }
+
+  /** True between `hold()` and `release()`. */
+  get held(): boolean {
+    return this.#held;
+  }
+
   /** Sends whatever is gathered now rather than at the end of this turn. */
   flush(): void {
     this.#flushScheduled = false;
@@ -95,7 +128,9 @@ export class SocketWriter {
     this.#pending = [];
     const bytes = this.#pendingBytes;
     this.#pendingBytes = 0;
-    this.socket.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes));
+    if (pending.length === 1) this.socket.write(pending[0]!, 'latin1');
+    else if (bytes <= TEXT_LIMIT) this.socket.write(joinText(pending), 'latin1');
+    else this.socket.write(joinBytes(pending, bytes));
   }
 
   /** Resolves once the socket has sent what it holds, or rejects if it closes first. */
@@ -124,6 +159,27 @@ export class SocketWriter {
 
 function flushLater(writer: SocketWriter): void {
   writer.flush();
+}
+
+function releaseLater(writer: SocketWriter): void {
+  writer.release();
+}
+
+/** The gathered chunks as one latin1 string (each byte one character). */
+function joinText(pieces: (Buffer | string)[]): string {
+  let text = '';
+  for (const piece of pieces) text += typeof piece === 'string' ? piece : piece.toString('latin1');
+  return text;
+}
+
+/** The gathered chunks as one Buffer. */
+function joinBytes(pieces: (Buffer | string)[], size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const piece of pieces) {
+    at += typeof piece === 'string' ? bytes.write(piece, at, 'latin1') : piece.copy(bytes, at);
+  }
+  return bytes;
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

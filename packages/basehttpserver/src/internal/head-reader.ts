@@ -43,8 +43,10 @@ export class HeadReader {
   #src: HeadSource;
   /** Requests completed on this connection (the first waits under the head deadline only). */
   requests = 0;
-  /** Whether this reader is on the watch list of `deadlines`, and for which timer. */
-  #watched = false;
+  /** When the armed timer fires (ms since the epoch); 0 while none is armed. */
+  firesAt = 0;
+  /** Whether `deadlines` lists this reader (it may stay listed, unarmed, until its next sweep). */
+  listed = false;
   #timerIdle = false;
   #deadline = 0;
   #timedOut = false;
@@ -173,17 +175,17 @@ export class HeadReader {
   }
 
   /**
-   * Waits, without an async frame, for the first bytes of the next request: under the
-   * keep-alive idle timeout between requests, under the head deadline before the first.
-   * The promise rejects when time is up or the connection fails; `timedOut` tells which.
+   * Waits, without a promise, for the first bytes of the next request: under the keep-alive
+   * idle timeout between requests, under the head deadline before the first. `onBytes`
+   * runs when bytes arrive, the connection ends or fails, or time is up (`timedOut`).
    */
-  awaitRequest(): Promise<void> {
+  awaitRequest(onBytes: () => void): void {
     const src = this.#src;
     const now = Date.now(); // once: a clock read is a measurable part of a keep-alive request
     this.#deadline = now + src.headTimeout;
     src.idle = true;
     this.#arm(true, now);
-    return src.rfile.wait();
+    src.rfile.whenReadable(onBytes);
   }
 
   /** True once a timer of this reader has fired (the connection is then done). */
@@ -214,23 +216,24 @@ export class HeadReader {
     const src = this.#src;
     const remaining = Math.max(0, this.#deadline - now);
     const useIdle = idle && this.requests > 0 && src.keepAliveTimeout < remaining;
-    if (this.#watched && this.#timerIdle === useIdle) return;
+    if (this.firesAt !== 0 && this.#timerIdle === useIdle) return;
     this.#timerIdle = useIdle;
-    this.#watched = true;
     const ms = useIdle ? src.keepAliveTimeout : remaining;
-    deadlines.watch(this, now + ms, ms);
+    this.firesAt = now + ms;
+    deadlines.watch(this, ms);
   }
 
   /** Called by the timer: fails the reader's pending and future waits. */
   expire(): void {
-    this.#watched = false;
+    this.firesAt = 0;
     this.#timedOut = true;
     this.#src.rfile.destroy(Object.assign(new Error('request head timed out'), { code: 'ETIMEDOUT' }));
   }
 
   /** Ends one request: clears timers, forgets the buffer. */
   reset(): void {
-    this.clearTimer();
+    this.firesAt = 0;
+    this.#timerIdle = false;
     this.#deadline = 0;
     this.#peeked = false;
     this.buf = EMPTY;
@@ -243,26 +246,32 @@ export class HeadReader {
   }
 
   clearTimer(): void {
-    if (this.#watched) {
-      deadlines.unwatch(this);
-      this.#watched = false;
-      this.#timerIdle = false;
-    }
+    this.firesAt = 0;
+    this.#timerIdle = false;
   }
 }
 
 /**
  * One interval timer for every waiting connection of the process, instead of a `Timeout`
- * per connection (a third of the memory an idle keep-alive connection costs). A deadline
- * fires at most an eighth of its timeout late (at least 10 ms, at most 1 s).
+ * per connection (a third of the memory an idle keep-alive connection costs). A reader is
+ * armed and disarmed through its `firesAt` field, so a keep-alive request costs no timer
+ * or map operation; an unarmed reader leaves the list at the next sweep. A deadline fires
+ * at most an eighth of its timeout late (at least 10 ms, at most 1 s).
  */
 class Deadlines {
-  #waiting = new Map<HeadReader, number>();
+  #listed = new Set<HeadReader>();
   #timer: NodeJS.Timeout | undefined;
   #tick = 1000;
+  #lastTimeout = -1;
 
-  watch(reader: HeadReader, deadline: number, timeout: number): void {
-    this.#waiting.set(reader, deadline);
+  /** Lists `reader`, whose `firesAt` is set, and makes the sweeps frequent enough for `timeout`. */
+  watch(reader: HeadReader, timeout: number): void {
+    if (!reader.listed) {
+      reader.listed = true;
+      this.#listed.add(reader);
+    }
+    if (this.#timer !== undefined && timeout === this.#lastTimeout) return;
+    this.#lastTimeout = timeout;
     const tick = Math.min(1000, Math.max(10, Math.floor(timeout / 8)));
     if (this.#timer === undefined || tick < this.#tick) {
       clearInterval(this.#timer);
@@ -271,25 +280,23 @@ class Deadlines {
     }
   }
 
-  /** Forgets `reader`; the interval stops at its next tick if nothing is left to watch. */
-  unwatch(reader: HeadReader): void {
-    this.#waiting.delete(reader);
-  }
-
   #sweep(): void {
     const now = Date.now();
-    for (const [reader, deadline] of this.#waiting) {
-      if (now < deadline) continue;
-      this.#waiting.delete(reader);
-      reader.expire();
+    for (const reader of this.#listed) {
+      const firesAt = reader.firesAt;
+      if (firesAt !== 0 && now < firesAt) continue;
+      this.#listed.delete(reader);
+      reader.listed = false;
+      if (firesAt !== 0) reader.expire();
     }
-    if (this.#waiting.size === 0) this.#stop();
+    if (this.#listed.size === 0) this.#stop();
   }
 
   #stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#tick = 1000;
+    this.#lastTimeout = -1;
   }
 }
 
