@@ -4,11 +4,29 @@ import { describe, expect, it } from 'vitest';
 import { HTTPRequestError } from '../src/index.js';
 import { EchoHandler, QuietHandler, dial, exchange, logs, parseResponses, receiveAll, sendAndWaitClose, serve } from './helpers.js';
 
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 const H = 'Host: example\r\n';
 
 describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () => {
   it('answers 16 pipelined requests in order, in one socket write', async () => {
-    const { port } = await serve(EchoHandler);
+    let writes = 0;
+    class Counting extends EchoHandler {
+      override async setup(): Promise<void> {
+        await super.setup();
+        const socket = this.request;
+        const write = socket.write;
+        socket.write = ((...args: unknown[]) => {
+          writes++;
+          return (write as (...args: unknown[]) => boolean).apply(socket, args);
+        }) as typeof socket.write;
+      }
+    }
+    const { port } = await serve(Counting);
     const socket = await dial(port);
     const received = receiveAll(socket);
     let reads = 0;
@@ -18,6 +36,58 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     const responses = parseResponses(await received);
     expect(responses.map((response) => JSON.parse(response.body).path)).toEqual(Array.from({ length: 16 }, (_, i) => `/${i}`));
     expect(reads).toBe(1);
+    expect(writes).toBe(1);
+  });
+
+  it('a streamed answer is not held back by the pipelined request behind it', async () => {
+    const firstPartSeen = signal();
+    class Streaming extends EchoHandler {
+      override async do_GET(): Promise<void> {
+        if (this.path !== '/stream') return super.do_GET();
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', 10);
+        this.endHeaders();
+        await this.wfile.write('first');
+        await firstPartSeen.promise; // the client must get it while the next request waits
+        await this.wfile.write('-last');
+      }
+    }
+    const { port } = await serve(Streaming);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    let text = '';
+    socket.on('data', (data: string) => {
+      text += data;
+      if (text.includes('first')) firstPartSeen.resolve();
+    });
+    socket.write(`GET /stream HTTP/1.1\r\n${H}\r\nGET /next HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+    const timer = setTimeout(() => firstPartSeen.resolve(), 2000); // bounded: fails below, not by hanging
+    const gotFirstInTime = await Promise.race([firstPartSeen.promise.then(() => text.includes('first')), received.then(() => false)]);
+    clearTimeout(timer);
+    const responses = parseResponses(await received);
+    expect(gotFirstInTime).toBe(true);
+    expect(responses.map((response) => response.body.slice(0, 10))).toEqual(['first-last', '{"command"']);
+  });
+
+  it('handleOneRequest() returns nothing when the request was served at once, a promise when it waits', async () => {
+    const returned: string[] = [];
+    class Mixed extends EchoHandler {
+      override handleOneRequest(): void | Promise<void> {
+        const result = super.handleOneRequest();
+        returned.push(result === undefined ? 'undefined' : result instanceof Promise ? 'promise' : typeof result);
+        return result;
+      }
+
+      override do_GET(): void | Promise<void> {
+        if (this.path === '/async') return super.do_GET();
+        this.sendResponse(204);
+        this.endHeaders();
+      }
+    }
+    const { port } = await serve(Mixed);
+    const received = await exchange(port, `GET /sync HTTP/1.1\r\n${H}\r\nGET /async HTTP/1.1\r\n${H}\r\nGET /sync HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => response.status)).toEqual([204, 200, 204]);
+    expect(returned).toEqual(['undefined', 'promise', 'undefined']);
   });
 
   it('keeps an HTTP/1.1 connection open between requests', async () => {
@@ -369,6 +439,23 @@ describe('BaseHTTPRequestHandler.writeTimeout: a client that stops reading', () 
 });
 
 describe('a handler that throws', () => {
+  it('a synchronous do_GET that throws gets the same: 500, closed, error reported, server serving', async () => {
+    class Throwing extends EchoHandler {
+      override do_GET(): Promise<void> {
+        if (this.path === '/boom') throw new Error('sync boom');
+        return super.do_GET();
+      }
+    }
+    const { server, port } = await serve(Throwing);
+    const errors: unknown[] = [];
+    server.handleError = (_request, _address, error) => errors.push(error);
+    const received = await sendAndWaitClose(port, `GET /boom HTTP/1.1\r\n${H}\r\nGET /next HTTP/1.1\r\n${H}\r\n`);
+    expect(parseResponses(received).map((response) => response.status)).toEqual([500]);
+    expect(errors.map((error) => (error as Error).message)).toEqual(['sync boom']);
+    const [after] = parseResponses(await exchange(port, `GET /ok HTTP/1.1\r\n${H}\r\n`));
+    expect(after!.status).toBe(200);
+  });
+
   it('answers 500, closes the connection, and the server keeps serving', async () => {
     class Throwing extends EchoHandler {
       override async do_GET(): Promise<void> {

@@ -163,3 +163,35 @@ describe('BaseHTTPRequestHandler.parseRequest (parse_request): accepted requests
     expect(response!.status).toBe(501);
   });
 });
+
+describe('repeated values (a value or target equal to the last one is reused, never trusted blindly)', () => {
+  it('each request on a connection gets its own values, targets and request line', async () => {
+    const { port } = await serve(EchoHandler);
+    const request = (target: string, host: string, agent: string) => `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\n\r\n`;
+    const received = await exchange(port,
+      request('/a', 'h1', 'ua-1'), request('/a', 'h1', 'ua-1'), request('/b', 'h2', 'ua-2'),
+      request('/bb', 'h2', 'ua-22'), request('/b', 'h1', 'ua-2'), 'GET /b HTTP/1.1\r\nHost: h1\r\nUser-Agent: \xe9a-2\r\n\r\n');
+    const seen = parseResponses(received).map((response) => {
+      const { path, requestline, headers } = JSON.parse(Buffer.from(response.body, 'latin1').toString()); // JSON in UTF-8
+      return [path, requestline, ...headers.map(([, value]: string[]) => value)].join(' ');
+    });
+    expect(seen).toEqual([
+      '/a GET /a HTTP/1.1 h1 ua-1', '/a GET /a HTTP/1.1 h1 ua-1', '/b GET /b HTTP/1.1 h2 ua-2',
+      '/bb GET /bb HTTP/1.1 h2 ua-22', '/b GET /b HTTP/1.1 h1 ua-2', '/b GET /b HTTP/1.1 h1 \xe9a-2',
+    ]);
+  });
+
+  it.for([
+    { name: 'a control character where the last value had a letter', bad: 'ua-\x01', status: 400 },
+    { name: 'a DEL of the same length', bad: 'ua-\x7f', status: 400 },
+    { name: 'a Host with a slash, same length as the last', bad: undefined, status: 400 },
+  ])('$name is still refused', async ({ bad, status }) => {
+    const { port } = await serve(EchoHandler);
+    const good = 'GET / HTTP/1.1\r\nHost: h1:80\r\nUser-Agent: ua-1\r\n\r\n';
+    const hostile = bad === undefined
+      ? 'GET / HTTP/1.1\r\nHost: h1/80\r\nUser-Agent: ua-1\r\n\r\n'
+      : `GET / HTTP/1.1\r\nHost: h1:80\r\nUser-Agent: ${bad}\r\n\r\n`;
+    const statuses = parseResponses(await sendAndWaitClose(port, good, hostile)).map((response) => response.status);
+    expect(statuses).toEqual([200, status]);
+  });
+});

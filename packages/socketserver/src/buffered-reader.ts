@@ -2,6 +2,7 @@
  * The `rfile` of a stream handler: a buffered reader over a connection. Port of the
  * `io.BufferedReader` that Python's `StreamRequestHandler` makes with `makefile('rb')`.
  */
+import { Buffer } from 'node:buffer'; // not the global: an accessor, a getter call on each use
 
 const LF = 0x0a;
 const EMPTY: Buffer = Buffer.alloc(0);

@@ -2,13 +2,18 @@
  * The `wfile` of a stream handler: a writer over a connection. Port of the `_SocketWriter`
  * that Python's `StreamRequestHandler` uses when `wbufsize` is 0.
  */
+// Imported, not the globals: Node defines global `Buffer` and `process` as accessors, a
+// getter call on every use in the hot path.
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { nextTick } from 'node:process';
 
 /** Writes below this size are gathered and sent together; larger ones go straight out. */
 const GATHER_LIMIT = 16 * 1024;
 /**
- * Gathered bytes up to this size are sent as one latin1 string: Node copies a string
- * straight into the socket write, where Buffers would first be joined into a new one.
+ * Gathered chunks holding up to this many bytes of Buffers are sent as one latin1 string:
+ * Node copies a small string straight into the socket write, where Buffers would first be
+ * joined into a new one. Beyond it, decoding the Buffers into the string costs more.
  */
 const TEXT_LIMIT = 2 * 1024;
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -41,6 +46,8 @@ export class SocketWriter {
   /** Gathered chunks: Buffers, and latin1 strings kept as they are until sent. */
   #pending: (Buffer | string)[] = [];
   #pendingBytes = 0;
+  /** Bytes of `#pending` held in Buffers (the rest is in latin1 strings). */
+  #pendingBufferBytes = 0;
   #flushScheduled = false;
   #held = false;
   #drained: Promise<void> | undefined;
@@ -76,10 +83,11 @@ export class SocketWriter {
     } else if (size > 0) {
       this.#pending.push(piece);
       this.#pendingBytes += size;
+      if (typeof piece !== 'string') this.#pendingBufferBytes += size;
       if (this.#pendingBytes >= GATHER_LIMIT) this.flush();
       else if (!this.#flushScheduled && !this.#held) {
         this.#flushScheduled = true;
-        process.nextTick(flushLater, this);
+        nextTick(flushLater, this);
       }
     }
     return this.socket.writableNeedDrain ? this.drain() : RESOLVED;
@@ -125,12 +133,12 @@ export class SocketWriter {
     this.#flushScheduled = false;
     const pending = this.#pending;
     if (pending.length === 0 || this.closed) return;
-    this.#pending = [];
-    const bytes = this.#pendingBytes;
+    const data = pending.length === 1 ? pending[0]!
+      : this.#pendingBufferBytes <= TEXT_LIMIT ? joinText(pending) : joinBytes(pending, this.#pendingBytes);
+    pending.length = 0; // the array is kept for the next response
     this.#pendingBytes = 0;
-    if (pending.length === 1) this.socket.write(pending[0]!, 'latin1');
-    else if (bytes <= TEXT_LIMIT) this.socket.write(joinText(pending), 'latin1');
-    else this.socket.write(joinBytes(pending, bytes));
+    this.#pendingBufferBytes = 0;
+    this.socket.write(data, 'latin1'); // the encoding applies to a string only
   }
 
   /** Resolves once the socket has sent what it holds, or rejects if it closes first. */

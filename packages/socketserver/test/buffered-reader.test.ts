@@ -184,3 +184,57 @@ describe('BufferedReader: async iteration, peek/consume/tryReadline', () => {
     expect(r.sourceEnded).toBe(true);
   });
 });
+
+describe('BufferedReader.whenReadable (wait without a promise)', () => {
+  it('runs the callback inside push, once', () => {
+    const r = new BufferedReader();
+    const seen: number[] = [];
+    r.whenReadable(() => seen.push(r.buffered));
+    expect(seen).toEqual([]);
+    r.push(Buffer.from('abc'));
+    expect(seen).toEqual([3]);
+    r.push(Buffer.from('d'));
+    expect(seen).toEqual([3]);
+  });
+
+  it('runs it at end of stream and on failure, with nothing buffered', () => {
+    const ended = new BufferedReader();
+    const failed = new BufferedReader();
+    const seen: string[] = [];
+    ended.whenReadable(() => seen.push(`end ${ended.atEnd}`));
+    failed.whenReadable(() => seen.push(`fail ${failed.atEnd}`));
+    ended.end();
+    failed.destroy(new Error('reset'));
+    expect(seen).toEqual(['end true', 'fail true']);
+    expect(() => failed.tryReadline()).toThrow('reset');
+  });
+
+  it('a second callback replaces the first', () => {
+    const r = new BufferedReader();
+    const seen: string[] = [];
+    r.whenReadable(() => seen.push('first'));
+    r.whenReadable(() => seen.push('second'));
+    r.push(Buffer.from('x'));
+    expect(seen).toEqual(['second']);
+  });
+
+  it('on an ended stream, runs as a microtask, not at once', async () => {
+    const r = reader(['rest']);
+    let ran = false;
+    r.whenReadable(() => (ran = true));
+    expect(ran).toBe(false);
+    await Promise.resolve();
+    expect(ran).toBe(true);
+  });
+
+  it('resumes a source paused above highWaterMark', () => {
+    const calls: string[] = [];
+    const r = new BufferedReader({ pause: () => calls.push('pause'), resume: () => calls.push('resume') });
+    r.highWaterMark = 4;
+    r.push(Buffer.alloc(8));
+    r.whenReadable(() => calls.push('readable'));
+    expect(calls).toEqual(['pause', 'resume']);
+    r.push(Buffer.alloc(1)); // still above the mark: paused again, then the callback
+    expect(calls).toEqual(['pause', 'resume', 'pause', 'readable']);
+  });
+});

@@ -70,7 +70,7 @@ export class RequestHead {
     const targetStart = ++i;
     while (i < end && TARGET[buf[i]!] === 1) i++;
     if (i === targetStart) return this.#badSyntax(buf, start, end);
-    this.target = i - targetStart === 1 && buf[targetStart] === 0x2f ? '/' : latin1(buf, targetStart, i);
+    this.target = recent.target(buf, targetStart, i);
     if (i === end) {
       this.requestline = `${this.method} ${this.target}`;
       return this.#simpleRequest();
@@ -92,7 +92,7 @@ export class RequestHead {
     this.minor = buf[at + 7]! - ZERO;
     this.version = this.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const raw = this.minor <= 1 ? this.version : latin1(buf, at, end);
-    this.requestline = `${this.method} ${this.target} ${raw}`;
+    this.requestline = recent.requestline(this.method, this.target, raw);
     return true;
   }
 
@@ -127,13 +127,19 @@ export class RequestHead {
       return this.#refuse(400, c === SP || c === HTAB ? 'Whitespace before colon in header' : 'Invalid header name');
     }
     if (i === start) return this.#refuse(400, 'Empty header name');
-    const name = fieldName(buf, start, i);
+    const known = knownField(buf, start, i);
+    const name = known === undefined ? latin1(buf, start, i) : known.name;
     let from = i + 1;
     while (from < end && (buf[from] === SP || buf[from] === HTAB)) from++;
     let to = end;
     while (to > from && (buf[to - 1] === SP || buf[to - 1] === HTAB)) to--;
-    for (let j = from; j < to; j++) if (FIELD_VALUE[buf[j]!] === 0) return this.#refuse(400, 'Invalid character in header value');
-    const value = latin1(buf, from, to);
+    // A value equal to the last one accepted for this name is valid: one pass, no copy.
+    let value = known === undefined ? undefined : known.lastValue(buf, from, to);
+    if (value === undefined) {
+      for (let j = from; j < to; j++) if (FIELD_VALUE[buf[j]!] === 0) return this.#refuse(400, 'Invalid character in header value');
+      value = latin1(buf, from, to);
+      known?.remember(value);
+    }
     this.message.append(name, value);
     return this.#noteField(name, value) ? 0 : -1;
   }
@@ -229,7 +235,29 @@ function methodName(buf: Buffer, start: number, end: number): string {
   return latin1(buf, start, end);
 }
 
-const FIELD_NAMES = new Map<number, string[]>();
+/**
+ * A common field name in one spelling, with the last value accepted for it: a client
+ * sends the same `Host`, `User-Agent` or `Accept` on every request, and a value equal to
+ * the last one is shared instead of checked and decoded again.
+ */
+class KnownField {
+  #last = '';
+  constructor(readonly name: string) {}
+
+  /** The last value accepted, if `buf[from, to)` holds the same bytes. */
+  lastValue(buf: Buffer, from: number, to: number): string | undefined {
+    const last = this.#last;
+    return matches(buf, from, to, last) ? last : undefined;
+  }
+
+  /** Remembers a value that passed the checks (short ones only). */
+  remember(value: string): void {
+    if (value.length <= 256) this.#last = value;
+  }
+}
+
+/** Known fields by name length (an array lookup, then a few byte comparisons). */
+const KNOWN_FIELDS: KnownField[][] = [];
 for (const name of [
   'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
   'Content-Type', 'Transfer-Encoding', 'Expect', 'Cookie', 'Referer', 'Origin', 'Authorization', 'Range',
@@ -237,18 +265,46 @@ for (const name of [
   'Sec-Fetch-Mode', 'Sec-Fetch-Site', 'Sec-Fetch-Dest', 'Upgrade-Insecure-Requests', 'DNT', 'TE',
 ]) {
   for (const spelling of [name, name.toLowerCase()]) {
-    const list = FIELD_NAMES.get(spelling.length) ?? [];
-    if (!list.includes(spelling)) list.push(spelling);
-    FIELD_NAMES.set(spelling.length, list);
+    const list = (KNOWN_FIELDS[spelling.length] ??= []);
+    if (!list.some((field) => field.name === spelling)) list.push(new KnownField(spelling));
   }
 }
 
-/** The field name as a string; common names in their usual spellings are shared constants. */
-function fieldName(buf: Buffer, start: number, end: number): string {
-  const known = FIELD_NAMES.get(end - start);
-  if (known !== undefined) for (const name of known) if (matches(buf, start, end, name)) return name;
-  return latin1(buf, start, end);
+/** The known field spelled as `buf[start, end)`, or undefined. */
+function knownField(buf: Buffer, start: number, end: number): KnownField | undefined {
+  const known = KNOWN_FIELDS[end - start];
+  if (known !== undefined) for (const field of known) if (matches(buf, start, end, field.name)) return field;
+  return undefined;
 }
+
+/**
+ * The last request target and request line made: successive requests often repeat them,
+ * and a repeat is shared rather than decoded or joined again.
+ */
+const recent = {
+  lastTarget: '/',
+  lineMethod: '',
+  lineTarget: '',
+  lineVersion: '',
+  line: '',
+
+  target(buf: Buffer, start: number, end: number): string {
+    if (matches(buf, start, end, this.lastTarget)) return this.lastTarget;
+    const target = latin1(buf, start, end);
+    if (end - start <= 256) this.lastTarget = target;
+    return target;
+  },
+
+  requestline(method: string, target: string, version: string): string {
+    if (method !== this.lineMethod || target !== this.lineTarget || version !== this.lineVersion) {
+      this.lineMethod = method;
+      this.lineTarget = target;
+      this.lineVersion = version;
+      this.line = `${method} ${target} ${version}`;
+    }
+    return this.line;
+  },
+};
 
 function matches(buf: Buffer, start: number, end: number, text: string): boolean {
   if (end - start !== text.length) return false;

@@ -320,7 +320,11 @@ let versionCache: [string, string, string] = ['', '', ''];
 /** Status lines with the default phrase, per protocol version (`'HTTP/1.1 200 OK\r\n'`). */
 const statusLines = new Map<string, Map<number, string>>();
 
+/** The last status line made, returned again without a lookup for the same version and code. */
+const lastStatus = { version: '', code: 0, line: '' };
+
 function statusLine(version: string, code: number): string {
+  if (code === lastStatus.code && version === lastStatus.version) return lastStatus.line;
   let lines = statusLines.get(version);
   if (lines === undefined) {
     if (!isFieldValue(version)) throw new TypeError(`invalid protocol version ${pyRepr(version)}`);
@@ -329,6 +333,9 @@ function statusLine(version: string, code: number): string {
   }
   let line = lines.get(code);
   if (line === undefined) lines.set(code, (line = `${version} ${code} ${DEFAULT_RESPONSES[code]?.[0] ?? ''}\r\n`));
+  lastStatus.version = version;
+  lastStatus.code = code;
+  lastStatus.line = line;
   return line;
 }
 
