@@ -39,6 +39,40 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     expect(writes).toBe(1);
   });
 
+  it('a head and a body written after awaits in the same turn leave in one write', async () => {
+    const writes: string[] = [];
+    class AwaitsBetween extends EchoHandler {
+      override async setup(): Promise<void> {
+        await super.setup();
+        const socket = this.request;
+        const write = socket.write;
+        socket.write = ((chunk: string | Buffer, ...rest: unknown[]) => {
+          writes.push(String(chunk));
+          return (write as (...args: unknown[]) => boolean).call(socket, chunk, ...rest);
+        }) as typeof socket.write;
+      }
+
+      override async do_GET(): Promise<void> {
+        this.sendResponse(200);
+        this.sendHeader('Content-Length', 4);
+        this.endHeaders();
+        for (let i = 0; i < 3; i++) await Promise.resolve(); // a cache lookup, a shared stat
+        await this.wfile.write('body');
+      }
+    }
+    const { port } = await serve(AwaitsBetween);
+    const socket = await dial(port);
+    const received = receiveAll(socket);
+    for (let i = 0; i < 3; i++) {
+      socket.write(`GET /${i} HTTP/1.1\r\n${H}\r\n`);
+      await once(socket, 'data'); // one request per input event: served from the event itself
+    }
+    socket.end();
+    await received;
+    expect(writes).toHaveLength(3);
+    expect(writes.every((write) => /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nbody$/.test(write))).toBe(true);
+  });
+
   it('a streamed answer is not held back by the pipelined request behind it', async () => {
     const firstPartSeen = signal();
     class Streaming extends EchoHandler {

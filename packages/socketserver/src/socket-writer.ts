@@ -87,7 +87,7 @@ export class SocketWriter {
       if (this.#pendingBytes >= GATHER_LIMIT) this.flush();
       else if (!this.#flushScheduled && !this.#held) {
         this.#flushScheduled = true;
-        nextTick(flushLater, this);
+        flushAtEndOfTurn(this);
       }
     }
     return this.socket.writableNeedDrain ? this.drain() : RESOLVED;
@@ -165,8 +165,28 @@ export class SocketWriter {
   }
 }
 
-function flushLater(writer: SocketWriter): void {
-  writer.flush();
+/** Writers with gathered bytes, flushed together at the end of this turn. */
+let due: SocketWriter[] = [];
+
+/**
+ * Flushes `writer` once this turn's microtasks have all run: a handler that writes a head,
+ * awaits (a stat, a cache) and writes the body sends both in one write. A `nextTick`
+ * alone is not enough: called from an I/O callback, Node runs ticks before microtasks.
+ * A tick scheduled from a microtask runs once the microtask queue is empty.
+ */
+function flushAtEndOfTurn(writer: SocketWriter): void {
+  if (due.length === 0) queueMicrotask(afterMicrotasks);
+  due.push(writer);
+}
+
+function afterMicrotasks(): void {
+  nextTick(flushDue);
+}
+
+function flushDue(): void {
+  const writers = due;
+  due = [];
+  for (const writer of writers) writer.flush();
 }
 
 function releaseLater(writer: SocketWriter): void {

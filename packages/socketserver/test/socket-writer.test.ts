@@ -78,6 +78,27 @@ describe('SocketWriter gathering (small writes of one turn, one socket write)', 
     expect(writes).toBe(2); // one writev of both: the socket is corked around the two writes
   });
 
+  it('a write made in an I/O callback waits for the microtasks it starts (one write)', async () => {
+    const { received, writes } = await run(async (handler) => {
+      const { wfile } = handler;
+      const done = signal();
+      handler.request.once('close', () => done.resolve());
+      // Inside an I/O callback Node runs ticks before microtasks: a plain nextTick flush
+      // would send the first part before the awaited continuation writes the second.
+      setImmediate(() => {
+        void wfile.write('head ');
+        void (async () => {
+          for (let i = 0; i < 3; i++) await Promise.resolve();
+          await wfile.write('body');
+          wfile.end();
+        })();
+      });
+      await done.promise;
+    });
+    expect(received.toString()).toBe('head body');
+    expect(writes).toBe(1);
+  });
+
   it('writes in separate turns of the event loop leave separately', async () => {
     const { received, writes } = await run(async ({ wfile }) => {
       await wfile.write('one ');
