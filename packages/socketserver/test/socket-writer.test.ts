@@ -1,7 +1,7 @@
 // wfile (SocketWriter): what reaches the socket, in how many writes, byte for byte.
 import { setImmediate as nextCheck } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { StreamRequestHandler, TCPServer } from '../src/index.js';
+import { StreamRequestHandler, TCPServer, type RequestHandlerClass } from '../src/index.js';
 import { exchange, portOf, serverTracker, signal } from './helpers.js';
 
 const track = serverTracker();
@@ -11,7 +11,7 @@ const track = serverTracker();
  * runs `script` once the client has sent everything.
  */
 function counting(script: (handler: StreamRequestHandler) => Promise<void>): {
-  Handler: typeof StreamRequestHandler;
+  Handler: RequestHandlerClass;
   writes: Array<string | Uint8Array>;
 } {
   const writes: Array<string | Uint8Array> = [];
