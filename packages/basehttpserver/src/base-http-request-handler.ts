@@ -224,11 +224,13 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     if (!ok) return;
     const method = dispatchMethod(this as unknown as Dispatch, this.command);
     if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
-    // More input after this head (a body, or pipelined requests): gather the answers.
-    if (this.rfile.buffered > 0) this.wfile.hold();
+    const request = this.#request!;
+    // Pipelined requests already buffered behind this one: their answers leave together.
+    const body = request.chunked ? 0 : Math.max(0, request.contentLength);
+    if (this.rfile.buffered > body) this.wfile.hold();
     const result: unknown = method.call(this);
-    if (isThenable(result)) return this.#request!.hasBody ? result.then(() => this.#finishBody()) : result;
-    if (this.#request!.hasBody && !this.closeConnection) return this.#finishBody();
+    if (isThenable(result)) return request.hasBody ? result.then(() => this.#finishBody()) : result;
+    if (request.hasBody && !this.closeConnection) return this.#finishBody();
   }
 
   #noRequestLine(found: number): void {

@@ -73,6 +73,22 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     expect(writes.every((write) => /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nbody$/.test(write))).toBe(true);
   });
 
+  it('holds the output only when a pipelined request waits behind the body', async () => {
+    const held: string[] = [];
+    class Holds extends EchoHandler {
+      override async do_POST(): Promise<void> {
+        held.push(`${this.path} ${this.wfile.held}`);
+        await super.do_POST();
+      }
+    }
+    const { port } = await serve(Holds);
+    const post = (path: string, close = '') => `POST ${path} HTTP/1.1\r\n${H}${close}Content-Length: 3\r\n\r\nabc`;
+    const alone = await exchange(port, post('/alone', 'Connection: close\r\n'));
+    const pipelined = await exchange(port, post('/first') + post('/last', 'Connection: close\r\n'));
+    expect([...parseResponses(alone), ...parseResponses(pipelined)].map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(held).toEqual(['/alone false', '/first true', '/last true']); // held until the batch is served
+  });
+
   it('a streamed answer is not held back by the pipelined request behind it', async () => {
     const firstPartSeen = signal();
     class Streaming extends EchoHandler {
