@@ -232,8 +232,7 @@ export class HeadReader {
 
   /** Ends one request: clears timers, forgets the buffer. */
   reset(): void {
-    this.firesAt = 0;
-    this.#timerIdle = false;
+    this.clearTimer();
     this.#deadline = 0;
     this.#peeked = false;
     this.buf = EMPTY;
