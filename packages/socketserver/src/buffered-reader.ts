@@ -101,6 +101,11 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     }
   }
 
+  #resume(): void {
+    this.#paused = false;
+    this.#source!.resume();
+  }
+
   // --- consumer side: synchronous ------------------------------------------------------
 
   /**
@@ -184,10 +189,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
       this.#length -= n;
       this.#scanned = Math.max(0, this.#scanned - n);
     }
-    if (this.#paused && this.#length < this.highWaterMark) {
-      this.#paused = false;
-      this.#source!.resume();
-    }
+    if (this.#paused && this.#length < this.highWaterMark) this.#resume();
     return result;
   }
 
@@ -220,11 +222,8 @@ export class BufferedReader implements AsyncIterable<Buffer> {
    */
   wait(): Promise<void> {
     if (this.#ended) return this.#error && this.#length === 0 ? Promise.reject(this.#error) : Promise.resolve();
-    if (this.#paused) {
-      // The consumer wants more although the buffer is full: let the source flow again.
-      this.#paused = false;
-      this.#source!.resume();
-    }
+    // The consumer wants more although the buffer is full: let the source flow again.
+    if (this.#paused) this.#resume();
     this.#waiting ??= new Promise<void>((resolve) => (this.#wake = resolve));
     return this.#waiting;
   }
@@ -240,10 +239,7 @@ export class BufferedReader implements AsyncIterable<Buffer> {
       queueMicrotask(callback);
       return;
     }
-    if (this.#paused) {
-      this.#paused = false;
-      this.#source!.resume();
-    }
+    if (this.#paused) this.#resume(); // as `wait()`: the consumer wants more
     this.#onReadable = callback;
   }
 
