@@ -2,10 +2,11 @@
 // test_ForkingUnixStreamServer and ErrorHandlerTest.test_forking_handled, re-expressed. The
 // test process is the primary; the workers run test/fixtures/forking-worker.mjs, which
 // imports the built dist/ of this package.
+import { execFileSync } from 'node:child_process';
 import cluster from 'node:cluster';
 import { createSocket } from 'node:dgram';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -133,26 +134,43 @@ describe('ForkingMixIn(UnixStreamServer) (test_ForkingUnixStreamServer)', () => 
 });
 
 describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'socketserver-fork-udp-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Both workers wait on one shared socket and the kernel picks which reads a datagram, so
+  // one worker may win every time. To see both without a race, one worker is held: `hold`
+  // blocks whichever worker reads it on a FIFO until this test closes its end.
   it('two workers answer datagrams from one shared socket; shutdown stops them', async () => {
-    const server = track(new ForkingUDPServer(['127.0.0.1', 0], DatagramRequestHandler, { workers: 2, workerScript, workerArgs: ['udp'] }));
+    const fifo = join(dir, 'hold');
+    execFileSync('mkfifo', [fifo]);
+    const server = track(new ForkingUDPServer(['127.0.0.1', 0], DatagramRequestHandler, { workers: 2, workerScript, workerArgs: ['udp', fifo] }));
     const ready = workersListening(2);
     await server.serverBind();
     const loop = server.serveForever(10);
     await ready;
     const client = createSocket('udp4');
-    const pids = new Set<number>();
+    const answers: string[] = [];
+    client.on('message', (message: Buffer) => answers.push(message.toString()));
+    const answered = async (count: number) => {
+      for (let i = 0; i < 500 && answers.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(answers).toHaveLength(count);
+    };
     try {
-      for (let i = 0; i < 40 && pids.size < 2; i++) {
-        const answer = once(client, 'message');
-        client.send(`d${i}`, portOf(server), '127.0.0.1');
-        const [pid, text] = ((await answer)[0] as Buffer).toString().split(' ');
-        expect(text).toBe(`d${i}`);
-        pids.add(Number(pid));
-      }
+      client.send('hold', portOf(server), '127.0.0.1');
+      // Opening the FIFO for writing returns once the holding worker has opened it to read.
+      const release = await open(fifo, 'w');
+      client.send('d1', portOf(server), '127.0.0.1');
+      await answered(1);
+      await release.close();
+      await answered(2);
     } finally {
       client.close();
     }
-    expect(pids.size).toBe(2);
+    const [free, held] = answers.map((answer) => answer.split(' '));
+    expect(free[1]).toBe('d1');
+    expect(held[1]).toBe('hold');
+    expect(new Set([free[0], held[0]]).size).toBe(2);
+    for (const [pid] of [free, held]) expect(server.workerPids).toContain(Number(pid));
     const before = server.workerPids;
     await server.shutdown();
     await loop;
