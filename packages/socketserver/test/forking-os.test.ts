@@ -2,26 +2,11 @@
 // killed while requests keep coming takes none with it. A file of its own, because Node fixes
 // the scheduling policy at the first fork of a process.
 import cluster from 'node:cluster';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ForkingTCPServer, StreamRequestHandler } from '../src/index.js';
-import { exchange, portOf, serverTracker } from './helpers.js';
+import { exchange, portOf, serverTracker, workerScript, workersListening } from './helpers.js';
 
 const track = serverTracker();
-const workerScript = join(import.meta.dirname, 'fixtures', 'forking-worker.mjs');
-
-/** Resolves after `count` more workers have started listening. */
-function workersListening(count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const onListening = () => {
-      if (++seen < count) return;
-      cluster.off('listening', onListening);
-      resolve();
-    };
-    cluster.on('listening', onListening);
-  });
-}
 
 describe("ForkingMixIn scheduling: 'os'", () => {
   async function twoWorkers(): Promise<InstanceType<typeof ForkingTCPServer>> {

@@ -19,24 +19,10 @@ import {
   StreamRequestHandler,
   TCPServer,
 } from '../src/index.js';
-import { dial, exchange, nextLine, portOf, receiveAll, serverTracker } from './helpers.js';
+import { dial, exchange, nextLine, portOf, receiveAll, serverTracker, workerScript, workersListening } from './helpers.js';
 
 const track = serverTracker();
-const workerScript = join(import.meta.dirname, 'fixtures', 'forking-worker.mjs');
 
-
-/** Resolves after `count` more workers have started listening. */
-function workersListening(count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const onListening = () => {
-      if (++seen < count) return;
-      cluster.off('listening', onListening);
-      resolve();
-    };
-    cluster.on('listening', onListening);
-  });
-}
 
 /** Whether a process with this PID is alive. */
 function alive(pid: number): boolean {

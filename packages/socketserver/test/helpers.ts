@@ -1,6 +1,8 @@
 // Shared test kit: real clients on loopback, and servers that are always closed afterwards.
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { StreamRequestHandler, type BaseServer } from '../src/index.js';
 
@@ -86,4 +88,20 @@ export function signal<T = void>(): { promise: Promise<T>; resolve: (value: T) =
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/** The ForkingMixIn worker the forking tests' primaries start (it imports the built dist/). */
+export const workerScript = join(import.meta.dirname, 'fixtures', 'forking-worker.mjs');
+
+/** Resolves after `count` more cluster workers have started listening. */
+export function workersListening(count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const onListening = () => {
+      if (++seen < count) return;
+      cluster.off('listening', onListening);
+      resolve();
+    };
+    cluster.on('listening', onListening);
+  });
 }
