@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import cluster from 'node:cluster';
 import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -135,24 +136,21 @@ describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
     const loop = server.serveForever(10);
     await ready;
     const client = createSocket('udp4');
-    const answers: string[] = [];
-    client.on('message', (message: Buffer) => answers.push(message.toString()));
-    const answered = async (count: number) => {
-      for (let i = 0; i < 500 && answers.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(answers).toHaveLength(count);
-    };
+    const answer = async () => String((await once(client, 'message'))[0]).split(' ');
+    let free: string[];
+    let held: string[];
     try {
       client.send('hold', portOf(server), '127.0.0.1');
       // Opening the FIFO for writing returns once the holding worker has opened it to read.
       const release = await open(fifo, 'w');
       client.send('d1', portOf(server), '127.0.0.1');
-      await answered(1);
+      free = await answer();
+      const heldAnswer = answer();
       await release.close();
-      await answered(2);
+      held = await heldAnswer;
     } finally {
       client.close();
     }
-    const [free, held] = answers.map((answer) => answer.split(' '));
     expect(free[1]).toBe('d1');
     expect(held[1]).toBe('hold');
     expect(new Set([free[0], held[0]]).size).toBe(2);
