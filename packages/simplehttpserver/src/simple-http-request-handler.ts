@@ -11,6 +11,8 @@ import { MAX_RANGES } from './internal/range.js';
 import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
 import { translateTarget, type Translation } from './internal/translate.js';
 import { statQuiet } from './internal/turn-stat.js';
+import { receivePut } from './internal/upload.js';
+import { receiveForm } from './internal/upload-form.js';
 
 export type { ResponseBody } from './internal/serve-file.js';
 export type { FileCacheOptions } from './internal/file-cache.js';
@@ -21,7 +23,7 @@ export type SimpleHTTPOptions = Partial<
     SimpleHTTPRequestHandler,
     | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
-    | 'serverVersion'
+    | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize'
   >
 >;
 
@@ -82,6 +84,15 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   maxRanges = MAX_RANGES;
   /** Limits of the per-class file cache, or `false` for none; read when the cache is made. May be overridden. */
   fileCache: FileCacheOptions | false = {};
+  /**
+   * Accept uploads: `PUT` of a file, `multipart/form-data` `POST` to a directory, and an
+   * upload form on listings (default false: both methods answer 501, as Python). May be overridden.
+   */
+  upload = false;
+  /** Let an upload replace an existing file (default false: 409). May be overridden. */
+  uploadOverwrite = false;
+  /** Largest upload body in bytes (default 1 GiB; 413 beyond, nothing written). May be overridden. */
+  maxUploadSize = 1024 * 1024 * 1024;
 
   #refusal: 400 | 404 = 404;
 
@@ -122,6 +133,33 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   async do_HEAD(): Promise<void> {
     const body = await this.sendHead();
     if (body instanceof FileBody) await body.close();
+  }
+
+  /**
+   * Stores the body as the file the path names when `upload` is on (see `docs/guide/static-files.md`);
+   * 501 otherwise. **Security:** the path passes the checks of GET, its directory must lie
+   * inside `directory` once symlinks are resolved, and `isUploadAllowed()` must agree; the
+   * file appears only once complete (a temporary file is renamed); 409 for an existing name
+   * unless `uploadOverwrite`; 413 beyond `maxUploadSize`.
+   */
+  async do_PUT(): Promise<void> {
+    if (this.upload) await receivePut(this);
+    else this.sendError(501, `Unsupported method ('${this.command}')`);
+  }
+
+  /** Stores the files of a `multipart/form-data` form posted to a directory when `upload` is on; 501 otherwise. */
+  async do_POST(): Promise<void> {
+    if (this.upload) await receiveForm(this);
+    else this.sendError(501, `Unsupported method ('${this.command}')`);
+  }
+
+  /**
+   * Whether an upload may write the file `path` (real, checked to lie inside `directory`).
+   * The default allows every path; `CGIHTTPRequestHandler` refuses its script directories.
+   * May be overridden.
+   */
+  isUploadAllowed(_path: string): boolean | Promise<boolean> {
+    return true;
   }
 
   /**
