@@ -23,7 +23,7 @@ export type SimpleHTTPOptions = Partial<
     SimpleHTTPRequestHandler,
     | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
-    | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize'
+    | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize' | 'authRealm' | 'credentials'
   >
 >;
 
