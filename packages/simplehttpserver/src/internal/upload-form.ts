@@ -60,7 +60,7 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
 async function parseForm(h: UploadHandler, type: string, directory: UploadDirectory, files: FormFile[]): Promise<void> {
   let parser: Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': type }, preservePath: true, limits: { files: MAX_FILES, fieldSize: 64 * 1024, fields: 100 } });
+    parser = busboy({ headers: { 'content-type': type }, preservePath: true, defParamCharset: 'utf8', limits: { files: MAX_FILES, fieldSize: 64 * 1024, fields: 100 } });
   } catch {
     throw new FormRefusal(400, 'Malformed multipart/form-data content type');
   }
@@ -78,7 +78,13 @@ async function parseForm(h: UploadHandler, type: string, directory: UploadDirect
   const closed = once(parser, 'close');
   await receiveBody(h, async (piece) => {
     if (failure !== undefined) throw failure;
-    if (!parser.write(piece)) await Promise.race([once(parser, 'drain'), failed]);
+    let more: boolean;
+    try {
+      more = parser.write(piece);
+    } catch (error) {
+      throw new FormRefusal(400, `Malformed form: ${(error as Error).message}`); // thrown, not emitted, for a bad part header
+    }
+    if (!more) await Promise.race([once(parser, 'drain'), failed]);
   });
   parser.end();
   await Promise.race([closed, failed]);
