@@ -7,6 +7,7 @@ export interface Guarded {
   authenticatedUser: string | undefined;
   headers: HTTPMessage;
   command: string;
+  requestVersion: string;
   closeConnection: boolean;
   authenticate(user: string, password: string): boolean | Promise<boolean>;
   logError(format: string, ...args: unknown[]): void;
@@ -43,6 +44,7 @@ function settle(h: Guarded, user: string, ok: boolean, hasBody: boolean): boolea
 
 function challenge(h: Guarded, hasBody: boolean): false {
   if (hasBody) h.closeConnection = true; // the body is not read
+  if (h.requestVersion === 'HTTP/0.9') h.requestVersion = 'HTTP/1.0'; // a status line, as sendError() gives
   const realm = h.authRealm!.replace(/[\\"]/g, '\\$&');
   h.sendResponse(401);
   h.sendHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
