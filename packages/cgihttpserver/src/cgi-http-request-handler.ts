@@ -24,7 +24,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
- * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
+ * `remoteUser()`, `isUploadAllowed()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
  * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
  * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
  * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.

@@ -33,11 +33,17 @@ export type SimpleHTTPOptions = Partial<
  * `ETag` and the other conditional headers, `Range` (206, 416, `multipart/byteranges`),
  * precompressed `.br` / `.gz` siblings by `Accept-Encoding`, and MIME types from `mime-db`.
  *
- * Methods for the caller: `do_GET()`, `do_HEAD()`, `SimpleHTTPRequestHandler.configure()`.
+ * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_PUT()`, `do_POST()`,
+ * `SimpleHTTPRequestHandler.configure()`.
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
- * `copyfile()`, `guessType()`. Fields that may be overridden: `directory`, `indexPages`,
- * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`,
- * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
+ * `copyfile()`, `guessType()`, `isUploadAllowed()`. Fields that may be overridden:
+ * `directory`, `indexPages`, `extensionsMap`, `dotfiles`, `followExternalSymlinks`,
+ * `precompressed`, `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`,
+ * `fileCache`, `upload`, `uploadOverwrite`, `maxUploadSize`.
+ *
+ * Beyond Python, off by default: uploads (`upload`) by `PUT` and by a `multipart/form-data`
+ * form the listing then shows, streamed to a temporary file and moved into place only when
+ * complete (see `do_PUT()`).
  *
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
  * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per

@@ -80,6 +80,14 @@ describe.skipIf(!hasCurl)('SimpleHTTPRequestHandler.do_PUT with curl -T', () => 
     expect(temporaries(join(root, 'sub'))).toEqual([]);
   });
 
+  it('accepts a name of 255 bytes, the longest a file system takes', async () => {
+    const { root, url } = await start();
+    const name = 'é'.repeat(127) + 'x'; // 255 bytes of UTF-8
+    const answer = await curl(['-T', source('long.txt', 10).path, `${url}/${encodeURIComponent(name)}`]);
+    expect(answer.status).toBe(201);
+    expect(readdirSync(root)).toContain(name);
+  });
+
   it('replaces a file with uploadOverwrite (204)', async () => {
     const { root, url } = await start({ uploadOverwrite: true });
     const file = source('new.txt', 2000);

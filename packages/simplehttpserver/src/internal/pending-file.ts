@@ -13,7 +13,7 @@ const BATCH_SIZE = 1024 * 1024;
 export type CommitOutcome = 'created' | 'replaced' | 'exists';
 
 /**
- * PendingFile writes one upload to `.<name>.upload-<random>` in the destination directory
+ * PendingFile writes one upload to `.upload-<random>` in the destination directory
  * (a dotfile: never listed or served unless dotfiles are). At most one write is in flight
  * and at most `BATCH_SIZE` bytes wait behind it, so a fast client is slowed to the disk's
  * pace through the socket's own flow control. `discard()` removes the temporary file;
@@ -33,9 +33,10 @@ export class PendingFile {
     this.#handle = handle;
   }
 
-  /** Creates the temporary file for `name` in the (real, checked) directory `directory`. */
-  static async create(directory: string, name: string): Promise<PendingFile> {
-    const tempPath = join(directory, `.${name}.upload-${randomBytes(6).toString('hex')}`);
+  /** Creates a temporary file in the (real, checked) directory `directory`. */
+  static async create(directory: string): Promise<PendingFile> {
+    // not derived from the final name: a 255-byte name would make the temporary one too long
+    const tempPath = join(directory, `.upload-${randomBytes(8).toString('hex')}`);
     // 'wx': never an existing file or a link planted under the random name; 0o644: never executable
     const handle = await open(tempPath, 'wx', 0o644);
     return new PendingFile(tempPath, handle);

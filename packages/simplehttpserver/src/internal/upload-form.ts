@@ -100,7 +100,7 @@ function startFile(h: UploadHandler, stream: Readable, filename: string, directo
       if (reason !== undefined) throw new FormRefusal(400, `Refused upload name: ${reason}`);
       if (files.some((f) => f !== part && f.name === filename)) throw new FormRefusal(400, `The form names ${filename} twice`);
       if (!(await h.isUploadAllowed(part.destination))) throw new FormRefusal(403, 'Uploads are not allowed in this directory');
-      part.file = await PendingFile.create(directory.real, filename);
+      part.file = await PendingFile.create(directory.real);
       for await (const chunk of stream) await part.file.write(chunk as Buffer);
       await part.file.finish();
     } finally {

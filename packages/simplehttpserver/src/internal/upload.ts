@@ -94,7 +94,7 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   if (!(await checkFree(h, destination))) return;
   const declared = Number(h.headers.get('content-length') ?? 0);
   if (declared > h.maxUploadSize) return tooLarge(h);
-  const file = await PendingFile.create(directory.real, name);
+  const file = await PendingFile.create(directory.real);
   try {
     await receiveBody(h, (piece) => file.write(piece));
     await file.finish();
