@@ -292,7 +292,9 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     this.path = requestPath(head.target);
     if (head.version === 'HTTP/0.9') {
       reader.endSimpleRequest();
-      return this.authRealm === null || authorize(this, false); // no header can carry credentials: 401
+      if (this.authRealm === null) return true;
+      this.authenticatedUser = undefined;
+      return authorize(this, false); // no header can carry credentials: 401
     }
     const fields = reader.readFields(head);
     return typeof fields === 'boolean' ? this.#checkHead(head, fields) : fields.then((done) => this.#checkHead(head, done));

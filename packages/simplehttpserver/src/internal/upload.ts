@@ -1,7 +1,7 @@
 /** Uploads by `PUT`: where a file may be written, and the streamed write itself. */
 import { lstat, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { HTTPMessage } from '@httpstack/basehttpserver';
+import { HTTPRequestError, type HTTPMessage } from '@httpstack/basehttpserver';
 import { contained, type EntrySource } from './open-entry.js';
 import { PendingFile, type CommitOutcome } from './pending-file.js';
 import { translateTarget } from './translate.js';
@@ -98,6 +98,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   try {
     await receiveBody(h, (piece) => file.write(piece));
     await file.finish();
+    // the body reader fails a short body already; this makes the rule visible where it matters
+    if (h.headers.get('content-length') !== undefined && file.size !== declared) throw new HTTPRequestError(400, 'Incomplete upload');
     const outcome = await file.commit(destination, h.uploadOverwrite);
     answerCommit(h, outcome, `${directory.url}${target.rawSegments.at(-1)}`);
   } finally {
