@@ -1,6 +1,7 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
 import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
 import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
@@ -23,7 +24,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
- * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
+ * `remoteUser()`, `isUploadAllowed()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
  * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
  * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
  * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
@@ -103,9 +104,23 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   #scriptExit: Promise<unknown> | undefined;
 
   /** Serves a POST: runs the script, or answers 501 when the path is not one. */
-  async do_POST(): Promise<void> {
+  override async do_POST(): Promise<void> {
     if (this.isCGI()) await this.runCGI();
+    else if (this.upload) await super.do_POST();
     else this.sendError(501, 'Can only POST to CGI scripts');
+  }
+
+  /**
+   * Refuses uploads into a CGI directory, by URL and by real path (a symlinked folder
+   * leading into one is refused too); otherwise as `SimpleHTTPRequestHandler`. May be overridden.
+   */
+  override async isUploadAllowed(path: string): Promise<boolean> {
+    if (this.isCGI()) return false;
+    for (const directory of this.cgiDirectories) {
+      const real = await realpath(join(this.directory, directory)).catch(() => undefined);
+      if (real !== undefined && (path === real || path.startsWith(real + sep))) return false;
+    }
+    return super.isUploadAllowed(path);
   }
 
   /** Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`. */
@@ -202,12 +217,12 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /**
-   * The user name the server itself has verified for this request (`REMOTE_USER`), or
-   * `undefined` (the default). **Security:** never return what a header merely claims.
-   * May be overridden.
+   * The user name the server itself has verified for this request (`REMOTE_USER`): by
+   * default `authenticatedUser`, set when Basic authentication (`authRealm`) passed.
+   * **Security:** never return what a header merely claims. May be overridden.
    */
   protected remoteUser(): string | undefined {
-    return undefined;
+    return this.authenticatedUser;
   }
 
   /** Starts `script` with `env`; its stderr goes to `logError`. May be overridden. */

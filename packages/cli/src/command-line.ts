@@ -34,6 +34,16 @@ export interface CommandLine {
   trustedProxies: string[];
   /** The header those proxies write. */
   forwardedHeader: 'x-forwarded-for' | 'forwarded';
+  /** Accept uploads (`PUT`, and the listing's form). */
+  upload: boolean;
+  /** Let uploads replace existing files. */
+  uploadOverwrite: boolean;
+  /** Largest upload in bytes; `undefined` keeps the static layer's default (1 GiB). */
+  uploadMaxSize: number | undefined;
+  /** `USER:PASSWORD` of `--auth`. */
+  auth: string | undefined;
+  /** File of `USER:PASSWORD` lines (`--auth-file`), read by `main`. */
+  authFile: string | undefined;
   quiet: boolean;
   help: boolean;
   version: boolean;
@@ -69,6 +79,11 @@ const OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   'trusted-proxy': { type: 'string', multiple: true },
   'forwarded-header': { type: 'string' },
+  upload: { type: 'boolean' },
+  'upload-overwrite': { type: 'boolean' },
+  'upload-max-size': { type: 'string' },
+  auth: { type: 'string' },
+  'auth-file': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -107,11 +122,17 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
     trustedProxies: (values['trusted-proxy'] ?? []).flatMap(parseTrustedProxies),
     forwardedHeader: parseForwardedHeader(values['forwarded-header']),
+    upload: values.upload ?? false,
+    uploadOverwrite: values['upload-overwrite'] ?? false,
+    uploadMaxSize: values['upload-max-size'] === undefined ? undefined : parseSize('--upload-max-size', values['upload-max-size']),
+    auth: parseAuth(values.auth),
+    authFile: nonEmpty('--auth-file', values['auth-file']),
     quiet: values.quiet ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
   checkTlsFlags(line);
+  checkWriteFlags(line);
   if (values['forwarded-header'] !== undefined && line.trustedProxies.length === 0) {
     throw new UsageError('--forwarded-header requires --trusted-proxy');
   }
@@ -209,4 +230,27 @@ function checkTlsFlags(line: CommandLine): void {
   }
   if (line.tlsKey && !line.tlsCert) throw new UsageError('--tls-key requires --tls-cert');
   if (line.tlsPasswordFile && !line.tlsCert) throw new UsageError('--tls-password-file requires --tls-cert');
+}
+
+/** `--upload-max-size`: bytes, with an optional K, M or G suffix (powers of 1024). */
+function parseSize(flag: string, text: string): number {
+  const match = /^(\d{1,12})([KMG]?)$/i.exec(text);
+  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  if (!match || !(Number(match[1]) > 0)) throw new UsageError(`invalid ${flag} '${text}' (want a size in bytes such as 500M or 2G)`);
+  return Number(match[1]) * scale;
+}
+
+/** `--auth USER:PASSWORD`: both parts non-empty (the password may hold `:`). */
+function parseAuth(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) throw new UsageError(`invalid --auth (want USER:PASSWORD)`);
+  return text;
+}
+
+function checkWriteFlags(line: CommandLine): void {
+  if (!line.upload && (line.uploadOverwrite || line.uploadMaxSize !== undefined)) {
+    throw new UsageError(`--${line.uploadOverwrite ? 'upload-overwrite' : 'upload-max-size'} requires --upload`);
+  }
+  if (line.auth !== undefined && line.authFile !== undefined) throw new UsageError('--auth cannot be combined with --auth-file');
 }

@@ -1,5 +1,6 @@
 /** What the command prints: Python's banner, a URL hint, and one-line bind errors. */
-import type { Bind } from '../command-line.js';
+import { isIP } from 'node:net';
+import type { Bind, CommandLine } from '../command-line.js';
 
 /** A bound address as the socket core reports it: `[host, port]` or a Unix socket path. */
 export type BoundAddress = [host: string, port: number] | string;
@@ -28,6 +29,23 @@ export function urlHint(address: BoundAddress, tls: boolean): string {
   if (host === '::') return `Open ${scheme}://localhost:${port}/ (listening on all interfaces, IPv4 and IPv6)`;
   if (host === '0.0.0.0') return `Open ${scheme}://127.0.0.1:${port}/ (listening on all IPv4 interfaces)`;
   return '';
+}
+
+/**
+ * The warning for `--upload` without `--auth`/`--auth-file` on an address other machines
+ * can reach (anything but loopback and Unix sockets): anyone who can connect may write
+ * files. `undefined` when there is nothing to warn about.
+ */
+export function openUploadWarning(line: CommandLine, bind: Bind, authenticated: boolean): string | undefined {
+  if (!line.upload || authenticated || bind.kind === 'unix' || isLoopback(bind.host)) return undefined;
+  const where = bind.host === undefined || bind.host === '::' || bind.host === '0.0.0.0' ? 'all interfaces' : bind.host;
+  return `--upload without --auth on ${where}: anyone who can reach this port can write files (add --auth-file, or -b 127.0.0.1)`;
+}
+
+function isLoopback(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 /**
@@ -70,7 +88,9 @@ export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
-                 [--trusted-proxy ADDR [--forwarded-header NAME]] [-q] [-h] [--version]
+                 [--trusted-proxy ADDR [--forwarded-header NAME]]
+                 [--upload [--upload-overwrite] [--upload-max-size SIZE]]
+                 [--auth USER:PASSWORD | --auth-file FILE] [-q] [-h] [--version]
 
 Serve a folder over HTTP, like \`python -m http.server\`.
 
@@ -101,6 +121,13 @@ options:
                            repeat or comma-separate); never believed by default
   --forwarded-header NAME  the header the trusted proxies write: x-forwarded-for (default)
                            or forwarded (RFC 7239)
+  --upload                 accept uploads: PUT /path/name (curl -T) and the upload form
+                           on directory listings; off by default
+  --upload-overwrite       let an upload replace an existing file (default: 409 Conflict)
+  --upload-max-size SIZE   largest upload, e.g. 500M or 2G (default: 1G; 413 beyond)
+  --auth USER:PASSWORD     ask every request for this user and password (HTTP Basic; use
+                           TLS beyond localhost); visible in ps: prefer --auth-file
+  --auth-file FILE         as --auth, with USER:PASSWORD or USER:$scrypt$... lines
   -q, --quiet              no access log (errors are still printed)
   -h, --help               show this help and exit
   --version                print the version and exit
