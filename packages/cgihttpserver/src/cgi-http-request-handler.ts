@@ -1,6 +1,6 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
 import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
 import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
@@ -171,11 +171,20 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
    * to `undefined`. May be overridden.
    */
   protected async resolveScript(): Promise<ResolvedScript | undefined> {
-    const script = await locateScript(this.cgiInfo!, this.directory);
+    const script = await locateScript(this.cgiInfo!, this.documentRoot());
     const problem = await checkScript(script, (file) => this.isExecutable(file));
     if (problem === null) return script;
     this.sendError(problem.status, problem.message);
     return undefined;
+  }
+
+  /**
+   * `directory` as an absolute path: scripts run in their own directory, so a relative
+   * `directory` (`configure({ directory: 'public' })`) is taken from the working directory
+   * of the server, here, before any script starts.
+   */
+  protected documentRoot(): string {
+    return resolve(this.directory);
   }
 
   /** The environment of `script` for this request (RFC 3875 §4.1). May be overridden. */
@@ -191,7 +200,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       scriptName: script.scriptName,
       scriptFilename: script.scriptFile,
       pathInfo: script.pathInfo,
-      pathTranslated: script.pathInfo === '' ? undefined : join(this.directory, script.pathInfo),
+      pathTranslated: script.pathInfo === '' ? undefined : join(this.documentRoot(), script.pathInfo),
       queryString: this.cgiInfo?.query ?? '',
       remoteAddr,
       remotePort,
