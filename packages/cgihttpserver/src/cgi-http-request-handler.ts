@@ -23,8 +23,8 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
  * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
- * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
- * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
+ * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiIdleTimeout`,
+ * `cgiTimeout`, `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
  * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
  * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
  *
@@ -42,22 +42,30 @@ const MAX_LOCAL_REDIRECTS = 10;
  * environment is not passed on (an allow-list: `PATH`, locale, `TZ`; more with
  * `inheritEnv` / `cgiEnv`); a `Proxy` header never becomes `HTTP_PROXY` (httpoxy);
  * `Authorization` is not passed and `REMOTE_USER` comes only from `remoteUser()`; a script
- * runs at most `cgiTimeout` ms and is stopped when the client goes away; at most
+ * is stopped after `cgiIdleTimeout` ms without progress (and after `cgiTimeout` ms in all,
+ * when set), and when the client goes away; a response cut short is never framed as
+ * complete (no last chunk, the connection closed); at most
  * `maxScripts` run at once (a request waits up to `scriptQueueTimeout` for a slot, then
  * 503); as root, scripts run as `cgiUser` (`nobody`).
  *
  * **Differs from Python:** Python sends `200 Script output follows` and passes the output
  * through unparsed; here the script's headers decide the status, and a malformed block is
- * a 500. Scripts run in their own directory (Python: the server's), for at most 60 s
- * (Python: no limit), with no arguments (Python: the query when it has no `=`), and with
+ * a 500. Scripts run in their own directory (Python: the server's), until 60 s pass with no
+ * output and no input (Python: no limit), with no arguments (Python: the query when it has no `=`), and with
  * an environment built from scratch (Python: a copy of the server's). See
  * `docs/python-mapping.md`.
  */
 export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
   /** URL directories whose files are scripts. May be overridden. */
   cgiDirectories: string[] = ['/cgi-bin', '/htbin'];
-  /** A script is stopped (SIGTERM to its process group) after this many ms. May be overridden. */
-  cgiTimeout = 60_000;
+  /**
+   * A script is stopped (SIGTERM to its process group) after this many ms with no progress:
+   * no output read from it and no request body written to it. A script that keeps
+   * streaming (a large `git clone`) never reaches it. May be overridden.
+   */
+  cgiIdleTimeout = 60_000;
+  /** A script is stopped after this many ms in all, progress or not (default `Infinity`: no total limit). May be overridden. */
+  cgiTimeout = Infinity;
   /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
   cgiKillDelay = 2_000;
   /**
@@ -99,8 +107,6 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   cgiInfo: CGIInfo | undefined;
 
   #redirects = 0;
-  /** Settles when the script of the current run has exited. */
-  #scriptExit: Promise<unknown> | undefined;
 
   /** Serves a POST: runs the script, or answers 501 when the path is not one. */
   async do_POST(): Promise<void> {
@@ -153,15 +159,16 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     if (script === undefined) return;
     const server = this.server;
     if (!(await acquireSlot(server, this.maxScripts, this.scriptQueueTimeout))) return this.#busy();
+    // The slot is held exactly while the script runs: given back when it exits (which may
+    // be after its output ended), not when the request is done (its body may still come).
+    let held = true;
+    const release = () => void (held && !(held = false) && releaseSlot(server));
+    let exited: Promise<unknown> | undefined;
     let location: string | undefined;
     try {
-      location = await this.#runScript(script);
+      location = await this.#runScript(script, (exit) => void (exited = exit.finally(release)));
     } finally {
-      // The slot is held until the script has exited, which may be after its output ended.
-      const exited = this.#scriptExit;
-      this.#scriptExit = undefined;
-      if (exited === undefined) releaseSlot(server);
-      else void exited.finally(() => releaseSlot(server));
+      if (exited === undefined) release();
     }
     if (location !== undefined) await this.#localRedirect(location);
   }
@@ -235,17 +242,19 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   /** Answers from the running script's output (see the class notes). May be overridden. */
   protected async relayOutput(proc: ScriptProcess, body: ScriptBody, script: ResolvedScript): Promise<string | undefined> {
     const limits = {
-      timeout: this.cgiTimeout, killDelay: this.cgiKillDelay,
+      timeout: this.cgiTimeout, idleTimeout: this.cgiIdleTimeout, killDelay: this.cgiKillDelay,
       headerLimit: this.maxScriptHeaderSize, halfCloseGrace: this.cgiHalfCloseGrace,
     };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);
-    this.#scriptExit = result.exit;
     return this.#report(script, result);
   }
 
-  /** Reads the body as the script needs it, spawns, relays; resolves to a local redirect, if any. */
-  async #runScript(script: ResolvedScript): Promise<string | undefined> {
+  /**
+   * Reads the body as the script needs it, spawns (telling `started` when the script will
+   * have exited), relays; resolves to a local redirect, if any.
+   */
+  async #runScript(script: ResolvedScript, started: (exited: Promise<unknown>) => void): Promise<string | undefined> {
     const body = await this.#prepareBody();
     if (body === null) return undefined;
     try {
@@ -258,6 +267,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
         this.sendError(500, 'CGI script could not start');
         return undefined;
       }
+      started(proc.exited);
       return await this.relayOutput(proc, body, script);
     } finally {
       await body.dispose();
@@ -297,6 +307,13 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       this.closeConnection = true;
       return undefined;
     }
+    if (result.bodyError !== undefined && outcome.kind === 'sent') {
+      // The script has answered; the rest of the body never came (or came wrong).
+      this.logError('CGI script %s answered; the request body did not arrive whole (%s): connection closed',
+        script.scriptName, String((result.bodyError as Error).message));
+      this.closeConnection = true;
+      return undefined;
+    }
     if (result.bodyError !== undefined) {
       const status = (result.bodyError as { status?: unknown }).status;
       this.sendError(typeof status === 'number' ? status : 400, String((result.bodyError as Error).message));
@@ -308,8 +325,8 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       if (result.timedOut) return void this.sendError(504, 'CGI script timed out');
       this.logError('CGI script %s: bad response: %s', script.scriptName, outcome.reason);
       this.sendError(500, 'CGI script error');
-    } else if (result.timedOut) {
-      this.closeConnection = true;
+    } else if (!outcome.complete) {
+      this.logError('CGI script %s: response cut short; connection closed so that the client sees it', script.scriptName);
     }
     return undefined;
   }
@@ -317,7 +334,8 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   #logExit(script: ResolvedScript, exit: ScriptExit, result: RunResult): void {
     const name = script.scriptName;
     if (exit.error !== undefined) this.logError('CGI script %s could not start: %s', name, exit.error.message);
-    if (result.timedOut) this.logError('CGI script %s stopped after %d ms', name, this.cgiTimeout);
+    if (result.timedOut === 'idle') this.logError('CGI script %s stopped: no output or input for %d ms', name, this.cgiIdleTimeout);
+    if (result.timedOut === 'total') this.logError('CGI script %s stopped after %d ms', name, this.cgiTimeout);
     if (exit.code !== 0 && exit.code !== null) this.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
     if (exit.signal !== null && !result.timedOut && !result.clientGone) this.logError('CGI script %s ended by %s', name, exit.signal);
   }

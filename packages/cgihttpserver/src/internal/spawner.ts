@@ -102,7 +102,14 @@ export class HelperSpawner implements Spawner {
         settle({ code: null, signal: null, error });
         reject(error);
       };
-      this.#jobs.set(id, { started: resolve, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
+      // Once started, a socket error (a script that exits without reading its stdin resets
+      // it) is no failure to start: the exit comes from the helper.
+      const started = () => {
+        socket.off('error', failed);
+        input?.off('error', failed);
+        resolve();
+      };
+      this.#jobs.set(id, { started, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
       socket.once('error', failed);
       socket.end(encodeSpec({ ...spec, id })); // nothing more goes this way
       input?.once('error', failed);
