@@ -1,10 +1,11 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
 import { accessSync, constants } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import type { Socket } from 'node:net';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
 import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
-import { buildEnvironment } from './internal/meta-variables.js';
+import { buildEnvironment, serverNameOf } from './internal/meta-variables.js';
 import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
 import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner, type SpawnMode } from './internal/script-limits.js';
 import { superviseScript, type RunResult } from './internal/script-run.js';
@@ -99,8 +100,16 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   maxScriptHeaderSize = 64 * 1024;
   /** A chunked body larger than this goes to a temporary file. May be overridden. */
   bodyMemoryLimit = 1024 * 1024;
-  /** Interpreter of scripts for which `isPython()` is true. May be overridden. */
+  /** Interpreter of scripts for which `isPython()` is true (run with `PYTHONUNBUFFERED=1`). May be overridden. */
   pythonInterpreter = 'python3';
+  /**
+   * Interpreters by file extension, as lighttpd's `cgi.assign` and Apache's `Action`:
+   * `{ '.php': '/usr/bin/php-cgi', '.pl': '/usr/bin/perl' }`. A mapped script in a CGI
+   * directory runs as `interpreter script` and need not be executable.
+   * **Security:** a file with a mapped extension outside the CGI directories is refused
+   * (403), neither run nor served: its source may hold secrets. May be overridden.
+   */
+  cgiInterpreters: Record<string, string> = {};
   /** Largest request body passed to a script (413 beyond). May be overridden. */
   override maxBodySize = 128 * 1024 * 1024;
   /** Python's `cgi_info`: the CGI directory and the rest of the path, set by `isCGI()`. */
@@ -114,9 +123,12 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     else this.sendError(501, 'Can only POST to CGI scripts');
   }
 
-  /** Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`. */
+  /**
+   * Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`,
+   * except for a file with a `cgiInterpreters` extension (403).
+   */
   override async sendHead(): Promise<ResponseBody | undefined> {
-    if (!this.isCGI()) return super.sendHead();
+    if (!this.isCGI()) return this.#isStrayScript() ? void this.sendError(403, 'Scripts run only from the CGI directories') : super.sendHead();
     await this.runCGI();
     return undefined;
   }
@@ -150,6 +162,17 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /**
+   * The program that runs the script at `path`: the `cgiInterpreters` entry for its
+   * extension, else `pythonInterpreter` when `isPython()`, else `undefined` (the script runs
+   * itself). With `mappedOnly`, `cgiInterpreters` alone is asked. May be overridden.
+   */
+  interpreterFor(path: string, mappedOnly = false): string | undefined {
+    const extension = extname(path);
+    if (extension !== '' && Object.hasOwn(this.cgiInterpreters, extension)) return this.cgiInterpreters[extension];
+    return !mappedOnly && this.isPython(path) ? this.pythonInterpreter : undefined;
+  }
+
+  /**
    * Runs the script `cgiInfo` names and answers with its output: resolves the script,
    * takes a slot, reads the body as needed, builds the environment, spawns, relays.
    * May be overridden.
@@ -179,7 +202,9 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
    */
   protected async resolveScript(): Promise<ResolvedScript | undefined> {
     const script = await locateScript(this.cgiInfo!, this.documentRoot());
-    const problem = await checkScript(script, (file) => this.isExecutable(file));
+    // A script with a mapped interpreter is read by it, not executed: it need not be executable.
+    const runnable = (file: string) => this.interpreterFor(file, true) !== undefined ? Promise.resolve(true) : this.isExecutable(file);
+    const problem = await checkScript(script, runnable);
     if (problem === null) return script;
     this.sendError(problem.status, problem.message);
     return undefined;
@@ -197,10 +222,14 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   /** The environment of `script` for this request (RFC 3875 §4.1). May be overridden. */
   protected buildEnv(script: ResolvedScript, contentLength: number | undefined): Record<string, string> {
     const [remoteAddr, remotePort] = typeof this.clientAddress === 'string' ? [this.clientAddress, 0] : this.clientAddress;
+    const socket = this.request as Socket;
     return buildEnvironment({
       serverSoftware: this.versionString(),
-      serverName: this.server.serverName,
+      serverName: serverNameOf(this.headers.get('host'), this.server.serverName),
       serverPort: this.server.serverPort,
+      serverAddr: socket.localAddress?.replace(/^::ffff:(?=\d+\.)/, ''),
+      scheme: this.forwardedProto ?? ('encrypted' in socket ? 'https' : 'http'),
+      documentRoot: this.documentRoot(),
       protocol: this.requestVersion,
       method: this.command,
       requestUri: this.path,
@@ -228,13 +257,13 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
 
   /** Starts `script` with `env`; its stderr goes to `logError`. May be overridden. */
   protected async spawnScript(script: ResolvedScript, env: Record<string, string>, stdin: boolean): Promise<ScriptProcess> {
-    const python = this.isPython(script.scriptFile);
+    const interpreter = this.interpreterFor(script.scriptFile);
     const user = process.getuid?.() === 0 && this.cgiUser !== null ? lookUpUser(this.cgiUser) : undefined;
     if (user === null) throw new Error(`CGI user ${String(this.cgiUser)} not found: refusing to run scripts as root`);
     return sharedSpawner(this.spawnMode).spawn({
-      file: python ? this.pythonInterpreter : script.scriptFile,
-      args: python ? ['-u', script.scriptFile] : [],
-      env, cwd: dirname(script.scriptFile), stdin,
+      file: interpreter ?? script.scriptFile,
+      args: interpreter === undefined ? [] : [script.scriptFile],
+      env: this.isPython(script.scriptFile) ? { PYTHONUNBUFFERED: '1', ...env } : env, cwd: dirname(script.scriptFile), stdin,
       ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
     }, (text) => this.#logStderr(script, text));
   }
@@ -350,6 +379,18 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     if (this.command !== 'HEAD') this.command = 'GET';
     if (this.command === 'HEAD') await this.do_HEAD();
     else await this.do_GET();
+  }
+
+  /**
+   * True when the (non-CGI) path names a file with a `cgiInterpreters` extension, in any
+   * letter case (a case-insensitive file system would serve `x.PHP` from `x.php`).
+   */
+  #isStrayScript(): boolean {
+    const mapped = Object.keys(this.cgiInterpreters);
+    if (mapped.length === 0) return false;
+    const file = this.translatePath(this.path);
+    const extension = file === undefined ? '' : extname(file).toLowerCase();
+    return extension !== '' && mapped.some((key) => key.toLowerCase() === extension);
   }
 
   #busy(): void {
