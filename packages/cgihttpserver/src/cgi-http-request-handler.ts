@@ -8,8 +8,9 @@ import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScr
 import { buildEnvironment, serverNameOf } from './internal/meta-variables.js';
 import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
 import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner, type SpawnMode } from './internal/script-limits.js';
-import { superviseScript, type RunResult } from './internal/script-run.js';
-import type { ScriptExit, ScriptProcess } from './internal/spawner.js';
+import { reportRun } from './internal/run-report.js';
+import { superviseScript } from './internal/script-run.js';
+import type { ScriptProcess } from './internal/spawner.js';
 
 export type { CGIInfo, ResolvedScript } from './internal/cgi-path.js';
 export type { SpawnMode } from './internal/script-limits.js';
@@ -276,7 +277,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);
-    return this.#report(script, result);
+    return reportRun(this, script, result, { idle: this.cgiIdleTimeout, total: this.cgiTimeout });
   }
 
   /**
@@ -325,48 +326,6 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
       this.sendError(status, (error as Error).message);
       return null;
     }
-  }
-
-  /** Answers what went wrong in a run and logs how it ended; resolves to a local redirect, if any. */
-  async #report(script: ResolvedScript, result: RunResult): Promise<string | undefined> {
-    const { outcome } = result;
-    void result.exit.then((exit) => this.#logExit(script, exit, result));
-    if (result.clientGone) {
-      this.logError('CGI script %s stopped: the client went away', script.scriptName);
-      this.closeConnection = true;
-      return undefined;
-    }
-    if (result.bodyError !== undefined && outcome.kind === 'sent') {
-      // The script has answered; the rest of the body never came (or came wrong).
-      this.logError('CGI script %s answered; the request body did not arrive whole (%s): connection closed',
-        script.scriptName, String((result.bodyError as Error).message));
-      this.closeConnection = true;
-      return undefined;
-    }
-    if (result.bodyError !== undefined) {
-      const status = (result.bodyError as { status?: unknown }).status;
-      this.sendError(typeof status === 'number' ? status : 400, String((result.bodyError as Error).message));
-      return undefined;
-    }
-    if (outcome.kind === 'local-redirect') return outcome.location;
-    if (outcome.kind === 'bad-headers') {
-      await result.exit; // so that the log says how it ended, before the 500
-      if (result.timedOut) return void this.sendError(504, 'CGI script timed out');
-      this.logError('CGI script %s: bad response: %s', script.scriptName, outcome.reason);
-      this.sendError(500, 'CGI script error');
-    } else if (!outcome.complete) {
-      this.logError('CGI script %s: response cut short; connection closed so that the client sees it', script.scriptName);
-    }
-    return undefined;
-  }
-
-  #logExit(script: ResolvedScript, exit: ScriptExit, result: RunResult): void {
-    const name = script.scriptName;
-    if (exit.error !== undefined) this.logError('CGI script %s could not start: %s', name, exit.error.message);
-    if (result.timedOut === 'idle') this.logError('CGI script %s stopped: no output or input for %d ms', name, this.cgiIdleTimeout);
-    if (result.timedOut === 'total') this.logError('CGI script %s stopped after %d ms', name, this.cgiTimeout);
-    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
-    if (exit.signal !== null && !result.timedOut && !result.clientGone) this.logError('CGI script %s ended by %s', name, exit.signal);
   }
 
   /** Serves `location` as if it had been requested (RFC 3875 §6.2.2), with GET (or HEAD). */
