@@ -56,7 +56,7 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
  *
  * Event-driven, with no timer: the head leaves with the first output in one write (the
  * socket writer gathers what one turn writes), and the response ends as soon as the
- * output does; a script that exits at once has its last chunk in that same write.
+ * output has and `hooks.ended()` has vouched for it (the script's exit is known).
  */
 export function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number, hooks: RelayHooks): Promise<RelayOutcome> {
   return new Promise((resolve, reject) => new OutputRelay(target, stdout, headerLimit, hooks, resolve, reject).start());

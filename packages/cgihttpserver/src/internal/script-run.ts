@@ -87,6 +87,8 @@ export async function superviseScript(
       proc.stdout.destroy();
       return { kind: 'sent', complete: false } as const;
     });
+    // Once the script has exited too, a body still arriving is only drained: no limit, no kill.
+    job.settle('output');
     await pumped;
   } catch (error) {
     job.stop();
