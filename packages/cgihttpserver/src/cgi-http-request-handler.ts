@@ -23,12 +23,13 @@ const MAX_LOCAL_REDIRECTS = 10;
  * HEAD and POST, and serves every other path as `SimpleHTTPRequestHandler` does.
  *
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
- * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
- * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
- * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiIdleTimeout`,
- * `cgiTimeout`, `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
- * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
- * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
+ * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`,
+ * `interpreterFor()`, `runCGI()` and its parts `resolveScript()`, `documentRoot()`,
+ * `buildEnv()`, `spawnScript()`, `relayOutput()`, and `remoteUser()`. Fields that may be
+ * overridden: `cgiDirectories`, `cgiIdleTimeout`, `cgiTimeout`, `cgiKillDelay`,
+ * `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`, `inheritEnv`,
+ * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
+ * `pythonInterpreter`, `cgiInterpreters`, `maxBodySize`.
  *
  * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
  * (`Status:`, `Location:` local and client redirects, `Content-Type`) and checked; `nph-`
@@ -39,8 +40,9 @@ const MAX_LOCAL_REDIRECTS = 10;
  * helper process (native when built), so spawning stays fast however large this
  * process's heap grows.
  *
- * **Security:** only regular, executable, non-dot files inside a CGI directory of the
- * normalised path ever run; the query string is never made into arguments; the server's
+ * **Security:** only regular, executable (or `cgiInterpreters`-mapped), non-dot files
+ * inside a CGI directory of the normalised path ever run, and a mapped file outside them
+ * is refused (403), not served; the query string is never made into arguments; the server's
  * environment is not passed on (an allow-list: `PATH`, locale, `TZ`; more with
  * `inheritEnv` / `cgiEnv`); a `Proxy` header never becomes `HTTP_PROXY` (httpoxy);
  * `Authorization` is not passed and `REMOTE_USER` comes only from `remoteUser()`; a script
@@ -52,9 +54,10 @@ const MAX_LOCAL_REDIRECTS = 10;
  *
  * **Differs from Python:** Python sends `200 Script output follows` and passes the output
  * through unparsed; here the script's headers decide the status, and a malformed block is
- * a 500. Scripts run in their own directory (Python: the server's), until 60 s pass with no
- * output and no input (Python: no limit), with no arguments (Python: the query when it has no `=`), and with
- * an environment built from scratch (Python: a copy of the server's). See
+ * a 500. Scripts run in their own directory (Python: the server's), until 60 s pass with
+ * no output and no input (Python: no limit), with no arguments (Python: the query when
+ * it has no `=`), and with an environment built from scratch (Python: a copy of the
+ * server's); Python scripts get `PYTHONUNBUFFERED=1` (Python: `-u`). See
  * `docs/python-mapping.md`.
  */
 export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
