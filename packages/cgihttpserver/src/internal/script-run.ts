@@ -57,17 +57,7 @@ export async function superviseScript(
   // The job ends when both the output and the script have: until then the time limits hold
   // (children may keep stdout open after the script exits), and a started kill completes.
   const job = new JobTimers(proc, limits);
-  const stopAt = (limit: 'idle' | 'total') => () => {
-    result.timedOut ||= limit;
-    job.stop();
-  };
-  const idle = setTimeout(stopAt('idle'), limits.idleTimeout);
-  const total = Number.isFinite(limits.timeout) ? setTimeout(stopAt('total'), limits.timeout) : undefined;
-  const progress = () => void idle.refresh();
-  job.onDone = () => {
-    clearTimeout(idle);
-    clearTimeout(total);
-  };
+  const progress = armLimits(job, limits, result);
   result.exit = proc.exited.finally(() => job.settle('exit'));
   const unwatch = watchClient(connection, limits.halfCloseGrace, () => {
     result.clientGone = true;
@@ -98,6 +88,24 @@ export async function superviseScript(
     job.settle('output');
   }
   return result;
+}
+
+/**
+ * Arms the idle and total time limits of a run (cleared when the job is done); returns the
+ * function that notes progress, which restarts the idle one.
+ */
+function armLimits(job: JobTimers, limits: RunLimits, result: RunResult): () => void {
+  const stopAt = (limit: 'idle' | 'total') => () => {
+    result.timedOut ||= limit;
+    job.stop();
+  };
+  const idle = setTimeout(stopAt('idle'), limits.idleTimeout);
+  const total = Number.isFinite(limits.timeout) ? setTimeout(stopAt('total'), limits.timeout) : undefined;
+  job.onDone = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+  };
+  return () => void idle.refresh();
 }
 
 /** Stops a job (SIGTERM, SIGKILL `killDelay` later) and releases it once output and process have ended. */
