@@ -57,8 +57,10 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
 /** The handler class: static files or CGI, for the folder, with the protocol and log format. */
 async function buildHandler(plan: ServerPlan) {
   const { line, directory } = plan;
-  const Static = line.cgi ? await loadCGIHandler() : SimpleHTTPRequestHandler;
-  const Configured = Static.configure({ directory, protocolVersion: line.protocol, ...staticOptions(line), ...writeOptions(plan) });
+  const options = { directory, protocolVersion: line.protocol, ...staticOptions(line), ...writeOptions(plan) };
+  const Configured = line.cgi
+    ? (await loadCGIHandler()).configure({ ...options, ...cgiOptions(line) })
+    : SimpleHTTPRequestHandler.configure(options);
   return withAccessLog(Configured, line.quiet ? 'none' : line.logFormat);
 }
 
@@ -84,6 +86,17 @@ function writeOptions({ line, credentials }: ServerPlan): SimpleHTTPOptions & { 
     options.credentials = credentials;
   }
   return options;
+}
+
+/** The CGI layer's fields for the `--cgi-*` flags. */
+function cgiOptions(line: CommandLine) {
+  return {
+    cgiDirectories: ['/cgi-bin', '/htbin', ...line.cgiDirectories],
+    cgiInterpreters: line.cgiInterpreters,
+    cgiEnv: line.cgiEnv,
+    ...(line.cgiIdleTimeout === undefined ? {} : { cgiIdleTimeout: line.cgiIdleTimeout * 1000 }),
+    ...(line.cgiTimeout === undefined ? {} : { cgiTimeout: line.cgiTimeout * 1000 }),
+  };
 }
 
 /** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */

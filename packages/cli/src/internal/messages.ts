@@ -85,6 +85,8 @@ export function bindErrorExitCode(error: unknown): number {
 
 /** `--help`: the usage line and every flag. */
 export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi] [-p VERSION]
+                 [--cgi-dir PATH] [--cgi-interpreter EXT=PROGRAM] [--cgi-env NAME=VALUE]
+                 [--cgi-idle-timeout SECONDS] [--cgi-timeout SECONDS]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
@@ -102,6 +104,14 @@ options:
                            unix:/path/to/socket serves on a Unix socket
   -d, --directory DIR      serve this directory (default: current directory)
   --cgi                    run as CGI server (scripts in /cgi-bin and /htbin)
+  --cgi-dir PATH           also run scripts from this URL directory, e.g. /git (repeat)
+  --cgi-interpreter EXT=PROGRAM  run scripts ending in EXT with PROGRAM, e.g.
+                           .php=/usr/bin/php-cgi (repeat); such files outside the CGI
+                           directories are refused
+  --cgi-env NAME=VALUE     set this variable for every script (repeat)
+  --cgi-idle-timeout SECONDS  stop a script after this long with no output and no input
+                           (default: 60)
+  --cgi-timeout SECONDS    stop a script after this long in all (default: no limit)
   -p, --protocol VERSION   HTTP/1.0 (default) or HTTP/1.1 (keep-alive)
   --tls-cert FILE          serve HTTPS with this certificate chain (PEM)
   --tls-key FILE           private key for --tls-cert (default: in the certificate file)
