@@ -2,6 +2,7 @@
 import { join, sep } from 'node:path';
 import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserver';
 import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
+import { answerOptions, implementedMethods } from './internal/cors.js';
 import { FileBody, READ_SIZE } from './internal/file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
@@ -74,7 +75,10 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   listDirectories = true;
   /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
   cacheControl: string | null = 'no-cache';
-  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). May be overridden. */
+  /**
+   * `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). When set,
+   * answers also expose `ETag`, `Content-Range`… and `OPTIONS` preflights get 204. May be overridden.
+   */
   cors: string | null = null;
   /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
   readSize = READ_SIZE;
@@ -116,6 +120,16 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     } finally {
       if (body instanceof FileBody) await body.close();
     }
+  }
+
+  /**
+   * Serves an OPTIONS request when `cors` is set: 204 with `Allow`, and for a CORS
+   * preflight the `Access-Control-Allow-Methods` / `-Headers` / `-Max-Age` a browser asks
+   * for. Without `cors`, 501 as Python (which has no `do_OPTIONS`).
+   */
+  do_OPTIONS(): void {
+    if (this.cors === null) return this.sendError(501, "Unsupported method ('OPTIONS')");
+    answerOptions(this, implementedMethods(this));
   }
 
   /** Serves a HEAD request: the head GET would send, no body. */

@@ -1,4 +1,5 @@
 /** The listing answer of a directory without an index page (Python's `list_directory`). */
+import { corsLines } from './cors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
@@ -34,7 +35,7 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   h.sendHeader('Content-Length', String(body.length));
   h.sendHeader('Vary', 'Accept');
   if (h.cacheControl !== null) h.sendHeader('Cache-Control', h.cacheControl);
-  if (h.cors !== null) h.sendHeader('Access-Control-Allow-Origin', h.cors);
+  for (const [name, value] of corsLines(h.cors)) h.sendHeader(name, value);
   h.endHeaders();
   return body;
 }

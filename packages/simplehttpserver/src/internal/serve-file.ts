@@ -5,6 +5,7 @@
  */
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { corsLines } from './cors.js';
 import { evaluateConditions, ifRangeMatches } from './conditional.js';
 import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
 import { FileBody } from './file-body.js';
@@ -242,6 +243,5 @@ function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors' | 'precompre
   const lines: Array<[string, string]> = [];
   if (h.precompressed) lines.push(['Vary', 'Accept-Encoding']);
   if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
-  if (h.cors !== null) lines.push(['Access-Control-Allow-Origin', h.cors]);
-  return lines;
+  return lines.concat(corsLines(h.cors));
 }
