@@ -290,9 +290,20 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     const expect = head.expect;
     if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
       this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
+      if (head.contentLength > this.maxBodySize) return this.#refuseExpected(head.contentLength);
       return this.handleExpect100();
     }
     return true;
+  }
+
+  /**
+   * `Expect: 100-continue` with a `Content-Length` over `maxBodySize`: 413 instead of
+   * `100 Continue`, so the client never sends a body that would be refused (RFC 9110 §10.1.1).
+   */
+  #refuseExpected(length: number): false {
+    this.sendError(413, `Request body of ${length} bytes exceeds the limit of ${this.maxBodySize}`);
+    this.closeConnection = true;
+    return false;
   }
 
   /** With a trusted proxy as peer: `clientAddress` and `forwardedProto` from its header. */
