@@ -188,7 +188,9 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    */
   #redirectToDirectory(target: Extract<Translation, { ok: true }>): undefined {
     this.sendResponse(301);
-    this.sendHeader('Location', `/${target.rawSegments.map((s) => `${s}/`).join('')}${target.query}`);
+    // a `\` kept raw could make `/\host/` a scheme-relative URL to a browser
+    const path = target.rawSegments.map((s) => `${s.replaceAll('\\', '%5C')}/`).join('');
+    this.sendHeader('Location', `/${path}${target.query}`);
     this.sendHeader('Content-Length', '0');
     this.endHeaders();
     return undefined;

@@ -3,8 +3,9 @@ import { corsLines } from './cors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import { decodeEscaped, fsPath } from './file-names.js';
 import { contained, type EntrySource } from './open-entry.js';
-import { translateTarget } from './translate.js';
+import { isServableName, translateTarget } from './translate.js';
 
 /** What a listing needs from the handler. */
 export interface ListingResponder extends EntrySource {
@@ -43,19 +44,20 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
 async function readEntries(h: ListingResponder, path: string): Promise<ListingEntry[] | undefined> {
   let dirents;
   try {
-    dirents = await readdir(path, { withFileTypes: true });
+    dirents = await readdir(fsPath(path), { withFileTypes: true, encoding: 'buffer' });
   } catch {
     return undefined;
   }
   const entries = await Promise.all(
     dirents.map(async (dirent): Promise<ListingEntry | undefined> => {
-      if (!h.dotfiles && dirent.name.startsWith('.')) return undefined;
-      const full = join(path, dirent.name);
+      const name = decodeEscaped(dirent.name);
+      if (!isServableName(name, h.dotfiles)) return undefined;
+      const full = join(path, name);
       const isSymbolicLink = dirent.isSymbolicLink();
       if (isSymbolicLink && (await contained(h, full)) === undefined) return undefined;
       try {
-        const info = await stat(full);
-        return { name: dirent.name, isDirectory: info.isDirectory(), isSymbolicLink, size: info.size, mtimeMs: info.mtimeMs };
+        const info = await stat(fsPath(full));
+        return { name, isDirectory: info.isDirectory(), isSymbolicLink, size: info.size, mtimeMs: info.mtimeMs };
       } catch {
         return undefined; // vanished, or a broken link
       }

@@ -1,5 +1,7 @@
 /** The directory listing: HTML5 page and JSON, a richer `list_directory` of Python's. */
 
+import { encodeName, readableName } from './file-names.js';
+
 /** One entry of a listed directory. */
 export interface ListingEntry {
   name: string;
@@ -14,6 +16,11 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 /** HTML-escapes text for element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
+}
+
+/** A byte of a name that is not UTF-8: its Latin-1 character, marked and titled with its value. */
+function rawByte(char: string, byte: number): string {
+  return `<span class="raw" title="byte 0x${byte.toString(16).toUpperCase()}, not UTF-8">${escapeHtml(char)}</span>`;
 }
 
 /** Sorts entries as Python does: by lower-cased name, then by name. */
@@ -59,8 +66,8 @@ export function renderListingHtml(displayPath: string, entries: ListingEntry[]):
   if (displayPath !== '/') rows.push('<tr><td><a href="../">../</a></td><td class="size">-</td><td>-</td></tr>');
   for (const entry of entries) {
     const slash = entry.isDirectory ? '/' : '';
-    const href = encodeURIComponent(entry.name) + slash;
-    const shown = escapeHtml(entry.name) + slash + (entry.isSymbolicLink ? '@' : '');
+    const href = encodeName(entry.name) + slash;
+    const shown = readableName(entry.name, rawByte, escapeHtml) + slash + (entry.isSymbolicLink ? '@' : '');
     const size = entry.isDirectory ? '-' : formatSize(entry.size);
     rows.push(
       `<tr><td><a href="${href}">${shown}</a></td><td class="size" title="${entry.size}">${size}</td>` +
