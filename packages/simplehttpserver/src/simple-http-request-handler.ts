@@ -20,7 +20,7 @@ export type { FileCacheOptions } from './internal/file-cache.js';
 export type SimpleHTTPOptions = Partial<
   Pick<
     SimpleHTTPRequestHandler,
-    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
+    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed' | 'compress'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
     | 'serverVersion'
   >
@@ -35,7 +35,7 @@ export type SimpleHTTPOptions = Partial<
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `SimpleHTTPRequestHandler.configure()`.
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
  * `copyfile()`, `guessType()`. Fields that may be overridden: `directory`, `indexPages`,
- * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`,
+ * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`, `compress`,
  * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
  *
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
@@ -71,6 +71,12 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   followExternalSymlinks = false;
   /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
   precompressed = true;
+  /**
+   * Compress compressible types (mime-db's `compressible` flag: text, JSON, JS, CSS, SVG,
+   * WASM…) of 1 KiB and more on the fly with `br`, `gzip` (and `zstd` where Node has it) by
+   * `Accept-Encoding` (default true). A precompressed sibling is still preferred. May be overridden.
+   */
+  compress = true;
   /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
   listDirectories = true;
   /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
