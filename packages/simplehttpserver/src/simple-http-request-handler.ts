@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserver';
 import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
 import { answerOptions, implementedMethods } from './internal/cors.js';
+import { cleanUrlLocation, findFallback } from './internal/fallbacks.js';
 import { FileBody, READ_SIZE } from './internal/file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
@@ -20,7 +21,7 @@ export type { FileCacheOptions } from './internal/file-cache.js';
 export type SimpleHTTPOptions = Partial<
   Pick<
     SimpleHTTPRequestHandler,
-    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed' | 'compress'
+    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed' | 'compress' | 'spa' | 'cleanUrls'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
     | 'serverVersion'
   >
@@ -35,7 +36,7 @@ export type SimpleHTTPOptions = Partial<
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `SimpleHTTPRequestHandler.configure()`.
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
  * `copyfile()`, `guessType()`. Fields that may be overridden: `directory`, `indexPages`,
- * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`, `compress`,
+ * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`, `compress`, `spa`, `cleanUrls`,
  * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
  *
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
@@ -77,6 +78,16 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    * `Accept-Encoding` (default true). A precompressed sibling is still preferred. May be overridden.
    */
   compress = true;
+  /**
+   * Single-page app: a GET or HEAD of a missing path without an extension that accepts HTML
+   * gets the root's index page with 200 (assets still 404). Default false. May be overridden.
+   */
+  spa = false;
+  /**
+   * Clean URLs: `/about` serves `about.html` when there is no `about`, and `/about.html`
+   * redirects (301) to `/about`. Default false. May be overridden.
+   */
+  cleanUrls = false;
   /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
   listDirectories = true;
   /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
@@ -157,6 +168,14 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     }
     const stat = statQuiet(path, sharesStats(this));
     if (stat?.isDirectory()) return this.#sendDirectory(path);
+    if (stat?.isFile() && !path.endsWith(sep)) {
+      const location = cleanUrlLocation(this);
+      if (location !== undefined) return this.#redirect(location);
+    }
+    if (stat === undefined) {
+      const fallback = findFallback(this, path, sharesStats(this));
+      if (fallback !== undefined) return sendFile(this, fallback.path, fallback.stat);
+    }
     if (stat === undefined || !stat.isFile() || path.endsWith(sep)) {
       this.sendError(404, 'File not found');
       return undefined;
@@ -193,10 +212,14 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    * segments, so it always starts with exactly one `/` followed by a local path.
    */
   #redirectToDirectory(target: Extract<Translation, { ok: true }>): undefined {
-    this.sendResponse(301);
     // a `\` kept raw could make `/\host/` a scheme-relative URL to a browser
     const path = target.rawSegments.map((s) => `${s.replaceAll('\\', '%5C')}/`).join('');
-    this.sendHeader('Location', `/${path}${target.query}`);
+    return this.#redirect(`/${path}${target.query}`);
+  }
+
+  #redirect(location: string): undefined {
+    this.sendResponse(301);
+    this.sendHeader('Location', location);
     this.sendHeader('Content-Length', '0');
     this.endHeaders();
     return undefined;
