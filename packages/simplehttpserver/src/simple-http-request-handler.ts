@@ -4,6 +4,7 @@ import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserv
 import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
 import { answerOptions, implementedMethods } from './internal/cors.js';
 import { cleanUrlLocation, findFallback } from './internal/fallbacks.js';
+import { ERROR_PAGE } from './internal/error-page.js';
 import { FileBody, READ_SIZE } from './internal/file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
@@ -60,6 +61,8 @@ export type SimpleHTTPOptions = Partial<
 export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
   /** Python's `server_version`. May be overridden. */
   override serverVersion = 'SimpleHTTP/0.6';
+  /** The error page: Python's fields in the listing's look, linking home. May be overridden. */
+  override errorMessageFormat = ERROR_PAGE;
   /** The directory served (default: the working directory when the handler is made). May be overridden. */
   directory: string = process.cwd();
   /** Files that stand for their directory, tried in order. May be overridden. */

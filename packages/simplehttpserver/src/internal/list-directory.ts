@@ -2,7 +2,7 @@
 import { corsLines } from './cors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import { applySort, parseSort, prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
 import { decodeEscaped, fsPath } from './file-names.js';
 import { contained, type EntrySource } from './open-entry.js';
 import { isServableName, translateTarget } from './translate.js';
@@ -30,7 +30,9 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   const target = translateTarget(h.path, { dotfiles: h.dotfiles });
   const displayPath = target.ok ? `/${target.segments.map((s) => `${s}/`).join('')}` : '/';
   const json = prefersJson(h.headers.get('accept'));
-  const body = Buffer.from(json ? renderListingJson(displayPath, entries) : renderListingHtml(displayPath, entries), 'utf8');
+  const sort = parseSort(target.ok ? target.query : '');
+  const page = json ? renderListingJson(displayPath, applySort(entries, sort)) : renderListingHtml(displayPath, entries, { sort, extraHtml: listingExtras(h) });
+  const body = Buffer.from(page, 'utf8');
   h.sendResponse(200);
   h.sendHeader('Content-Type', json ? 'application/json' : 'text/html; charset=utf-8');
   h.sendHeader('Content-Length', String(body.length));
@@ -39,6 +41,14 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   for (const [name, value] of corsLines(h.cors)) h.sendHeader(name, value);
   h.endHeaders();
   return body;
+}
+
+/**
+ * Trusted HTML for the listing page after its table: none yet. The seam for content that
+ * belongs on a listing (an upload form): it reads the handler for each page, never cached.
+ */
+function listingExtras(_h: ListingResponder): string {
+  return '';
 }
 
 async function readEntries(h: ListingResponder, path: string): Promise<ListingEntry[] | undefined> {
