@@ -57,8 +57,10 @@ interface Chosen {
  */
 export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const cache = cacheFor(h.constructor, h.directory, h.fileCache);
-  const siblings = h.precompressed ? negotiate(h, path, stat) : undefined;
-  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, cache, path, stat);
+  const accept = h.headers.get('accept-encoding');
+  // without Accept-Encoding no sibling can be chosen: no stats of siblings on that path
+  const siblings = h.precompressed && accept !== undefined ? negotiate(h, path, stat, accept) : undefined;
+  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, cache, path, stat, accept);
   if (dynamic !== undefined && dynamic !== 'identity') return sendEncoded(h, cache, path, stat, dynamic);
   const vary = siblings?.vary === true || dynamic !== undefined;
   const cached = fromCache(cache, path, stat, siblings, vary);
@@ -70,11 +72,11 @@ export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseB
  * it is (a `Range` is answered from the identity bytes), `undefined` when the file is never
  * compressed (`compress` off, a type that is not compressible, under `COMPRESS_MIN_SIZE`).
  */
-function dynamicCoding(h: FileResponder, cache: FileCache, path: string, stat: Stats): Coding | undefined {
+function dynamicCoding(h: FileResponder, cache: FileCache, path: string, stat: Stats, accept: string | undefined): Coding | undefined {
   if (!h.compress || stat.size < COMPRESS_MIN_SIZE) return undefined;
   if (!isCompressible(cache.get(path, stat)?.contentType ?? h.guessType(path))) return undefined;
   if (h.command === 'GET' && h.headers.get('range') !== undefined) return 'identity';
-  return negotiateEncoding(h.headers.get('accept-encoding'), DYNAMIC_CODINGS);
+  return negotiateEncoding(accept, DYNAMIC_CODINGS);
 }
 
 /** The answer compressed on the fly: from the cache at once, else compressed (or streamed) first. */
@@ -132,8 +134,7 @@ interface Negotiated {
  * files at least as new as it: a sibling older than its file was not made from this
  * version and is never sent.
  */
-function negotiate(h: FileResponder, path: string, stat: Stats): Negotiated {
-  const accept = h.headers.get('accept-encoding');
+function negotiate(h: FileResponder, path: string, stat: Stats, accept: string): Negotiated {
   const shared = sharesStats(h);
   const br = statQuiet(path + '.br', shared);
   const gz = statQuiet(path + '.gz', shared);
@@ -313,7 +314,8 @@ function fileValidatorLines(chosen: Chosen): Array<[string, string]> {
 /**
  * Vary, Cache-Control and CORS, read from the handler for each answer: sent with 200, 206
  * and 304 alike. `Vary: Accept-Encoding` only when another `Accept-Encoding` could get
- * other bytes: a compressible file, or one with a current precompressed sibling.
+ * other bytes: a compressible file, or (asked with `Accept-Encoding`) one with a current
+ * precompressed sibling.
  */
 function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors'>, vary: boolean): Array<[string, string]> {
   const lines: Array<[string, string]> = [];
