@@ -1,7 +1,8 @@
 // On-the-fly compression: which files, which coding, cached bytes, streamed large files, validators.
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { statSync, utimesSync, writeFileSync } from 'node:fs';
+import { statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,33 @@ describe('a large file compressed as it is sent', () => {
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     expect(head).not.toMatch(/content-length|transfer-encoding/i);
     expect(gunzipSync(Buffer.from(rest.join('\r\n\r\n'), 'latin1')).toString()).toBe(BIG_TEXT);
+  });
+
+  it('cut short (the file shrank) never sends the last chunk, and the server keeps serving', async () => {
+    running = await serve({ directory: fixture.root, readSize: 64 * 1024 });
+    const path = join(fixture.root, 'shrinking.txt');
+    // text that does not compress to nothing: the response spans many socket writes
+    writeFileSync(path, Array.from({ length: 300_000 }, (_, i) => `${(i * 2654435761) % 1e9}\n`).join(''));
+    const text = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let cut = false;
+      const socket = net.connect(running!.port, '127.0.0.1', () => socket.write('GET /shrinking.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n'));
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (!cut) {
+          cut = true;
+          socket.pause();
+          truncateSync(path, 1024);
+          setImmediate(() => socket.resume());
+        }
+      });
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+      socket.on('error', reject);
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 200 [^]*transfer-encoding: chunked/i);
+    expect(text.endsWith('\r\n0\r\n\r\n')).toBe(false);
+    expect(running.log.some((line) => /shrank/.test(line))).toBe(true);
+    expect((await get(running.port, '/hello.txt')).status).toBe(200);
   });
 
   it('answers HEAD with the head alone', async () => {

@@ -27,13 +27,17 @@ afterAll(async () => {
 
 interface Box { x: number; y: number; width: number; height: number }
 
+// these run inside the page (no DOM library in the type-check of tests)
+declare const document: { body: unknown; documentElement: { scrollWidth: number } };
+declare function getComputedStyle(element: unknown): { backgroundColor: string; color: string; lineHeight: string };
+
 describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
   it.for([
     [1280, 'light'],
     [1280, 'dark'],
     [390, 'light'],
     [390, 'dark'],
-  ] as const)('reads at %d px, %s', async ([width, scheme]) => {
+  ] as const)('reads at %d px, %s', { timeout: 60_000 }, async ([width, scheme]) => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
     try {
@@ -75,7 +79,7 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     } finally {
       await browser.close();
     }
-  }, 60_000);
+  });
 
   it('sorts by size and date through links, and leads back up', async () => {
     const { chromium } = await import('playwright-core');
@@ -104,7 +108,7 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     }
   }, 60_000);
 
-  it.for(['light', 'dark'] as const)('gives a 404 the same look (%s) and a way home', async (scheme) => {
+  it.for(['light', 'dark'] as const)('gives a 404 the same look (%s) and a way home', { timeout: 60_000 }, async (scheme) => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
     try {
@@ -121,5 +125,5 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     } finally {
       await browser.close();
     }
-  }, 60_000);
+  });
 });

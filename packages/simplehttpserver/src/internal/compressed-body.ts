@@ -2,7 +2,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { compressChunks } from './compression.js';
 import type { Coding } from './encoding.js';
-import { FileBody, readRange, type BodyWriter } from './file-body.js';
+import { FileBody, FileChangedError, type BodyWriter } from './file-body.js';
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
@@ -31,7 +31,7 @@ export class CompressedBody extends FileBody {
   }
 
   override async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    const source = readRange(this.handle, this.path, 0, this.#size, this.readSize);
+    const source = readChunks(this.handle, this.path, this.#size, this.readSize);
     for await (const chunk of compressChunks(this.coding, this.#size, source)) {
       if (chunk.length === 0) continue;
       yield this.chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, CRLF]) : chunk;
@@ -45,3 +45,18 @@ export class CompressedBody extends FileBody {
 }
 
 const CRLF = Buffer.from('\r\n');
+
+/**
+ * Yields the file's `size` bytes in reads of up to `readSize`, one read at a time: the
+ * compressor paces the reads, and no read is left in flight (and unobserved) while it
+ * waits. Throws `FileChangedError` if the file ends early.
+ */
+async function* readChunks(handle: FileHandle, path: string, size: number, readSize: number): AsyncGenerator<Buffer> {
+  for (let position = 0; position < size; ) {
+    const buffer = Buffer.allocUnsafe(Math.min(readSize, size - position));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) throw new FileChangedError(path);
+    position += bytesRead;
+    yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+  }
+}
