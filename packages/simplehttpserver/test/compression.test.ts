@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DYNAMIC_CODINGS } from '../src/internal/compression.js';
 import { cacheFor } from '../src/internal/open-entry.js';
 import { APP_JS, get, makeFixture, OLD_MTIME, raw, serve, type Fixture, type Running } from './helpers.js';
 
@@ -114,6 +115,19 @@ describe('compression on the fly', () => {
     const reply = await get(running.port, path!, { 'accept-encoding': 'br, gzip' });
     expect(reply.headers['content-encoding']).toBeUndefined();
     expect(reply.headers.vary).toBeUndefined();
+  });
+
+  it('offers zstd only where this Node compresses it', async () => {
+    running = await serve({ directory: fixture.root });
+    const reply = await get(running.port, '/text20k.txt', { 'accept-encoding': 'zstd' });
+    if (!DYNAMIC_CODINGS.zstd) {
+      expect(reply.headers['content-encoding']).toBeUndefined();
+      expect(reply.body.toString()).toBe(TEXT);
+      return;
+    }
+    expect(reply.headers['content-encoding']).toBe('zstd');
+    const zlib = (await import('node:zlib')) as unknown as { zstdDecompressSync(b: Buffer): Buffer };
+    expect(zlib.zstdDecompressSync(reply.body).toString()).toBe(TEXT);
   });
 
   it('compresses SVG', async () => {
