@@ -25,7 +25,8 @@ export const DECISIONS = {
   'bare-lf': { stricter: 'node', why: 'a head line ended by a bare LF: accepted (RFC 9112 §2.2 allows it; Python, Go and nginx do too); llhttp refuses. Chunk framing lines still need CRLF' },
   'minor-version': { stricter: 'node', why: '`HTTP/1.2`–`HTTP/1.9`: served as HTTP/1.1 (RFC 9110 §2.5: a higher minor version is processed as the highest one implemented); llhttp refuses' },
   'obs-text-target': { stricter: 'node', why: 'bytes 0x80–0xFF in the request target: accepted as Latin-1 (Python does); the target ends at SP, so framing is unaffected; llhttp refuses' },
-  'target-form': { stricter: 'node', why: 'a request target in none of the four forms of RFC 9112 §3.2 (`!/`, `a`), or an absolute-form whose scheme holds digits, `+`, `-` or `.` (valid in RFC 3986): accepted as Python does and handed to the handler as `path`; it ends at SP, so framing is unaffected; llhttp refuses' },
+  'target-form': { stricter: 'node', why: 'an absolute-form target whose scheme holds digits, `+`, `-` or `.` (valid in RFC 3986): accepted as Python does and handed to the handler as `path`; it ends at SP, so framing is unaffected; llhttp refuses. (A target in none of the four forms of RFC 9112 §3.2, `!/` or `a`, is refused by both)' },
+  'asterisk-form': { stricter: 'ours', why: 'the asterisk-form target `*` with a method other than OPTIONS: 400 (RFC 9112 §3.2.4: only for a server-wide OPTIONS); llhttp accepts it for any method' },
   'trailing-htab': { stricter: 'node', why: '`Transfer-Encoding: chunked` or `Content-Length: 3` followed by HTAB: the tab is optional whitespace, trimmed as RFC 9110 §5.5 says (Go does the same), so the value is `chunked` / `3`; llhttp refuses both (it accepts a trailing SP). Both frame the body the same way when they accept' },
   'close-htab': { stricter: 'ours', why: '`Connection: close` followed by HTAB: the tab is trimmed (RFC 9110 §5.5), so we close after the response; llhttp does not see `close` and reads the next request' },
   'chunk-ext': { stricter: 'node', why: 'a chunk extension is checked for its bytes only (no CTL, so no CR or LF inside), not for its grammar (`0;` with no name is accepted) and BWS before `;` is allowed as RFC 9112 §7.1.1 writes it, as Go and nginx do; llhttp checks the grammar. The size line still ends at its CRLF on both sides' },
@@ -57,6 +58,7 @@ function whyOursRefused(echo: Echo, input: string): DecisionKey | undefined {
   const emptyElement = echo.headers.some((f) => f.startsWith('transfer-encoding:') && f.slice(18).split(',').some((c) => c.trim() === ''));
   if (hasTE && (emptyElement || te.some((c) => c !== 'chunked'))) return 'te-codings';
   if (extraSpaces(input)) return 'request-line-spaces';
+  if (echo.target === '*' && echo.method !== 'OPTIONS') return 'asterisk-form';
   // `Connection: close<TAB>`: we trim the tab and close; llhttp does not see `close` and reads on.
   if (/connection:[^\r\n]*close[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'close-htab';
   if (/(^|\n)\r+[^\r\n]/.test(input)) return 'bare-cr-before-request';

@@ -22,7 +22,7 @@ const DRAIN_LIMIT = 64 * 1024;
  *
  * Methods for the caller (the server): `handle()`.
  * Methods that may be overridden: `handleOneRequest()`, `parseRequest()`,
- * `handleExpect100()`, `authenticate()`, `sendError()`, `logRequest()`, `logError()`, `logMessage()`,
+ * `handleExpect100()`, `bodyLimit()`, `authenticate()`, `sendError()`, `logRequest()`, `logError()`, `logMessage()`,
  * `versionString()`, `dateTimeString()`, `logDateTimeString()`, `addressString()`.
  * For derived classes: `sendResponse()`, `sendResponseOnly()`, `sendHeader()`,
  * `endHeaders()`, `flushHeaders()`, `body()`, `readBody()`, and the request fields
@@ -309,6 +309,16 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     return this.#admit(head);
   }
 
+  /**
+   * `Expect: 100-continue` with a `Content-Length` over `bodyLimit()`: 413 instead of
+   * `100 Continue`, so the client never sends a body that would be refused (RFC 9110 §10.1.1).
+   */
+  #refuseExpected(length: number, limit: number): false {
+    this.sendError(413, `Request body of ${length} bytes exceeds the limit of ${limit}`);
+    this.closeConnection = true;
+    return false;
+  }
+
   /** With a trusted proxy as peer: `clientAddress` and `forwardedProto` from its header. */
   #applyForwarded(headers: HTTPMessage): void {
     const server = this.server;
@@ -340,6 +350,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     const expect = head.expect;
     if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
       this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
+      const limit = this.bodyLimit();
+      if (head.contentLength > limit) return this.#refuseExpected(head.contentLength, limit);
       return this.handleExpect100();
     }
     return true;
@@ -367,6 +379,15 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
    * Decides on `Expect: 100-continue`: the default sends `100 Continue` and returns true.
    * To refuse, send an error (e.g. `sendError(417)`) and return false. May be overridden.
    */
+  /**
+   * The largest body this request may carry, in bytes: `body()`, `readBody()` and the answer
+   * to `Expect: 100-continue` (413 instead of `100 Continue` beyond it) use it. The default is
+   * `maxBodySize`; a subclass that accepts uploads raises it for those requests. May be overridden.
+   */
+  bodyLimit(): number {
+    return this.maxBodySize;
+  }
+
   handleExpect100(): boolean | Promise<boolean> {
     this.sendResponseOnly(100);
     this.endHeaders();
@@ -379,7 +400,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
    * The request body, decoded from `Content-Length` or `Transfer-Encoding: chunked`, as an
    * async iterable of chunks; empty when the request has no body.
    *
-   * **Security:** throws `HTTPRequestError` with status 413 past `maxBodySize` bytes, 400
+   * **Security:** throws `HTTPRequestError` with status 413 past `bodyLimit()` bytes, 400
    * on malformed framing, 408 when no byte arrives for `bodyTimeout` ms.
    */
   async *body(): AsyncGenerator<Buffer, void, undefined> {
@@ -399,7 +420,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     if (this.#body) return this.#body;
     const head = this.#request;
     const length = head && head.version !== 'HTTP/0.9' ? head.contentLength : 0;
-    const reader = new BodyReader(this.rfile, length, head?.chunked ?? false, this.maxBodySize, this.bodyTimeout);
+    const reader = new BodyReader(this.rfile, length, head?.chunked ?? false, this.bodyLimit(), this.bodyTimeout);
     reader.checkDeclaredSize();
     this.#body = reader;
     return reader;

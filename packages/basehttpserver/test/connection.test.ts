@@ -234,6 +234,19 @@ describe('BaseHTTPRequestHandler.handleExpect100 (handle_expect_100)', () => {
     expect(rest).toEqual([]);
   });
 
+  it('answers 413 without 100 Continue when Content-Length is over maxBodySize', async () => {
+    class Small extends EchoHandler {
+      override maxBodySize = 10;
+    }
+    const { port } = await serve(Small);
+    const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\nExpect: 100-continue\r\n\r\n`);
+    expect(received).not.toContain('100 Continue');
+    const [response, ...rest] = parseResponses(received);
+    expect(response!.status).toBe(413);
+    expect(response!.header('connection')).toBe('close');
+    expect(rest).toEqual([]);
+  });
+
   it('ignores Expect on HTTP/1.0 (as Python)', async () => {
     const { port } = await serve(EchoHandler);
     const received = await exchange(port, `POST / HTTP/1.0\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\nhi`);

@@ -129,6 +129,11 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     else this.sendError(501, 'Can only POST to CGI scripts');
   }
 
+  /** A script's body is bounded by `maxBodySize`; an upload elsewhere as `SimpleHTTPRequestHandler`. May be overridden. */
+  override bodyLimit(): number {
+    return this.isCGI() ? this.maxBodySize : super.bodyLimit();
+  }
+
   /**
    * Refuses uploads into a CGI directory, by URL and by real path (a symlinked folder
    * leading into one is refused too); otherwise as `SimpleHTTPRequestHandler`. May be overridden.

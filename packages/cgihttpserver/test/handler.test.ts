@@ -100,6 +100,12 @@ describe('script response headers (RFC 3875 §6)', () => {
     expect(raw).toBe('HTTP/1.0 299 Raw Status\r\nContent-Type: text/plain\r\nX-Nph: yes\r\n\r\nraw body\n');
   });
 
+  it.for(['cgi-bin/hello.sh', 'cgi-bin/../cgi-bin/hello.sh', '*'])('refuses the target %s (no leading slash) with 400, as the static layer does', async (target) => {
+    const raw = await exchange(running.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).not.toContain('hello from sh');
+  });
+
   it('a script failing after its headers leaves the response it began', async () => {
     const response = await fetch(`${running.url}/cgi-bin/fail-late.sh`);
     expect(response.status).toBe(200);

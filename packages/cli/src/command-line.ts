@@ -33,6 +33,12 @@ export interface CommandLine {
   cors: boolean;
   /** `true` serves dotfiles, `false` hides them, `undefined` keeps the static layer's default (hidden). */
   dotfiles: boolean | undefined;
+  /** `false` (`--no-compress`) turns off compression on the fly. */
+  compress: boolean;
+  /** Serve the root's index page for missing client-side routes (`--spa`). */
+  spa: boolean;
+  /** `/about` serves `about.html`, `/about.html` redirects to `/about` (`--clean-urls`). */
+  cleanUrls: boolean;
   /** `Cache-Control: max-age` in seconds; `undefined` keeps the static layer's default. */
   cache: number | undefined;
   logFormat: 'common' | 'json';
@@ -88,6 +94,9 @@ const OPTIONS = {
   workers: { type: 'string' },
   cors: { type: 'boolean' },
   dotfiles: { type: 'boolean' },
+  compress: { type: 'boolean' },
+  spa: { type: 'boolean' },
+  'clean-urls': { type: 'boolean' },
   cache: { type: 'string' },
   'log-format': { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
@@ -136,6 +145,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     workers: values.workers === undefined ? 1 : parseCount('--workers', values.workers, 1),
     cors: values.cors ?? false,
     dotfiles: values.dotfiles,
+    compress: values.compress ?? true,
+    spa: values.spa ?? false,
+    cleanUrls: values['clean-urls'] ?? false,
     cache: values.cache === undefined ? undefined : parseCount('--cache', values.cache, 0),
     logFormat: parseLogFormat(values['log-format']),
     proxyProtocol: values['proxy-protocol'] ?? false,

@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, type CommandLine } from '../src/command-line.js';
-import { banner, urlHint } from '../src/internal/messages.js';
+import { banner, urlHints } from '../src/internal/messages.js';
 
 const DEFAULTS: CommandLine = {
   bind: { kind: 'tcp', host: undefined, port: 8000 },
@@ -21,6 +21,9 @@ const DEFAULTS: CommandLine = {
   workers: 1,
   cors: false,
   dotfiles: undefined,
+  compress: true,
+  spa: false,
+  cleanUrls: false,
   cache: undefined,
   logFormat: 'common',
   proxyProtocol: false,
@@ -61,6 +64,7 @@ const rows: Array<{ args: string[]; want: Partial<CommandLine> }> = [
   { args: ['--workers', '4'], want: { workers: 4 } },
   { args: ['--cors', '--dotfiles', '--cache', '3600'], want: { cors: true, dotfiles: true, cache: 3600 } },
   { args: ['--no-dotfiles', '--cache=0'], want: { dotfiles: false, cache: 0 } },
+  { args: ['--no-compress', '--spa', '--clean-urls'], want: { compress: false, spa: true, cleanUrls: true } },
   { args: ['--log-format', 'json', '-q'], want: { logFormat: 'json', quiet: true } },
   { args: ['--proxy-protocol', '--shutdown-timeout', '30'], want: { proxyProtocol: true, shutdownTimeout: 30 } },
   { args: ['--shutdown-timeout=0'], want: { shutdownTimeout: 0 } },
@@ -97,10 +101,20 @@ describe('banner (test() in http.server)', () => {
   });
 
   it('gives a URL to open for the wildcard addresses only', () => {
-    expect(urlHint(['::', 8000], false)).toContain('http://localhost:8000/');
-    expect(urlHint(['0.0.0.0', 8000], true)).toContain('https://127.0.0.1:8000/');
-    expect(urlHint(['127.0.0.1', 8000], false)).toBe('');
-    expect(urlHint('/run/web.sock', false)).toContain('curl --unix-socket /run/web.sock');
+    const interfaces = {
+      lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
+      eth0: [{ address: '192.168.1.20', family: 'IPv4', internal: false }, { address: 'fe80::1', family: 'IPv6', internal: false }],
+      wlan0: [{ address: '10.0.0.7', family: 'IPv4', internal: false }],
+    } as unknown as ReturnType<typeof import('node:os').networkInterfaces>;
+    expect(urlHints(['::', 8000], false, interfaces)).toEqual([
+      'Local:   http://localhost:8000/ (listening on all interfaces, IPv4 and IPv6)',
+      'Network: http://192.168.1.20:8000/',
+      'Network: http://10.0.0.7:8000/',
+    ]);
+    expect(urlHints(['0.0.0.0', 8000], true, interfaces)[0]).toContain('https://localhost:8000/');
+    expect(urlHints(['0.0.0.0', 8000], true, {})).toHaveLength(1);
+    expect(urlHints(['127.0.0.1', 8000], false, interfaces)).toEqual([]);
+    expect(urlHints('/run/web.sock', false)).toEqual(['Try: curl --unix-socket /run/web.sock http://localhost/']);
   });
 
   const python = spawnSync('python3', ['--version']).status === 0;

@@ -37,7 +37,7 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
   ])('--bind $bind prints the address it bound, as Python does', async ({ bind, hosts }) => {
     const cli = await startCli(['--bind', bind, '-d', SITE, '0']);
     expect(hosts).toContain(cli.host);
-    expect(cli.stdout()).not.toMatch(/^Open /m); // a loopback URL needs no hint
+    expect(cli.stdout()).not.toMatch(/^(Local|Network): /m); // a loopback URL needs no hint
     expect((await get(`${cli.url}hello.txt`)).status).toBe(200);
   });
 
@@ -47,7 +47,10 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
   it.skipIf(!wildcard)('binds all interfaces, IPv4 and IPv6, by default, and prints a URL to open', async () => {
     const cli = await startCli(['-d', SITE, '0']);
     expect(cli.stdout()).toMatch(/^Serving HTTP on (::|0\.0\.0\.0) port \d+ /);
-    expect(cli.stdout()).toMatch(/^Open http:\/\/(localhost|127\.0\.0\.1):\d+\/ /m);
+    expect(cli.stdout()).toMatch(/^Local: {3}http:\/\/localhost:\d+\/ /m);
+    for (const line of cli.stdout().split('\n').filter((l) => l.startsWith('Network: '))) {
+      expect(line).toMatch(/^Network: http:\/\/\d+\.\d+\.\d+\.\d+:\d+\/$/); // one URL per line, no colour codes
+    }
     expect((await get(`http://127.0.0.1:${cli.port}/hello.txt`)).status).toBe(200);
     if (cli.host === '::') expect((await get(`http://[::1]:${cli.port}/hello.txt`)).status).toBe(200);
   });
@@ -127,6 +130,30 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
     const got = await get(`${cli.url}hello.txt`);
     expect(got.headers['access-control-allow-origin']).toBe('*');
     expect(got.headers['cache-control']).toBe('max-age=600');
+  });
+
+  it('answers client routes with --spa, drops .html with --clean-urls, and stops compressing with --no-compress', async () => {
+    const plain = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
+    expect((await get(`${plain.url}app/route`)).status).toBe(404);
+    expect((await get(`${plain.url}index.html`)).status).toBe(200);
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--spa', '--clean-urls', '--no-compress', '0']);
+    const route = await get(`${cli.url}app/route`, { headers: { accept: 'text/html', 'accept-encoding': 'br, gzip' } });
+    expect(route.status).toBe(200);
+    expect(route.body).toContain('index page');
+    expect(route.headers['content-encoding']).toBeUndefined();
+    expect((await get(`${cli.url}missing.js`)).status).toBe(404);
+    const clean = await get(`${cli.url}index.html`);
+    expect(clean.status).toBe(301);
+    expect(clean.headers.location).toBe('/');
+  });
+
+  it('answers a CORS preflight with --cors', async () => {
+    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--cors', '0']);
+    const preflight = await get(`${cli.url}hello.txt`, {
+      method: 'OPTIONS', headers: { origin: 'http://a.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-a' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toBe('x-a');
   });
 
   it('says clearly when the port is in use (exit 1)', async () => {

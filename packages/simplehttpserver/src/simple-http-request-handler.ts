@@ -2,6 +2,9 @@
 import { join, sep } from 'node:path';
 import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserver';
 import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
+import { answerOptions, implementedMethods } from './internal/cors.js';
+import { cleanUrlLocation, findFallback } from './internal/fallbacks.js';
+import { ERROR_PAGE } from './internal/error-page.js';
 import { FileBody, READ_SIZE } from './internal/file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
@@ -21,7 +24,7 @@ export type { FileCacheOptions } from './internal/file-cache.js';
 export type SimpleHTTPOptions = Partial<
   Pick<
     SimpleHTTPRequestHandler,
-    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
+    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed' | 'compress' | 'spa' | 'cleanUrls'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
     | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize' | 'authRealm' | 'credentials'
   >
@@ -38,7 +41,7 @@ export type SimpleHTTPOptions = Partial<
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
  * `copyfile()`, `guessType()`, `isUploadAllowed()`. Fields that may be overridden:
  * `directory`, `indexPages`, `extensionsMap`, `dotfiles`, `followExternalSymlinks`,
- * `precompressed`, `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`,
+ * `precompressed`, `compress`, `spa`, `cleanUrls`, `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`,
  * `fileCache`, `upload`, `uploadOverwrite`, `maxUploadSize`.
  *
  * Beyond Python, off by default: uploads (`upload`) by `PUT` and by a `multipart/form-data`
@@ -66,6 +69,8 @@ export type SimpleHTTPOptions = Partial<
 export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
   /** Python's `server_version`. May be overridden. */
   override serverVersion = 'SimpleHTTP/0.6';
+  /** The error page: Python's fields in the listing's look, linking home. May be overridden. */
+  override errorMessageFormat = ERROR_PAGE;
   /** The directory served (default: the working directory when the handler is made). May be overridden. */
   directory: string = process.cwd();
   /** Files that stand for their directory, tried in order. May be overridden. */
@@ -78,11 +83,30 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   followExternalSymlinks = false;
   /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
   precompressed = true;
+  /**
+   * Compress compressible types (mime-db's `compressible` flag: text, JSON, JS, CSS, SVG,
+   * WASM…) of 1 KiB and more on the fly with `br`, `gzip` (and `zstd` where Node has it) by
+   * `Accept-Encoding` (default true). A precompressed sibling is still preferred. May be overridden.
+   */
+  compress = true;
+  /**
+   * Single-page app: a GET or HEAD of a missing path without an extension that accepts HTML
+   * gets the root's index page with 200 (assets still 404). Default false. May be overridden.
+   */
+  spa = false;
+  /**
+   * Clean URLs: `/about` serves `about.html` when there is no `about`, and `/about.html`
+   * redirects (301) to `/about`. Default false. May be overridden.
+   */
+  cleanUrls = false;
   /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
   listDirectories = true;
   /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
   cacheControl: string | null = 'no-cache';
-  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). May be overridden. */
+  /**
+   * `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). When set,
+   * answers also expose `ETag`, `Content-Range`… and `OPTIONS` preflights get 204. May be overridden.
+   */
   cors: string | null = null;
   /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
   readSize = READ_SIZE;
@@ -135,6 +159,16 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     }
   }
 
+  /**
+   * Serves an OPTIONS request when `cors` is set: 204 with `Allow`, and for a CORS
+   * preflight the `Access-Control-Allow-Methods` / `-Headers` / `-Max-Age` a browser asks
+   * for. Without `cors`, 501 as Python (which has no `do_OPTIONS`).
+   */
+  do_OPTIONS(): void {
+    if (this.cors === null) return this.sendError(501, "Unsupported method ('OPTIONS')");
+    answerOptions(this, implementedMethods(this));
+  }
+
   /** Serves a HEAD request: the head GET would send, no body. */
   async do_HEAD(): Promise<void> {
     const body = await this.sendHead();
@@ -159,6 +193,11 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     else this.sendError(501, `Unsupported method ('${this.command}')`);
   }
 
+  /** `maxUploadSize` for an upload (`PUT` or `POST` with `upload` on), else `maxBodySize`. May be overridden. */
+  override bodyLimit(): number {
+    return this.upload && (this.command === 'PUT' || this.command === 'POST') ? this.maxUploadSize : super.bodyLimit();
+  }
+
   /**
    * Whether an upload may write the file `path` (real, checked to lie inside `directory`).
    * The default allows every path; `CGIHTTPRequestHandler` refuses its script directories.
@@ -181,6 +220,14 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     }
     const stat = statQuiet(path, sharesStats(this));
     if (stat?.isDirectory()) return this.#sendDirectory(path);
+    if (stat?.isFile() && !path.endsWith(sep)) {
+      const location = cleanUrlLocation(this);
+      if (location !== undefined) return this.#redirect(location);
+    }
+    if (stat === undefined) {
+      const fallback = findFallback(this, path, sharesStats(this));
+      if (fallback !== undefined) return sendFile(this, fallback.path, fallback.stat);
+    }
     if (stat === undefined || !stat.isFile() || path.endsWith(sep)) {
       this.sendError(404, 'File not found');
       return undefined;
@@ -217,8 +264,14 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    * segments, so it always starts with exactly one `/` followed by a local path.
    */
   #redirectToDirectory(target: Extract<Translation, { ok: true }>): undefined {
+    // a `\` kept raw could make `/\host/` a scheme-relative URL to a browser
+    const path = target.rawSegments.map((s) => `${s.replaceAll('\\', '%5C')}/`).join('');
+    return this.#redirect(`/${path}${target.query}`);
+  }
+
+  #redirect(location: string): undefined {
     this.sendResponse(301);
-    this.sendHeader('Location', `/${target.rawSegments.map((s) => `${s}/`).join('')}${target.query}`);
+    this.sendHeader('Location', location);
     this.sendHeader('Content-Length', '0');
     this.endHeaders();
     return undefined;

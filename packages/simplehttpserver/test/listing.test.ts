@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatSize, prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from '../src/internal/listing.js';
+import { applySort, escapeHtml, formatLocalDate, formatSize, parseSort, prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from '../src/internal/listing.js';
 
 const entry = (name: string, isDirectory = false): ListingEntry => ({ name, isDirectory, isSymbolicLink: false, size: 1536, mtimeMs: Date.UTC(2026, 0, 2, 3, 4) });
 
@@ -23,7 +23,45 @@ describe('listing', () => {
     expect(html).toContain('href="%22q\'">&quot;q&#39;</a>');
     expect(html).not.toContain('<script>');
     expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
-    expect(html).toContain('<a href="../">');
+    expect(html).toContain('<a href="../" title="Parent directory">');
+  });
+
+  it.for([
+    ['UTC', '2026-01-02 03:04', 'UTC'],
+    ['Asia/Kolkata', '2026-01-02 08:34', 'UTC+05:30'],
+    ['America/New_York', '2026-01-01 22:04', 'UTC-05:00'],
+  ] as const)('shows dates in the server\'s zone (%s), with the zone', ([tz, date, zone]) => {
+    const saved = process.env.TZ;
+    process.env.TZ = tz;
+    try {
+      expect(formatLocalDate(Date.UTC(2026, 0, 2, 3, 4))).toEqual({ date, zone });
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
+  it.for([
+    ['', 'name', 'asc', ['a', 'B', 'c']],
+    ['?sort=name&order=desc', 'name', 'desc', ['c', 'B', 'a']],
+    ['?sort=size', 'size', 'asc', ['B', 'c', 'a']],
+    ['?sort=date&order=desc', 'date', 'desc', ['a', 'c', 'B']],
+    ['?sort=<script>&order=x', 'name', 'asc', ['a', 'B', 'c']],
+  ] as const)('sorts by the query %j', ([query, key, order, names]) => {
+    const sort = parseSort(query);
+    expect(sort).toEqual({ key, order });
+    const entries = [
+      { ...entry('a'), size: 30, mtimeMs: 3 },
+      { ...entry('B', true), size: 4096, mtimeMs: 1 },
+      { ...entry('c'), size: 20, mtimeMs: 2 },
+    ];
+    expect(applySort(entries, sort).map((e) => e.name)).toEqual(names);
+    const html = renderListingHtml('/', entries, { sort });
+    expect(html).toContain(`<th class="${key}" aria-sort="${order === 'asc' ? 'ascending' : 'descending'}"><a href="?sort=${key}&amp;order=${order === 'asc' ? 'desc' : 'asc'}">`);
+  });
+
+  it('places extra HTML after the table', () => {
+    expect(renderListingHtml('/', [], { extraHtml: '<form id="extra"></form>' })).toMatch(/<\/table>\n<form id="extra"><\/form><\/main>/);
   });
 
   it('has no parent link at the root', () => {

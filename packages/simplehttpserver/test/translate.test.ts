@@ -17,6 +17,16 @@ describe('translateTarget (Python translate_path)', () => {
     ['http://example.test/a/b?q', ['a', 'b'], false, '?q'],
     ['http://example.test', [], true, ''],
     ['/a?b/../c', ['a'], false, '?b/../c'],
+    // a backslash is an ordinary character of a POSIX name (refused on Windows)
+    ...(process.platform === 'win32' ? [] : [
+      ['/a\\b', ['a\\b'], false, ''],
+      ['/x%5cy', ['x\\y'], false, ''],
+    ] as const),
+    // bytes that are not UTF-8 are held as Python's surrogateescape holds them
+    ['/latin%E9.txt', ['latin\udce9.txt'], false, ''],
+    ['/%FF%FE/x', ['\udcff\udcfe', 'x'], false, ''],
+    ['/caf%C3%A9%E9', ['caf\u00e9\udce9'], false, ''],
+    ['/%C3', ['\udcc3'], false, ''],
   ] as const)('%s → %j', ([target, segments, trailingSlash, query]) => {
     const got = translateTarget(target);
     expect(got).toEqual({ ok: true, segments, rawSegments: expect.any(Array), trailingSlash, query });
@@ -31,8 +41,7 @@ describe('translateTarget (Python translate_path)', () => {
     ['/.%2e/etc/passwd', 404],
     ['/a%2f..%2f..%2fetc/passwd', 404],
     ['/a%2Fb', 404],
-    ['/..%5c..%5cetc', 404],
-    ['/a\\b', 404],
+    ['/..%5c..%5cetc', 404], // a dotfile on POSIX, a separator on Windows
     ['/..\\..\\etc\\passwd', 404],
     ['/C:/Windows/win.ini', 404],
     ['/c%3a/x', 404],
@@ -42,6 +51,10 @@ describe('translateTarget (Python translate_path)', () => {
     ['/%c0%af', 400],
     ['/%e0%80%ae', 400],
     ['/%ed%a0%80', 400],
+    ['/%ed%b3%a9', 400],
+    ['/%f0%80%80%ae', 400],
+    ['/x%c1%9c', 400],
+    ['/%e9%zz', 400],
     ['/%zz', 400],
     ['/%', 400],
     ['/.env', 404],

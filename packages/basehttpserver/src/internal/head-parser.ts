@@ -71,6 +71,10 @@ export class RequestHead {
     while (i < end && TARGET[buf[i]!] === 1) i++;
     if (i === targetStart) return this.#badSyntax(buf, start, end);
     this.target = recent.target(buf, targetStart, i);
+    if (!isTargetForm(this.method, this.target)) {
+      this.requestline = latin1(buf, start, end);
+      return this.refuse(400, `Bad request target (${repr(this.target)})`);
+    }
     if (i === end) {
       this.requestline = `${this.method} ${this.target}`;
       return this.#simpleRequest();
@@ -331,6 +335,19 @@ function is(name: string, usual: string, lower: string): boolean {
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= ZERO + 9;
+}
+
+/**
+ * Whether `target` has one of the four forms of RFC 9112 §3.2: origin-form (starts with
+ * `/`), absolute-form (`scheme://…`), authority-form for CONNECT, asterisk-form for
+ * OPTIONS. **Differs from Python:** a target without a leading slash (`GET dir/file`),
+ * which Python's layers read inconsistently, is refused with 400 in every layer.
+ */
+export function isTargetForm(method: string, target: string): boolean {
+  if (target.charCodeAt(0) === 0x2f) return true;
+  if (method === 'CONNECT') return true;
+  if (target === '*') return method === 'OPTIONS';
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target);
 }
 
 /**

@@ -99,11 +99,14 @@ function cgiOptions(line: CommandLine) {
   };
 }
 
-/** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */
+/** The static layer's options for `--cors`, `--[no-]dotfiles`, `--no-compress`, `--spa`, `--clean-urls` and `--cache`. */
 function staticOptions(line: CommandLine): SimpleHTTPOptions {
   const options: SimpleHTTPOptions = {};
   if (line.cors) options.cors = '*';
   if (line.dotfiles !== undefined) options.dotfiles = line.dotfiles;
+  if (!line.compress) options.compress = false;
+  if (line.spa) options.spa = true;
+  if (line.cleanUrls) options.cleanUrls = true;
   if (line.cache !== undefined) options.cacheControl = `max-age=${line.cache}`;
   return options;
 }

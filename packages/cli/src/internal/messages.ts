@@ -1,5 +1,6 @@
 /** What the command prints: Python's banner, a URL hint, and one-line bind errors. */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Bind, CommandLine } from '../command-line.js';
 
 /** A bound address as the socket core reports it: `[host, port]` or a Unix socket path. */
@@ -19,16 +20,29 @@ export function banner(address: BoundAddress, tls: boolean): string {
 }
 
 /**
- * A second line with a URL a browser or `curl` can open when the banner's is not one: for
- * the wildcard addresses `::` and `0.0.0.0`, and for Unix sockets. Empty otherwise.
+ * Lines with URLs a browser, a phone or `curl` can open when the banner's is not one: for
+ * the wildcard addresses `::` and `0.0.0.0`, `localhost` and then each non-internal IPv4
+ * address of the machine (what a user types on another device), one line per URL; for Unix
+ * sockets, a `curl` line. None for a single address.
  */
-export function urlHint(address: BoundAddress, tls: boolean): string {
+export function urlHints(address: BoundAddress, tls: boolean, interfaces = networkInterfaces()): string[] {
   const scheme = tls ? 'https' : 'http';
-  if (typeof address === 'string') return `Try: curl --unix-socket ${address} ${scheme}://localhost/`;
+  if (typeof address === 'string') return [`Try: curl --unix-socket ${address} ${scheme}://localhost/`];
   const [host, port] = address;
-  if (host === '::') return `Open ${scheme}://localhost:${port}/ (listening on all interfaces, IPv4 and IPv6)`;
-  if (host === '0.0.0.0') return `Open ${scheme}://127.0.0.1:${port}/ (listening on all IPv4 interfaces)`;
-  return '';
+  if (host !== '::' && host !== '0.0.0.0') return [];
+  const which = host === '::' ? 'all interfaces, IPv4 and IPv6' : 'all IPv4 interfaces';
+  const lines = [`Local:   ${scheme}://localhost:${port}/ (listening on ${which})`];
+  for (const ip of lanAddresses(interfaces)) lines.push(`Network: ${scheme}://${ip}:${port}/`);
+  return lines;
+}
+
+/** The machine's non-internal IPv4 addresses, in interface order, each once. */
+function lanAddresses(interfaces: ReturnType<typeof networkInterfaces>): string[] {
+  const found = new Set<string>();
+  for (const list of Object.values(interfaces)) {
+    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) found.add(info.address);
+  }
+  return [...found];
 }
 
 /**
@@ -88,7 +102,8 @@ export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi
                  [--cgi-dir PATH] [--cgi-interpreter EXT=PROGRAM] [--cgi-env NAME=VALUE]
                  [--cgi-idle-timeout SECONDS] [--cgi-timeout SECONDS]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
-                 [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
+                 [--workers N] [--cors] [--[no-]dotfiles] [--no-compress] [--spa]
+                 [--clean-urls] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
                  [--trusted-proxy ADDR [--forwarded-header NAME]]
                  [--upload [--upload-overwrite] [--upload-max-size SIZE]]
@@ -119,8 +134,14 @@ options:
   --tls-self-signed        make a throwaway certificate for localhost and print its
                            SHA-256 fingerprint
   --workers N              worker processes sharing the port (default: 1; auto: one per core)
-  --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *)
+  --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *,
+                           OPTIONS preflights answered 204)
   --dotfiles, --no-dotfiles  serve or hide files whose names start with '.' (default: hide)
+  --no-compress            do not compress text, JSON, JS, CSS, SVG… on the fly
+                           (br/gzip by Accept-Encoding; precompressed .br/.gz still sent)
+  --spa                    single-page app: serve /index.html for missing paths without
+                           an extension that accept HTML
+  --clean-urls             serve /about from about.html, redirect /about.html to /about
   --cache SECONDS          send Cache-Control: max-age=SECONDS
   --log-format FORMAT      access log on stderr: common (default, as Python) or json
   --proxy-protocol         require a PROXY protocol v1/v2 header on every connection and

@@ -7,7 +7,7 @@ import type { BasicCredentials } from '@httpstack/basehttpserver';
 import { UsageError, type Bind, type CommandLine } from '../command-line.js';
 import { buildServer, type CliServer } from './build-server.js';
 import { cgiAsNobodyWarning, type TlsMaterial } from './files.js';
-import { banner, bindErrorExitCode, describeBindError, openUploadWarning, urlHint } from './messages.js';
+import { banner, bindErrorExitCode, describeBindError, openUploadWarning, urlHints } from './messages.js';
 import { createSelfSigned, SELF_SIGNED_DAYS, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
 
 /** What `main` has read and checked before loading the layers. */
@@ -95,8 +95,7 @@ function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undef
   if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
   if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
   lines.push(banner(server.serverAddress, tls !== undefined));
-  const hint = urlHint(server.serverAddress, tls !== undefined);
-  if (hint && !line.quiet) lines.push(hint);
+  if (!line.quiet) lines.push(...urlHints(server.serverAddress, tls !== undefined));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,7 +1,7 @@
 /** `Accept-Encoding` negotiation for precompressed siblings (RFC 9110 §12.5.3). */
 
-/** A content coding this server can serve from a sibling file, or none. */
-export type Coding = 'br' | 'gzip' | 'identity';
+/** A content coding this server can send: from a sibling file or compressed on the fly. */
+export type Coding = 'br' | 'zstd' | 'gzip' | 'identity';
 
 /** Sibling file suffix of each coding, in order of preference at equal quality. */
 export const SIBLINGS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
@@ -9,26 +9,32 @@ export const SIBLINGS: ReadonlyArray<readonly ['br' | 'gzip', string]> = [
   ['gzip', '.gz'],
 ];
 
+/** Codings other than identity, in order of preference at equal quality. */
+const PREFERENCE = ['br', 'zstd', 'gzip'] as const;
+
 /**
- * Picks the coding to send from `header` among the available siblings: the highest
- * q-value wins; at equal quality `br` beats `gzip`, and both beat `identity` (which competes
- * only when listed). `q=0` refuses
+ * Picks the coding to send from `header` among the available ones: the highest q-value
+ * wins; at equal quality `br` beats `zstd` beats `gzip`, and all beat `identity` (which
+ * competes only when listed). `q=0` refuses
  * a coding; `*` stands for codings not listed. No header (or an empty one) means identity.
- * When identity is refused and no sibling is acceptable, identity is sent anyway (a 406
+ * When identity is refused and no coding is acceptable, identity is sent anyway (a 406
  * helps nobody, RFC 9110 §12.5.3 allows either).
  */
-export function negotiateEncoding(header: string | undefined, available: { br: boolean; gzip: boolean }): Coding {
-  if (header === undefined || (!available.br && !available.gzip)) return 'identity';
+export function negotiateEncoding(header: string | undefined, available: Partial<Record<'br' | 'zstd' | 'gzip', boolean>>): Coding {
+  if (header === undefined || (!available.br && !available.gzip && !available.zstd)) return 'identity';
   const q = parseAcceptEncoding(header);
   const star = q.get('*');
   const quality = (coding: string) => q.get(coding) ?? star ?? 0;
   // implicit identity is acceptable but does not compete; only a listed one does
   const identity = q.get('identity') ?? 0;
-  const br = available.br ? quality('br') : 0;
-  const gzip = available.gzip ? Math.max(quality('gzip'), q.get('x-gzip') ?? 0) : 0;
-  const best = Math.max(br, gzip);
-  if (best <= 0 || best < identity) return 'identity';
-  return br >= gzip ? 'br' : 'gzip';
+  let best: Coding = 'identity';
+  let bestQ = 0;
+  for (const coding of PREFERENCE) {
+    if (!available[coding]) continue;
+    const value = coding === 'gzip' ? Math.max(quality('gzip'), q.get('x-gzip') ?? 0) : quality(coding);
+    if (value > bestQ) [best, bestQ] = [coding, value];
+  }
+  return bestQ <= 0 || bestQ < identity ? 'identity' : best;
 }
 
 /** Parses `Accept-Encoding` into coding → q-value (lower-cased codings; invalid q skipped). */

@@ -26,6 +26,11 @@ export interface FileEntry {
   body: Buffer | undefined;
   /** Pre-built header lines of a 200 answer, per content coding. */
   heads: Map<string, ReadonlyArray<readonly [string, string]>>;
+  /**
+   * The file's bytes compressed on the fly, per coding, each an entry of its own (its
+   * `version.size` is the compressed size): kept beside the identity bytes and dropped with them.
+   */
+  encoded?: Map<string, FileEntry>;
 }
 
 /**
@@ -123,6 +128,19 @@ export class FileCache {
   }
 
   /**
+   * Attaches `encoded` (the file's bytes compressed as `coding`) to `entry` if its body
+   * could be kept (`mayKeepBody`) and the entry is still cached.
+   */
+  keepEncoded(entry: FileEntry, coding: string, encoded: FileEntry, now = Date.now()): void {
+    if (encoded.body === undefined || !this.mayKeepBody(entry.version, now) || this.#entries.get(entry.path) !== entry) return;
+    entry.encoded ??= new Map();
+    this.#bytes -= entry.encoded.get(coding)?.body?.length ?? 0;
+    entry.encoded.set(coding, encoded);
+    this.#bytes += encoded.body.length;
+    this.#evict();
+  }
+
+  /**
    * Whether a body of this version may be kept: small enough, and not "racy" (its mtime
    * and ctime are more than `racyMs` in the past, so a later edit must change them).
    */
@@ -141,6 +159,7 @@ export class FileCache {
     if (entry === undefined) return;
     this.#entries.delete(path);
     this.#bytes -= entry.body?.length ?? 0;
+    for (const encoded of entry.encoded?.values() ?? []) this.#bytes -= encoded.body?.length ?? 0;
   }
 
   /** Forgets everything. */

@@ -1,10 +1,12 @@
 /** The listing answer of a directory without an index page (Python's `list_directory`). */
+import { corsLines } from './cors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import { applySort, parseSort, prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import { decodeEscaped, fsPath } from './file-names.js';
 import { contained, type EntrySource } from './open-entry.js';
-import { translateTarget } from './translate.js';
-import { withUploadForm } from './upload-form-html.js';
+import { isServableName, translateTarget } from './translate.js';
+import { renderUploadForm } from './upload-form-html.js';
 
 /** What a listing needs from the handler. */
 export interface ListingResponder extends EntrySource {
@@ -30,35 +32,44 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   const target = translateTarget(h.path, { dotfiles: h.dotfiles });
   const displayPath = target.ok ? `/${target.segments.map((s) => `${s}/`).join('')}` : '/';
   const json = prefersJson(h.headers.get('accept'));
-  let page = json ? renderListingJson(displayPath, entries) : renderListingHtml(displayPath, entries);
-  if (h.upload && !json) page = withUploadForm(page);
+  const sort = parseSort(target.ok ? target.query : '');
+  const page = json ? renderListingJson(displayPath, applySort(entries, sort)) : renderListingHtml(displayPath, entries, { sort, extraHtml: listingExtras(h) });
   const body = Buffer.from(page, 'utf8');
   h.sendResponse(200);
   h.sendHeader('Content-Type', json ? 'application/json' : 'text/html; charset=utf-8');
   h.sendHeader('Content-Length', String(body.length));
   h.sendHeader('Vary', 'Accept');
   if (h.cacheControl !== null) h.sendHeader('Cache-Control', h.cacheControl);
-  if (h.cors !== null) h.sendHeader('Access-Control-Allow-Origin', h.cors);
+  for (const [name, value] of corsLines(h.cors)) h.sendHeader(name, value);
   h.endHeaders();
   return body;
+}
+
+/**
+ * Trusted HTML for the listing page after its table: none yet. The seam for content that
+ * belongs on a listing (an upload form): it reads the handler for each page, never cached.
+ */
+function listingExtras(h: ListingResponder): string {
+  return h.upload ? renderUploadForm() : '';
 }
 
 async function readEntries(h: ListingResponder, path: string): Promise<ListingEntry[] | undefined> {
   let dirents;
   try {
-    dirents = await readdir(path, { withFileTypes: true });
+    dirents = await readdir(fsPath(path), { withFileTypes: true, encoding: 'buffer' });
   } catch {
     return undefined;
   }
   const entries = await Promise.all(
     dirents.map(async (dirent): Promise<ListingEntry | undefined> => {
-      if (!h.dotfiles && dirent.name.startsWith('.')) return undefined;
-      const full = join(path, dirent.name);
+      const name = decodeEscaped(dirent.name);
+      if (!isServableName(name, h.dotfiles)) return undefined;
+      const full = join(path, name);
       const isSymbolicLink = dirent.isSymbolicLink();
       if (isSymbolicLink && (await contained(h, full)) === undefined) return undefined;
       try {
-        const info = await stat(full);
-        return { name: dirent.name, isDirectory: info.isDirectory(), isSymbolicLink, size: info.size, mtimeMs: info.mtimeMs };
+        const info = await stat(fsPath(full));
+        return { name, isDirectory: info.isDirectory(), isSymbolicLink, size: info.size, mtimeMs: info.mtimeMs };
       } catch {
         return undefined; // vanished, or a broken link
       }

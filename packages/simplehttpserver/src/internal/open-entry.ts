@@ -5,6 +5,7 @@ import { sep } from 'node:path';
 import { makeETag } from './conditional.js';
 import { FileCache, sameVersion, versionOf, type FileCacheOptions, type FileEntry } from './file-cache.js';
 import { readWhole } from './file-body.js';
+import { decodeEscaped, fsPath } from './file-names.js';
 import { isInside } from './translate.js';
 
 /** What the slow path needs from the handler. */
@@ -43,7 +44,7 @@ export function cacheFor(owner: object, directory: string, options: FileCacheOpt
  */
 export async function contained(source: EntrySource, path: string): Promise<string | undefined> {
   try {
-    const real = await realpath(path);
+    const real = decodeEscaped(await realpath(fsPath(path), { encoding: 'buffer' }));
     if (source.followExternalSymlinks) return real;
     return isInside(await realpath(source.directory), real, sep) ? real : undefined;
   } catch {
@@ -69,7 +70,7 @@ export async function openEntry(
   try {
     let entry = cached;
     if (entry !== undefined) {
-      handle = await open(path, OPEN_FLAGS);
+      handle = await open(fsPath(path), OPEN_FLAGS);
       if (!sameVersion(entry.version, versionOf(await handle.stat()))) entry = undefined;
     }
     if (entry === undefined) {
@@ -77,7 +78,7 @@ export async function openEntry(
       handle = undefined;
       const real = await contained(source, path);
       if (real === undefined) return undefined;
-      handle = await open(real, OPEN_REAL_FLAGS);
+      handle = await open(fsPath(real), OPEN_REAL_FLAGS);
       const stat = await handle.stat();
       if (!stat.isFile()) return undefined;
       entry = makeEntry(source, key, path, stat, contentType);

@@ -5,6 +5,10 @@
  */
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { CompressedBody } from './compressed-body.js';
+import { encodeFile } from './compressed-answer.js';
+import { COMPRESS_MIN_SIZE, DYNAMIC_CODINGS, isCompressible } from './compression.js';
+import { corsLines } from './cors.js';
 import { evaluateConditions, ifRangeMatches } from './conditional.js';
 import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
 import { FileBody } from './file-body.js';
@@ -22,6 +26,9 @@ export interface FileResponder extends EntrySource {
   command: string;
   headers: { get(name: string): string | undefined };
   precompressed: boolean;
+  compress: boolean;
+  requestVersion: string;
+  protocolVersion: string;
   cacheControl: string | null;
   cors: string | null;
   readSize: number;
@@ -39,6 +46,8 @@ interface Chosen {
   coding: Coding;
   body?: Buffer | undefined;
   handle?: FileHandle | undefined;
+  /** Whether another `Accept-Encoding` could have had another answer (`Vary: Accept-Encoding`). */
+  vary: boolean;
 }
 
 /**
@@ -48,9 +57,64 @@ interface Chosen {
  */
 export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const cache = cacheFor(h.constructor, h.directory, h.fileCache);
-  const siblings = h.precompressed ? negotiate(h, path, stat) : undefined;
-  const cached = fromCache(cache, path, stat, siblings);
-  return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings);
+  const accept = h.headers.get('accept-encoding');
+  // without Accept-Encoding no sibling can be chosen: no stats of siblings on that path
+  const siblings = h.precompressed && accept !== undefined ? negotiate(h, path, stat, accept) : undefined;
+  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, cache, path, stat, accept);
+  if (dynamic !== undefined && dynamic !== 'identity') return sendEncoded(h, cache, path, stat, dynamic);
+  const vary = siblings?.vary === true || dynamic !== undefined;
+  const cached = fromCache(cache, path, stat, siblings, vary);
+  return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings, vary);
+}
+
+/**
+ * The coding to compress `path` in on the fly, `'identity'` when this request takes it as
+ * it is (a `Range` is answered from the identity bytes), `undefined` when the file is never
+ * compressed (`compress` off, a type that is not compressible, under `COMPRESS_MIN_SIZE`).
+ */
+function dynamicCoding(h: FileResponder, cache: FileCache, path: string, stat: Stats, accept: string | undefined): Coding | undefined {
+  if (!h.compress || stat.size < COMPRESS_MIN_SIZE) return undefined;
+  if (!isCompressible(cache.get(path, stat)?.contentType ?? h.guessType(path))) return undefined;
+  if (h.command === 'GET' && h.headers.get('range') !== undefined) return 'identity';
+  return negotiateEncoding(accept, DYNAMIC_CODINGS);
+}
+
+/** The answer compressed on the fly: from the cache at once, else compressed (or streamed) first. */
+function sendEncoded(
+  h: FileResponder, cache: FileCache, path: string, stat: Stats, coding: Exclude<Coding, 'identity'>,
+): ResponseBody | undefined | Promise<ResponseBody | undefined> {
+  const hit = cache.get(path, stat)?.encoded?.get(coding);
+  if (hit?.body !== undefined) return answer(h, { entry: hit, body: hit.body, coding, vary: true });
+  return encodeFile(h, cache, path, stat, coding).then(async (encoded) => {
+    if (encoded === undefined) {
+      h.sendError(404, 'File not found');
+      return undefined;
+    }
+    if (encoded.body !== undefined) return answer(h, { entry: encoded.entry, body: encoded.body, coding, vary: true });
+    return answerStreamed(h, encoded.entry, encoded.handle, coding);
+  });
+}
+
+/**
+ * The answer of a large file compressed as it is sent: no `Content-Length`; chunked on
+ * HTTP/1.1, ended by the connection's close on HTTP/1.0. Closes `handle` unless the body
+ * it returns owns it.
+ */
+async function answerStreamed(
+  h: FileResponder, entry: FileEntry, handle: FileHandle, coding: Exclude<Coding, 'identity'>,
+): Promise<ResponseBody | undefined> {
+  const chosen: Chosen = { entry, handle, coding, vary: true };
+  if (preconditionsAnswered(h, chosen)) {
+    await handle.close().catch(() => {});
+    return undefined;
+  }
+  const chunked = h.requestVersion >= 'HTTP/1.1' && h.protocolVersion >= 'HTTP/1.1';
+  h.sendResponse(200);
+  h.sendHeader('Content-Type', entry.contentType);
+  if (chunked) h.sendHeader('Transfer-Encoding', 'chunked');
+  for (const [name, value] of validatorLines(h, chosen)) h.sendHeader(name, value);
+  h.endHeaders();
+  return new CompressedBody(handle, entry.path, entry.version.size, coding, chunked, h.readSize);
 }
 
 /** Whether `h` lets requests of one event-loop turn share their stats (the default). */
@@ -58,10 +122,11 @@ export function sharesStats(h: Pick<FileResponder, 'fileCache'>): boolean {
   return h.fileCache !== false && h.fileCache.shareStats !== false;
 }
 
-/** The coding chosen for `path` and the stats of its siblings (none when no Accept-Encoding). */
+/** The coding chosen for `path`, the stat of that sibling, and whether any sibling is current. */
 interface Negotiated {
   coding: Coding;
   siblingStat: Stats | undefined;
+  vary: boolean;
 }
 
 /**
@@ -69,33 +134,32 @@ interface Negotiated {
  * files at least as new as it: a sibling older than its file was not made from this
  * version and is never sent.
  */
-function negotiate(h: FileResponder, path: string, stat: Stats): Negotiated | undefined {
-  const accept = h.headers.get('accept-encoding');
-  if (accept === undefined) return undefined;
+function negotiate(h: FileResponder, path: string, stat: Stats, accept: string): Negotiated {
   const shared = sharesStats(h);
   const br = statQuiet(path + '.br', shared);
   const gz = statQuiet(path + '.gz', shared);
   const current = (sibling: Stats | undefined) => sibling?.isFile() === true && sibling.mtimeMs >= stat.mtimeMs;
   const available = { br: current(br), gzip: current(gz) };
   const coding = negotiateEncoding(accept, available);
-  return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined };
+  const vary = available.br || available.gzip;
+  return { coding, siblingStat: coding === 'br' ? br : coding === 'gzip' ? gz : undefined, vary };
 }
 
 /** The representation to send when its bytes are cached and current; else `undefined`. */
-function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined): Chosen | undefined {
+function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean): Chosen | undefined {
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
     const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
-    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding };
+    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding, vary };
   }
   const entry = cache.get(path, stat);
   if (entry === undefined) return undefined;
-  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity' };
+  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity', vary };
 }
 
 async function sendOpened(
-  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined,
+  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean,
 ): Promise<ResponseBody | undefined> {
-  const chosen = await open(h, cache, path, stat, negotiated);
+  const chosen = await open(h, cache, path, stat, negotiated, vary);
   if (chosen === undefined) {
     h.sendError(404, 'File not found');
     return undefined;
@@ -110,7 +174,7 @@ async function sendOpened(
 }
 
 async function open(
-  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined,
+  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean,
 ): Promise<Chosen | undefined> {
   const entry = cache.get(path, stat);
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
@@ -118,14 +182,15 @@ async function open(
     const suffix = SIBLINGS.find(([name]) => name === negotiated.coding)![1];
     const cached = cache.get(key, negotiated.siblingStat!);
     const sibling = await openEntry(h, cache, key, path + suffix, cached, entry?.contentType ?? h.guessType(path));
-    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding };
+    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding, vary };
   }
   const opened = await openEntry(h, cache, path, path, entry);
   if (opened === undefined) return undefined;
-  return { ...opened, coding: 'identity' };
+  return { ...opened, coding: 'identity', vary };
 }
 
-function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
+/** Sends 412 or 304 when the request's preconditions say so (RFC 9110 §13.2.2); true when it did. */
+function preconditionsAnswered(h: FileResponder, chosen: Chosen): boolean {
   const { entry } = chosen;
   const status = evaluateConditions(
     {
@@ -139,15 +204,22 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   );
   if (status === 412) {
     h.sendError(412);
-    return undefined;
+    return true;
   }
   if (status === 304) {
     h.sendResponse(304);
     h.sendHeader('ETag', entry.etag);
-    for (const [name, value] of commonLines(h)) h.sendHeader(name, value);
+    for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
     h.endHeaders();
-    return undefined;
+    return true;
   }
+  return false;
+}
+
+
+function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
+  const { entry } = chosen;
+  if (preconditionsAnswered(h, chosen)) return undefined;
   const size = entry.version.size;
   const range = rangeOf(h, entry, size);
   if (range.type === 'unsatisfiable') {
@@ -159,7 +231,8 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   }
   if (range.type === 'partial') return sendPartial(h, chosen, range.ranges);
   h.sendResponse(200);
-  for (const [name, value] of headLines(h, chosen)) h.sendHeader(name, value);
+  for (const [name, value] of headLines(chosen)) h.sendHeader(name, value);
+  for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
   h.endHeaders();
   return bodyOf(h, chosen, [[0, size]]);
 }
@@ -204,14 +277,14 @@ function bodyOf(h: FileResponder, chosen: Chosen, parts: ConstructorParameters<t
   return new FileBody(chosen.handle!, chosen.entry.path, parts, h.readSize);
 }
 
-/** The header lines of a 200 answer, built once per entry and coding. */
-function headLines(h: FileResponder, chosen: Chosen): ReadonlyArray<readonly [string, string]> {
+/** The file's own header lines of a 200 answer, built once per entry and coding. */
+function headLines(chosen: Chosen): ReadonlyArray<readonly [string, string]> {
   let lines = chosen.entry.heads.get(chosen.coding);
   if (lines === undefined) {
     lines = [
       ['Content-Type', chosen.entry.contentType],
       ['Content-Length', String(chosen.entry.version.size)],
-      ...validatorLines(h, chosen),
+      ...fileValidatorLines(chosen),
     ];
     chosen.entry.heads.set(chosen.coding, lines);
   }
@@ -224,24 +297,29 @@ function sendValidators(h: FileResponder, chosen: Chosen): void {
 
 /** Last-Modified, ETag, Accept-Ranges, Content-Encoding, then the common headers. */
 function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string]> {
+  return fileValidatorLines(chosen).concat(commonLines(h, chosen.vary));
+}
+
+/** Last-Modified, ETag, Accept-Ranges, Content-Encoding: facts of the file alone. */
+function fileValidatorLines(chosen: Chosen): Array<[string, string]> {
   const lines: Array<[string, string]> = [
     ['Last-Modified', chosen.entry.lastModified],
     ['ETag', chosen.entry.etag],
     ['Accept-Ranges', 'bytes'],
   ];
   if (chosen.coding !== 'identity') lines.push(['Content-Encoding', chosen.coding]);
-  return lines.concat(commonLines(h));
+  return lines;
 }
 
 /**
- * Vary, Cache-Control and CORS: sent with 200, 206 and 304 alike. `Vary: Accept-Encoding`
- * goes with every file while precompressed siblings are looked for: a sibling may appear
- * at any time, and a cache must not have stored the answer as invariant.
+ * Vary, Cache-Control and CORS, read from the handler for each answer: sent with 200, 206
+ * and 304 alike. `Vary: Accept-Encoding` only when another `Accept-Encoding` could get
+ * other bytes: a compressible file, or (asked with `Accept-Encoding`) one with a current
+ * precompressed sibling.
  */
-function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors' | 'precompressed'>): Array<[string, string]> {
+function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors'>, vary: boolean): Array<[string, string]> {
   const lines: Array<[string, string]> = [];
-  if (h.precompressed) lines.push(['Vary', 'Accept-Encoding']);
+  if (vary) lines.push(['Vary', 'Accept-Encoding']);
   if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
-  if (h.cors !== null) lines.push(['Access-Control-Allow-Origin', h.cors]);
-  return lines;
+  return lines.concat(corsLines(h.cors));
 }

@@ -3,6 +3,8 @@
  * `SimpleHTTPRequestHandler.translate_path`, made strict.
  */
 
+import { decodeEscaped, hasDisguisedUtf8 } from './file-names.js';
+
 /** A request target mapped to path segments under the root, or the status that refuses it. */
 export type Translation =
   | {
@@ -35,10 +37,12 @@ const WINDOWS = process.platform === 'win32';
  * empty and `.` segments, percent-decodes each segment once, and refuses anything that could
  * name a file outside the root.
  *
- * **Security:** refusals: malformed percent-encoding or UTF-8 (overlong forms, lone
- * surrogates) and NUL → 400; `..` (plain or encoded), an encoded `/` or any `\`, a drive
- * letter, a dotfile (unless allowed) → 404. Decoding happens once, so `%252e%252e` is the
- * literal name `%2e%2e`. Symlinks are checked separately, against the real path.
+ * **Security:** refusals: malformed percent-encoding, disguised UTF-8 (overlong forms,
+ * encoded surrogates) and NUL → 400; `..` (plain or encoded), an encoded `/`, a drive
+ * letter, a dotfile (unless allowed), and on Windows any `\` → 404. Decoding happens once,
+ * so `%252e%252e` is the literal name `%2e%2e`. Other bytes that are not UTF-8 name a file
+ * whose name is not UTF-8 (held as Python's `surrogateescape` does); a `\` is an ordinary
+ * character of a POSIX file name. Symlinks are checked separately, against the real path.
  */
 export function translateTarget(target: string, options: TranslateOptions = {}): Translation {
   let path = target;
@@ -74,16 +78,45 @@ export function translateTarget(target: string, options: TranslateOptions = {}):
 function decodeSegment(raw: string): string | undefined {
   if (!raw.includes('%')) return raw;
   try {
-    return decodeURIComponent(raw); // throws on overlong UTF-8, lone surrogates, bad %xx
+    return decodeURIComponent(raw); // throws on invalid UTF-8 and bad %xx
   } catch {
-    return undefined;
+    return decodeBytes(raw);
   }
+}
+
+/**
+ * A segment whose `%XX` bytes are not UTF-8: the name of a file whose name is not UTF-8
+ * either, held with escaped bytes (see `file-names.ts`), as Python's `surrogateescape`.
+ * Malformed `%` and disguised UTF-8 (overlong forms, encoded surrogates) → `undefined`.
+ */
+function decodeBytes(raw: string): string | undefined {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] !== '%') {
+      for (const byte of Buffer.from(raw[i]!, 'utf8')) bytes.push(byte);
+      continue;
+    }
+    const hex = raw.slice(i + 1, i + 3);
+    if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
+    bytes.push(parseInt(hex, 16));
+    i += 2;
+  }
+  const array = Uint8Array.from(bytes);
+  return hasDisguisedUtf8(array) ? undefined : decodeEscaped(array);
+}
+
+/**
+ * Whether a request can name the file `name` (a directory entry): the listing leaves out
+ * what `translateTarget` would refuse, so it never shows a link the server refuses.
+ */
+export function isServableName(name: string, dotfiles: boolean): boolean {
+  return name !== '.' && checkSegment(name, dotfiles) === undefined;
 }
 
 function checkSegment(name: string, dotfiles: boolean): Translation | undefined {
   if (name.includes('\0')) return refuse(400, 'NUL in path');
   if (name === '..') return refuse(404, 'parent segment');
-  if (name.includes('/') || name.includes('\\')) return refuse(404, 'separator inside a segment');
+  if (name.includes('/') || (WINDOWS && name.includes('\\'))) return refuse(404, 'separator inside a segment');
   if (DRIVE.test(name) || (WINDOWS && name.includes(':'))) return refuse(404, 'drive letter or stream name');
   if (name.charCodeAt(0) === 0x2e && name !== '.' && !dotfiles && name !== '.well-known') {
     return refuse(404, 'dotfile');

@@ -3,6 +3,7 @@
  * load, many requests for the same file are read in one turn, and one `stat` serves them.
  */
 import { statSync, type Stats } from 'node:fs';
+import { fsPath } from './file-names.js';
 
 let memo = new Map<string, Stats | null>();
 let clearing = false;
@@ -10,7 +11,7 @@ let clearing = false;
 /** `stat(2)` that answers `undefined` for any failure (missing, not a directory, no access). */
 export function statNow(path: string): Stats | undefined {
   try {
-    return statSync(path, { throwIfNoEntry: false });
+    return statSync(fsPath(path), { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

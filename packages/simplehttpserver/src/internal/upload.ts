@@ -13,7 +13,6 @@ export interface UploadHandler extends EntrySource {
   dotfiles: boolean;
   uploadOverwrite: boolean;
   maxUploadSize: number;
-  maxBodySize: number;
   closeConnection: boolean;
   rfile: { highWaterMark: number };
   headers: HTTPMessage;
@@ -119,16 +118,13 @@ export async function checkFree(h: UploadHandler, destination: string): Promise<
   return false;
 }
 
-/** Reads the request body through `sink`, bounded by `maxUploadSize` instead of `maxBodySize`. */
+/** Reads the request body through `sink`, bounded by the handler's `bodyLimit()` (`maxUploadSize`). */
 export async function receiveBody(h: UploadHandler, sink: (piece: Buffer) => Promise<void>): Promise<void> {
-  const limit = h.maxBodySize;
   const bufferSize = h.rfile.highWaterMark;
-  h.maxBodySize = h.maxUploadSize; // read when the body reader is made, on the first read
   h.rfile.highWaterMark = Math.max(bufferSize, UPLOAD_BUFFER); // fewer, larger pieces
   try {
     for await (const piece of h.body()) await sink(piece);
   } finally {
-    h.maxBodySize = limit;
     h.rfile.highWaterMark = bufferSize;
   }
 }
