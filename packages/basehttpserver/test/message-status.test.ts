@@ -106,5 +106,7 @@ it('exports exactly these runtime names', () => {
     'HTTPSServer',
     'HTTPServer',
     'HTTPStatus',
+    'splitList',
+    'trimOWS',
   ]);
 });

@@ -6,6 +6,7 @@
 import type { HTTPMessage } from '../http-message.js';
 import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1 } from './chars.js';
 import { pyRepr as repr } from './text.js';
+import { splitList } from '../optional-whitespace.js';
 
 /** Limits a head must stay within. */
 export interface HeadLimits {
@@ -203,7 +204,7 @@ export class RequestHead {
    * end that reads `chunked,` as not chunked would frame the body differently (TE.TE).
    */
   #checkCodings(codings: string): boolean {
-    const list = codings.split(',').map((coding) => coding.trim().toLowerCase());
+    const list = splitList(codings).map((coding) => coding.toLowerCase());
     if (list.length > 1 && list.includes('')) return this.refuse(400, 'Empty element in Transfer-Encoding');
     const last = list[list.length - 1];
     if (last !== 'chunked') return this.refuse(400, 'Final transfer coding is not chunked');

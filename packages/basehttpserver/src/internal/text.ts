@@ -1,4 +1,5 @@
 /** Text helpers of the HTTP layer: printf-style formatting, escaping, dates. */
+import { trimOWS } from '../optional-whitespace.js';
 
 /**
  * Python's `format % args` for `%s`, `%d`, `%r` and `%%`; extra arguments are appended
@@ -98,6 +99,6 @@ export function logDate(date: Date): string {
 /** True if the lower-case comma list `list` holds `token`. */
 export function hasToken(list: string, token: string): boolean {
   if (list === token) return true;
-  for (const item of list.split(',')) if (item.trim() === token) return true;
+  for (const item of list.split(',')) if (trimOWS(item) === token) return true;
   return false;
 }
