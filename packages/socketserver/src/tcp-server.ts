@@ -3,11 +3,16 @@ import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { BaseServer } from './base-server.js';
+import { readFirstByte } from './internal/first-byte.js';
 import { readProxyHeader } from './internal/proxy-header-reader.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** After our FIN, how long a connection may keep sending before it is closed (RST avoidance). */
 const LINGER_MS = 500;
+/** Node's own TLS handshake timeout, when none is set. */
+const NODE_HANDSHAKE_TIMEOUT = 120_000;
+/** The content type of a TLS record that starts a handshake (RFC 8446 §5.1). */
+const TLS_HANDSHAKE = 0x16;
 
 /**
  * TCPServer serves stream connections: TCP, TLS when the `tls` option is given, and (as
@@ -45,8 +50,8 @@ export class TCPServer extends BaseServer<Socket> {
   proxyHeaderTimeout = 5_000;
 
   #sockets = new Set<Socket>();
-  /** With TLS behind the PROXY protocol: the client address of each raw connection. */
-  #proxied = new WeakMap<Socket, Address>();
+  /** With TLS: the client address of each raw connection (from the PROXY header, if any). */
+  #rawAddress = new WeakMap<Socket, Address>();
 
   constructor(serverAddress: Address, RequestHandlerClass: TCPServer['RequestHandlerClass'], options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
@@ -76,24 +81,37 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /**
-   * Makes the `net.Server` (or `tls.Server`) and routes its connections. May be overridden.
+   * Makes the `net.Server` (with TLS, a `net.Server` that hands each connection to a
+   * `tls.Server` once its first byte shows a TLS handshake) and routes its connections.
+   * May be overridden.
    *
    * **Security:** with TLS, a non-zero `idleTimeout` also bounds the handshake (Node's
-   * default is 120 s), unless the `tls` options set `handshakeTimeout` themselves.
+   * default is 120 s), unless the `tls` options set `handshakeTimeout` themselves; the wait
+   * for the first byte is bounded by the same time.
    */
   protected createListener(): net.Server {
     const options = { allowHalfOpen: true, noDelay: true };
     if (this.tls) {
       const handshake = this.idleTimeout > 0 ? { handshakeTimeout: this.idleTimeout } : {};
       const secure = tls.createServer({ ...options, ...handshake, ...this.tls });
-      secure.on('secureConnection', (socket) => this.#onConnection(socket, this.#proxied.get(parentOf(socket))));
+      secure.on('secureConnection', (socket) => this.#onConnection(socket, this.#rawAddress.get(parentOf(socket))));
       secure.on('tlsClientError', (_error, socket) => socket.destroy());
-      if (!this.proxyProtocol) return secure;
+      const timeout = this.tls.handshakeTimeout ?? handshake.handshakeTimeout ?? NODE_HANDSHAKE_TIMEOUT;
       // The PROXY header comes before the TLS handshake: read it, then hand the rest to TLS.
-      return net.createServer(options, (socket) => this.#onProxied(socket, secure));
+      if (this.proxyProtocol) return net.createServer(options, (socket) => this.#onProxied(socket, secure, timeout));
+      return net.createServer(options, (socket) => this.#onRaw(socket, secure, timeout, this.clientAddressOf(socket)));
     }
     if (this.proxyProtocol) return net.createServer(options, (socket) => this.#onProxied(socket));
     return net.createServer(options, (socket) => this.#onConnection(socket));
+  }
+
+  /**
+   * Called for a connection to a TLS listener whose first byte is not a TLS handshake
+   * record: plain text (an `http://` URL for an `https://` port, say). The default closes
+   * it. May be overridden.
+   */
+  protected handleNotTLS(socket: Socket, _clientAddress: Address): void {
+    socket.destroy();
   }
 
   /** Where and how to listen. May be overridden. */
@@ -116,22 +134,39 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /** Reads the PROXY header (closing the connection if it is bad or late), then serves. */
-  #onProxied(socket: Socket, secure?: tls.Server): void {
-    socket.on('error', ignore);
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+  #onProxied(socket: Socket, secure?: tls.Server, handshakeTimeout = 0): void {
+    this.#track(socket);
     readProxyHeader(socket, this.proxyHeaderTimeout).then(
       (header) => {
         const address = header.source ?? this.clientAddressOf(socket);
         if (this.shuttingDown) socket.destroy();
         else if (!secure) this.#onConnection(socket, address);
-        else {
-          this.#proxied.set(socket, address);
-          secure.emit('connection', socket);
-        }
+        else this.#onRaw(socket, secure, handshakeTimeout, address);
       },
       () => socket.destroy(),
     );
+  }
+
+  /** With TLS: waits for the first byte; a handshake goes to `secure`, anything else to `handleNotTLS()`. */
+  #onRaw(socket: Socket, secure: tls.Server, timeout: number, address: Address): void {
+    this.#track(socket);
+    readFirstByte(socket, timeout).then(
+      (first) => {
+        if (this.shuttingDown) socket.destroy();
+        else if (first === TLS_HANDSHAKE) {
+          this.#rawAddress.set(socket, address);
+          secure.emit('connection', socket);
+        } else this.handleNotTLS(socket, address);
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  #track(socket: Socket): void {
+    if (this.#sockets.has(socket)) return;
+    socket.on('error', ignore); // a reset before the handler listens must not crash the process
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
   }
 
   /** The client's address for a connection: `[host, port]`. May be overridden. */

@@ -86,12 +86,12 @@ function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned | undefi
 }
 
 function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undefined, selfSigned: SelfSigned | undefined): void {
-  const lines: string[] = [];
-  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
-  if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
-  lines.push(banner(server.serverAddress, tls !== undefined));
+  // Python's banner first: tools (CPython's own HTTPS CLI test among them) read the first line.
+  const lines = [banner(server.serverAddress, tls !== undefined)];
   const hint = urlHint(server.serverAddress, tls !== undefined);
   if (hint && !line.quiet) lines.push(hint);
+  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
+  if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
