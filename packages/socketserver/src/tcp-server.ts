@@ -5,6 +5,7 @@ import * as tls from 'node:tls';
 import { BaseServer } from './base-server.js';
 import { readFirstByte } from './internal/first-byte.js';
 import { readProxyHeader } from './internal/proxy-header-reader.js';
+import { RefusalCounter, connectionsUnderLimit, descriptorLimit } from './internal/refusals.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** After our FIN, how long a connection may keep sending before it is closed (RST avoidance). */
@@ -30,7 +31,14 @@ export class TCPServer extends BaseServer<Socket> {
   allowReuseAddress = true;
   /** SO_REUSEPORT; honoured by Node >= 22.12, ignored by older Node. */
   allowReusePort = false;
-  /** Connections beyond this many at once are closed on arrival (`undefined`: no limit). */
+  /**
+   * Connections beyond this many at once are closed on arrival (`undefined`: no limit but
+   * the descriptor one). Refusals are reported by `handleRefused()`, once per burst.
+   *
+   * **Security:** on Linux the listener also stops short of the file-descriptor limit
+   * (`ulimit -n`, less an eighth kept free for files and pipes): past it, libuv would
+   * accept and reset connections (`EMFILE`) with nothing logged.
+   */
   maxConnections: number | undefined;
   /** Close a connection idle (no bytes either way) for this many ms; 0 = never. */
   idleTimeout = 0;
@@ -50,6 +58,8 @@ export class TCPServer extends BaseServer<Socket> {
   proxyHeaderTimeout = 5_000;
 
   #sockets = new Set<Socket>();
+  #refusals = new RefusalCounter((count, reason) =>
+    this.handleRefused(count, reason, reason === 'maxConnections' ? this.socket?.maxConnections : descriptorLimit()));
   /** With TLS: the client address of each raw connection (from the PROXY header, if any). */
   #rawAddress = new WeakMap<Socket, Address>();
 
@@ -62,7 +72,7 @@ export class TCPServer extends BaseServer<Socket> {
     this.applyOptions();
     const server = this.createListener();
     this.socket = server;
-    if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
+    this.#limitConnections(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.listenOptions(), () => {
@@ -70,7 +80,7 @@ export class TCPServer extends BaseServer<Socket> {
         resolve();
       });
     });
-    server.on('error', (error) => this.handleError(undefined as never, this.serverAddress, error));
+    server.on('error', (error) => this.#onListenerError(error));
     const bound = server.address();
     if (bound && typeof bound === 'object') this.serverAddress = [bound.address, bound.port];
   }
@@ -114,6 +124,21 @@ export class TCPServer extends BaseServer<Socket> {
     socket.destroy();
   }
 
+  /**
+   * Reports connections refused in a burst: over `maxConnections` (`reason`
+   * `'maxConnections'`) or for want of file descriptors (`'descriptors'`; `EMFILE`,
+   * `ENFILE`). Called at a burst's first refusal (`count` 1), then once when it has been
+   * quiet for a second, with the rest of its count. The default writes one line to stderr.
+   * May be overridden.
+   */
+  protected handleRefused(count: number, reason: 'maxConnections' | 'descriptors', limit: number | undefined): void {
+    const what = count === 1 ? '1 connection' : `${count} connections`;
+    const why = reason === 'maxConnections'
+      ? `${limit} connections open: the connection limit (maxConnections) is reached`
+      : `out of file descriptors${limit === undefined ? '' : ` (ulimit -n ${limit})`}`;
+    process.stderr.write(`${logStamp()}refused ${what}: ${why}\n`);
+  }
+
   /** Where and how to listen. May be overridden. */
   protected listenOptions(): net.ListenOptions {
     const address = this.serverAddress;
@@ -123,6 +148,23 @@ export class TCPServer extends BaseServer<Socket> {
     if (host !== '') options.host = host;
     if (this.allowReusePort) options.reusePort = true;
     return options;
+  }
+
+  /** Caps the listener at `maxConnections` and below the descriptor limit; counts refusals. */
+  #limitConnections(server: net.Server): void {
+    const fds = descriptorLimit();
+    const underFds = fds === undefined ? Infinity : connectionsUnderLimit(fds);
+    const cap = Math.min(this.maxConnections ?? Infinity, underFds);
+    if (cap === Infinity) return;
+    server.maxConnections = cap;
+    const reason = cap === this.maxConnections ? 'maxConnections' : 'descriptors';
+    server.on('drop', () => this.#refusals.note(reason));
+  }
+
+  /** A listener error: accept failures for want of descriptors are counted, others go to `handleError()`. */
+  #onListenerError(error: NodeJS.ErrnoException): void {
+    if (error.code === 'EMFILE' || error.code === 'ENFILE') this.#refusals.note('descriptors');
+    else this.handleError(undefined as never, this.serverAddress, error);
   }
 
   #onConnection(socket: Socket, clientAddress?: Address): void {
@@ -215,6 +257,7 @@ export class TCPServer extends BaseServer<Socket> {
 
   /** Closes the listener (and, for Unix sockets, removes its file). */
   override async serverClose(): Promise<void> {
+    this.#refusals.stop();
     const server = this.socket;
     if (!server?.listening) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -233,6 +276,14 @@ export class UnixStreamServer extends TCPServer {
 }
 
 function ignore(): void {}
+
+/** `[05/Dec/2026 00:30:00] `: the local time as Python's `log_date_time_string`. */
+function logStamp(): string {
+  const now = new Date();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const month = now.toLocaleString('en-US', { month: 'short' });
+  return `[${two(now.getDate())}/${month}/${now.getFullYear()} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}] `;
+}
 
 /** The raw connection under a TLS socket that `tls.Server` made from it. */
 function parentOf(socket: tls.TLSSocket): Socket {
