@@ -68,6 +68,7 @@ export function bindErrorExitCode(error: unknown): number {
 /** `--help`: the usage line and every flag. */
 export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi] [-p VERSION]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
+                 [--max-connections N]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
                  [--trusted-proxy ADDR [--forwarded-header NAME]] [-q] [-h] [--version]
@@ -88,6 +89,8 @@ options:
   --tls-password-file FILE password of an encrypted --tls-key
   --tls-self-signed        make a throwaway certificate for localhost and print its
                            SHA-256 fingerprint
+  --max-connections N      connections served at once per process; more are refused and
+                           logged until some close (default: 2048)
   --workers N              worker processes sharing the port (default: 1; auto: one per core)
   --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *)
   --dotfiles, --no-dotfiles  serve or hide files whose names start with '.' (default: hide)

@@ -1,4 +1,4 @@
-/** File bytes sent after a response head: big reads, one read ahead, truncation detected. */
+/** File bytes sent after a response head: reads sized to the peer, truncation detected. */
 import type { FileHandle } from 'node:fs/promises';
 
 /** Default size of one read of a large file: big enough to keep the socket busy. */
@@ -106,21 +106,39 @@ export interface BodyWriter {
   /** Sends what is gathered now (`SocketWriter.flush`). */
   flush?(): void;
   /** The connection; its `writableLength` tells when written buffers are free again. */
-  readonly socket?: { readonly writableLength: number };
+  readonly socket?: { readonly writableLength: number; readonly writableHighWaterMark?: number };
 }
 
 /**
- * Copies bytes `[start, end)` of an open file to `writer` with one read ahead, reusing
- * the buffer of a chunk once the socket has taken every byte (nothing then refers to it).
+ * Smallest read, used for a peer that takes bytes slowly: what one slow-reading connection
+ * holds in user memory beyond the kernel's socket buffers.
+ */
+export const SLOW_READ_SIZE = 16 * 1024;
+
+/** A read is sized to what the peer took in about this many milliseconds. */
+const READ_WINDOW_MS = 10;
+
+/**
+ * Copies bytes `[start, end)` of an open file to `writer`. Reads are sized to the peer:
+ * they start at `SLOW_READ_SIZE` and double while the socket takes each chunk at once, up
+ * to `readSize`; after a wait for `'drain'` they are sized to what the peer took in about
+ * 10 ms. The next read starts before the write is done only while the socket's queue is
+ * below its high-water mark. A buffer is reused once the socket has taken all of it.
  * Throws `FileChangedError` if the file ends before `end`.
+ *
+ * **Security:** a slow reader (slowhttptest `-X`) holds at most about two small buffers,
+ * not two of `readSize` (1,000 such connections took 2 GB before).
  */
 async function copyRange(
   handle: FileHandle, path: string, start: number, end: number, readSize: number, writer: BodyWriter,
 ): Promise<void> {
-  const spare: Buffer[] = [];
+  const socket = writer.socket;
+  let size = Math.min(SLOW_READ_SIZE, readSize);
+  let spare: Buffer | undefined;
   const readAt = async (position: number): Promise<[chunk: Buffer, buffer: Buffer]> => {
-    const length = Math.min(readSize, end - position);
-    const buffer = spare.pop() ?? Buffer.allocUnsafe(readSize);
+    const length = Math.min(size, end - position);
+    const buffer = spare !== undefined && spare.length >= length ? spare : Buffer.allocUnsafe(length);
+    spare = undefined;
     const { bytesRead } = await handle.read(buffer, 0, length, position);
     if (bytesRead === 0) throw new FileChangedError(path);
     return [buffer.subarray(0, bytesRead), buffer];
@@ -131,14 +149,36 @@ async function copyRange(
     while (next !== undefined) {
       const [chunk, buffer] = await next;
       position += chunk.length;
-      next = position < end ? readAt(position) : undefined;
-      await writer.write(chunk);
+      const began = performance.now();
+      const written = writer.write(chunk);
       writer.flush?.();
-      if (writer.socket?.writableLength === 0) spare.push(buffer);
+      next = position < end && belowHighWaterMark(socket) ? readAt(position) : undefined;
+      await written;
+      size = nextReadSize(size, chunk.length, performance.now() - began, readSize);
+      if (socket === undefined || socket.writableLength === 0) spare = buffer;
+      if (next === undefined && position < end) next = readAt(position);
     }
   } finally {
     await next?.catch(() => {});
   }
+}
+
+/** True if the socket's queue is below its high-water mark (or there is no socket to ask). */
+function belowHighWaterMark(socket: BodyWriter['socket']): boolean {
+  return socket === undefined || socket.writableLength < (socket.writableHighWaterMark ?? 16 * 1024);
+}
+
+/**
+ * The next read's size: doubled when the last chunk was taken at once, otherwise what
+ * the peer took in `READ_WINDOW_MS` (a power of two between `SLOW_READ_SIZE` and `readSize`).
+ */
+function nextReadSize(size: number, written: number, waitedMs: number, readSize: number): number {
+  const floor = Math.min(SLOW_READ_SIZE, readSize);
+  if (waitedMs < 1) return Math.min(size * 2, readSize);
+  const fits = (written / waitedMs) * READ_WINDOW_MS;
+  let next = floor;
+  while (next * 2 <= fits && next * 2 <= readSize) next *= 2;
+  return next;
 }
 
 /** Reads a whole small file whose size is known; throws `FileChangedError` if it is shorter. */
