@@ -74,7 +74,7 @@ function makeSite(): string {
 }
 
 async function startServer(site: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, '-q', '--cgi', '-p', 'HTTP/1.1', '-b', '127.0.0.1', '-d', site, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, '-q', '--cgi', '-p', 'HTTP/1.1', '-b', '127.0.0.1', '-d', site, '0'], { stdio: ['ignore', 'pipe', 'ignore'] }); // its log: thousands of refusals
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (out += text));
   while (!/port (\d+)/.test(out)) {
@@ -107,7 +107,8 @@ async function probeUntil(port: number, done: () => boolean): Promise<HostileFig
 
 /** Runs the Node attack clients in their own process until `seconds` have passed. */
 async function runNodeAttack(attack: Attack, port: number, connections: number, seconds: number): Promise<void> {
-  const script = fileURLToPath(new URL('./attacks.js', import.meta.url));
+  // From dist/ (scripts) or src/ (vitest): the compiled client is always dist/attacks.js.
+  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/attacks.js' : './attacks.js', import.meta.url));
   const child = spawn(process.execPath, [script, attack, String(port), String(connections), String(seconds)], { stdio: 'inherit' });
   await once(child, 'exit');
 }
