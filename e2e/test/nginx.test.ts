@@ -49,6 +49,16 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     expect([...names.keys()].sort()).toEqual(['a', 'b']);
   });
 
+  it('an HTTP/1.0 client without Host is answered 200 (nginx sends the server_name as Host)', async () => {
+    const socket = connect({ port: httpPort, host: '127.0.0.1' });
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+    socket.write('GET /no-host HTTP/1.0\r\n\r\n');
+    await once(socket, 'close');
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it.skipIf(noStream)('PROXY protocol: the client address and port reach clientAddress and the access log', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) {

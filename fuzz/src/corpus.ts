@@ -114,4 +114,17 @@ export const VECTORS: Vector[] = [
   { name: 'Connection: close then pipelined', input: 'GET /first HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' + GET2 },
   { name: 'HTTP/1.0 keep-alive then pipelined', input: 'GET /first HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' + GET2 },
   { name: 'HTTP/1.0 without keep-alive then pipelined', input: 'GET /first HTTP/1.0\r\n\r\n' + GET2 },
+  // Only SP and HTAB are optional whitespace (RFC 9110 §5.6.3): NBSP and NEL (obs-text), VT and FF (CTL)
+  // around a framing token must never be trimmed into it (HTTP Garden: `\xa0chunked`).
+  ...['\xa0', '\x85', '\x0b', '\x0c'].flatMap((byte) => {
+    const shown = `\\x${byte.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    return [
+      { name: `TE.TE ${shown} before chunked`, input: post(`Transfer-Encoding: ${byte}chunked\r\n`, '0\r\n\r\n') + GET2 },
+      { name: `TE.TE ${shown} after chunked`, input: post(`Transfer-Encoding: chunked${byte}\r\n`, '0\r\n\r\n') + GET2 },
+      { name: `CL ${shown} after value`, input: post(`Content-Length: 3${byte}\r\n`, 'abc') + GET2 },
+      { name: `Connection: close${shown} then pipelined`, input: `GET /first HTTP/1.1\r\nHost: a\r\nConnection: close${byte}\r\n\r\n` + GET2 },
+      { name: `Expect: ${shown}100-continue`, input: post(`Expect: ${byte}100-continue\r\nContent-Length: 3\r\n`, 'abc') + GET2 },
+      { name: `X-Forwarded-For ${shown} entry`, input: `GET /first HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: ${byte}192.0.2.1\r\n\r\n` + GET2 },
+    ];
+  }),
 ];

@@ -4,6 +4,7 @@
  * observed disagreement by one of them, or returns undefined: an unexplained finding.
  * `docs/security.md` ("Differential fuzzing") lists the same table.
  */
+import { trimOWS } from '@httpstack/basehttpserver';
 import type { Echo } from './echo.js';
 import type { Comparison } from './wire.js';
 
@@ -16,7 +17,7 @@ export interface Decision {
 
 /** The documented disagreements, by key. */
 export const DECISIONS = {
-  'te-codings': { stricter: 'ours', why: 'a transfer coding other than chunked (`identity, chunked`, `gzip, chunked`): 501 — we decode no other coding; llhttp passes the body through undecoded. An empty `Transfer-Encoding` or an empty list element (`chunked,`, `, chunked`, an empty field and a `chunked` one): 400, as Go and nginx do; llhttp ignores an empty value and some empty elements (it refuses `chunked,`)' },
+  'te-codings': { stricter: 'ours', why: 'a transfer coding other than chunked (`identity, chunked`, `gzip, chunked`): 501 — we decode no other coding; llhttp passes the body through undecoded. An empty `Transfer-Encoding` or an empty list element (`chunked,`, `, chunked`, an empty field and a `chunked` one): 400, as Go and nginx do; llhttp ignores an empty value and some empty elements (it refuses `chunked,`). A coding with NBSP or NEL next to it (`chunked\\xa0`) is an unknown coding, not `chunked`: only SP and HTAB are optional whitespace (RFC 9110 §5.6.3); llhttp reads `chunked\\xa0, chunked` as chunked' },
   'te-http10': { stricter: 'ours', why: '`Transfer-Encoding` in an HTTP/1.0 request: 400 (RFC 9112 §6.1 says treat as faulty); llhttp decodes it' },
   'host': { stricter: 'ours', why: 'HTTP/1.1 `Host` missing, repeated, or with bytes outside RFC 3986: 400 (RFC 9112 §3.2); node:http checks only presence, after parsing' },
   'request-line-spaces': { stricter: 'ours', why: 'more than one SP between request-line parts: 400 (RFC 9112 §3); llhttp skips extra spaces' },
@@ -45,7 +46,7 @@ function hostProblem(echo: Echo): boolean {
 }
 
 function codings(echo: Echo): string[] {
-  return echo.headers.filter((f) => f.startsWith('transfer-encoding:')).flatMap((f) => f.slice(18).split(',')).map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+  return echo.headers.filter((f) => f.startsWith('transfer-encoding:')).flatMap((f) => f.slice(18).split(',')).map((c) => trimOWS(c).toLowerCase()).filter((c) => c !== '');
 }
 
 /** Why we refused a request llhttp parsed (`echo` is llhttp's view of it). */
@@ -55,7 +56,7 @@ function whyOursRefused(echo: Echo, input: string): DecisionKey | undefined {
   const te = codings(echo);
   const hasTE = echo.headers.some((f) => f.startsWith('transfer-encoding:'));
   if (hasTE && echo.version === '1.0') return 'te-http10';
-  const emptyElement = echo.headers.some((f) => f.startsWith('transfer-encoding:') && f.slice(18).split(',').some((c) => c.trim() === ''));
+  const emptyElement = echo.headers.some((f) => f.startsWith('transfer-encoding:') && f.slice(18).split(',').some((c) => trimOWS(c) === ''));
   if (hasTE && (emptyElement || te.some((c) => c !== 'chunked'))) return 'te-codings';
   if (extraSpaces(input)) return 'request-line-spaces';
   if (echo.target === '*' && echo.method !== 'OPTIONS') return 'asterisk-form';

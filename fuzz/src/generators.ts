@@ -34,7 +34,10 @@ const name = rare(fc.constantFrom('X-A', 'Accept', 'Cookie', 'User-Agent', 'Conn
 
 const value = fc.array(anyByte, { maxLength: 16 }).map(str);
 
-const separator = rare(fc.constantFrom(': ', ':', ':\t', ':  '), fc.constantFrom(' : ', ' :', '\t:', ':\x0b', ':\x0c'), 20);
+// Not optional whitespace (RFC 9110 §5.6.3): NBSP and NEL (obs-text), VT and FF (CTL).
+const notOWS = fc.constantFrom('\xa0', '\x85', '\x0b', '\x0c');
+
+const separator = rare(fc.constantFrom(': ', ':', ':\t', ':  '), fc.oneof(fc.constantFrom(' : ', ' :', '\t:'), notOWS.map((byte) => `:${byte}`)), 20);
 
 /** A field line's parts: name, separator, value, and an optional obs-fold continuation. */
 const field = fc.record({
@@ -46,9 +49,13 @@ const field = fc.record({
 type Field = { name: string; separator: string; value: string; fold: string | undefined };
 
 /** How `Content-Length` is written for a body of `n` bytes. */
-const lengthForm = rare(fc.constant('exact'), fc.constantFrom('zeros', 'plus', 'list', 'twice', 'twice-different', 'more', 'less', 'negative', 'hex', 'space'), 8);
+const lengthForm = rare(fc.constant('exact'), fc.constantFrom('zeros', 'plus', 'list', 'twice', 'twice-different', 'more', 'less', 'negative', 'hex', 'space', 'nbsp', 'nel', 'vt', 'ff'), 8);
 
-const teValue = rare(fc.constant('chunked'), fc.constantFrom('Chunked', 'CHUNKED', 'chunked, identity', 'identity, chunked', 'gzip, chunked', 'chunked,', ', chunked', 'chunked, chunked', 'xchunked', '"chunked"', 'identity'), 6);
+const teValue = rare(fc.constant('chunked'), fc.oneof(
+  fc.constantFrom('Chunked', 'CHUNKED', 'chunked, identity', 'identity, chunked', 'gzip, chunked', 'chunked,', ', chunked', 'chunked, chunked', 'xchunked', '"chunked"', 'identity'),
+  notOWS.map((byte) => `${byte}chunked`),
+  notOWS.map((byte) => `chunked${byte}`),
+), 6);
 
 const chunk = fc.record({
   data: fc.array(anyByte, { maxLength: 20 }).map(str),
@@ -111,6 +118,7 @@ function lengthFields(n: number, form: string): string[] {
     exact: [`${n}`], zeros: [`000${n}`], plus: [`+${n}`], list: [`${n}, ${n}`], twice: [`${n}`, `${n}`],
     'twice-different': [`${n}`, `${n + 1}`], more: [`${n + 3}`], less: [`${Math.max(0, n - 2)}`],
     negative: [`-${n}`], hex: [`0x${n.toString(16)}`], space: [`${n} `],
+    nbsp: [`\xa0${n}`], nel: [`${n}\x85`], vt: [`\x0b${n}`], ff: [`${n}\x0c`],
   };
   return forms[form]!.map((v) => `Content-Length: ${v}`);
 }

@@ -11,7 +11,7 @@ import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
 import { WatchedWriter } from './internal/write-timeout.js';
-import { hasToken, pyRepr } from './internal/text.js';
+import { capEcho, hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
 const DRAIN_LIMIT = 64 * 1024;
@@ -240,7 +240,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     reader.clearTimer(); // the head is in: its deadline no longer applies
     if (!ok) return;
     const method = dispatchMethod(this as unknown as Dispatch, this.command);
-    if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
+    if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(capEcho(this.command))})`);
     const request = this.#request!;
     // Pipelined requests already buffered behind this one: their answers leave together.
     const body = request.chunked ? 0 : Math.max(0, request.contentLength);

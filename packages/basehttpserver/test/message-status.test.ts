@@ -107,5 +107,7 @@ it('exports exactly these runtime names', () => {
     'HTTPSServer',
     'HTTPServer',
     'HTTPStatus',
+    'splitList',
+    'trimOWS',
   ]);
 });

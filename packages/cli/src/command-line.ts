@@ -28,6 +28,8 @@ export interface CommandLine {
   tlsKey: string | undefined;
   tlsPasswordFile: string | undefined;
   tlsSelfSigned: boolean;
+  /** Connections served at once per process; more are refused (and logged) until some close. */
+  maxConnections: number;
   /** Worker processes (`ForkingMixIn`); 1 = serve in this process, like Python. */
   workers: number;
   cors: boolean;
@@ -77,6 +79,13 @@ export class UsageError extends Error {
 /** The default port, as `python -m http.server`. */
 export const DEFAULT_PORT = 8000;
 
+/**
+ * Connections one process serves at once by default (`--max-connections`). **Security:**
+ * bounds what a flood of slow clients can hold: each costs at most a few small buffers
+ * beyond the kernel's socket buffers.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 2048;
+
 const OPTIONS = {
   bind: { type: 'string', short: 'b' },
   directory: { type: 'string', short: 'd' },
@@ -91,6 +100,7 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'tls-password-file': { type: 'string' },
   'tls-self-signed': { type: 'boolean' },
+  'max-connections': { type: 'string' },
   workers: { type: 'string' },
   cors: { type: 'boolean' },
   dotfiles: { type: 'boolean' },
@@ -142,6 +152,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     tlsKey: nonEmpty('--tls-key', values['tls-key']),
     tlsPasswordFile: nonEmpty('--tls-password-file', values['tls-password-file']),
     tlsSelfSigned: values['tls-self-signed'] ?? false,
+    maxConnections: values['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : parseCount('--max-connections', values['max-connections'], 1),
     workers: values.workers === undefined ? 1 : parseCount('--workers', values.workers, 1),
     cors: values.cors ?? false,
     dotfiles: values.dotfiles,

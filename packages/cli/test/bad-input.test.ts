@@ -28,6 +28,7 @@ const rows: Row[] = [
   { name: 'protocol garbage', args: ['--protocol', 'SPDY'], want: /unsupported protocol 'SPDY'/ },
   { name: 'flag with value it does not take', args: ['--cgi=yes'], want: /option '--cgi' takes no value/ },
   { name: 'zero workers', args: ['--workers', '0'], want: /invalid --workers '0'/ },
+  { name: 'zero connections', args: ['--max-connections', '0'], want: /invalid --max-connections '0'/ },
   { name: 'workers not a number', args: ['--workers', 'many'], want: /invalid --workers 'many'/ },
   { name: 'negative cache', args: ['--cache=-5'], want: /invalid --cache '-5'/ },
   { name: 'cache not a number', args: ['--cache', '1h'], want: /invalid --cache '1h'/ },

@@ -24,6 +24,10 @@ describe.skipIf(!ready)('httpstack over HTTPS', () => {
     const [, fingerprint] = /^TLS certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/m.exec(cli.stdout()) ?? [];
     expect(fingerprint).toBeDefined();
     expect(cli.stdout()).toMatch(/^Self-signed certificate for localhost, 127\.0\.0\.1, ::1, valid 7 days /m);
+    // Python's banner is the first line (tools read it), the certificate lines after it.
+    const lines = cli.stdout().split('\n');
+    expect(lines[0]).toBe(`Serving HTTPS on 127.0.0.1 port ${cli.port} (https://127.0.0.1:${cli.port}/) ...`);
+    expect(lines.findIndex((text) => text.startsWith('TLS certificate SHA-256 fingerprint:'))).toBeGreaterThan(0);
     const got = await get(`${cli.url}hello.txt`, { rejectUnauthorized: false });
     expect(got.status).toBe(200);
     expect(got.fingerprint).toBe(fingerprint);

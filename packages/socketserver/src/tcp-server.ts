@@ -3,11 +3,17 @@ import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import { BaseServer } from './base-server.js';
+import { readFirstByte } from './internal/first-byte.js';
 import { readProxyHeader } from './internal/proxy-header-reader.js';
+import { RefusalCounter, connectionsUnderLimit, descriptorLimit } from './internal/refusals.js';
 import type { Address, ServerOptions } from './types.js';
 
 /** After our FIN, how long a connection may keep sending before it is closed (RST avoidance). */
 const LINGER_MS = 500;
+/** Node's own TLS handshake timeout, when none is set. */
+const NODE_HANDSHAKE_TIMEOUT = 120_000;
+/** The content type of a TLS record that starts a handshake (RFC 8446 §5.1). */
+const TLS_HANDSHAKE = 0x16;
 
 /**
  * TCPServer serves stream connections: TCP, TLS when the `tls` option is given, and (as
@@ -25,7 +31,14 @@ export class TCPServer extends BaseServer<Socket> {
   allowReuseAddress = true;
   /** SO_REUSEPORT; honoured by Node >= 22.12, ignored by older Node. */
   allowReusePort = false;
-  /** Connections beyond this many at once are closed on arrival (`undefined`: no limit). */
+  /**
+   * Connections beyond this many at once are closed on arrival (`undefined`: no limit but
+   * the descriptor one). Refusals are reported by `handleRefused()`, once per burst.
+   *
+   * **Security:** on Linux the listener also stops short of the file-descriptor limit
+   * (`ulimit -n`, less an eighth kept free for files and pipes): past it, libuv would
+   * accept and reset connections (`EMFILE`) with nothing logged.
+   */
   maxConnections: number | undefined;
   /** Close a connection idle (no bytes either way) for this many ms; 0 = never. */
   idleTimeout = 0;
@@ -45,8 +58,10 @@ export class TCPServer extends BaseServer<Socket> {
   proxyHeaderTimeout = 5_000;
 
   #sockets = new Set<Socket>();
-  /** With TLS behind the PROXY protocol: the client address of each raw connection. */
-  #proxied = new WeakMap<Socket, Address>();
+  #refusals = new RefusalCounter((count, reason) =>
+    this.handleRefused(count, reason, reason === 'maxConnections' ? this.socket?.maxConnections : descriptorLimit()));
+  /** With TLS: the client address of each raw connection (from the PROXY header, if any). */
+  #rawAddress = new WeakMap<Socket, Address>();
 
   constructor(serverAddress: Address, RequestHandlerClass: TCPServer['RequestHandlerClass'], options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
@@ -57,7 +72,7 @@ export class TCPServer extends BaseServer<Socket> {
     this.applyOptions();
     const server = this.createListener();
     this.socket = server;
-    if (this.maxConnections !== undefined) server.maxConnections = this.maxConnections;
+    this.#limitConnections(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.listenOptions(), () => {
@@ -65,7 +80,7 @@ export class TCPServer extends BaseServer<Socket> {
         resolve();
       });
     });
-    server.on('error', (error) => this.handleError(undefined as never, this.serverAddress, error));
+    server.on('error', (error) => this.#onListenerError(error));
     const bound = server.address();
     if (bound && typeof bound === 'object') this.serverAddress = [bound.address, bound.port];
   }
@@ -76,24 +91,52 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /**
-   * Makes the `net.Server` (or `tls.Server`) and routes its connections. May be overridden.
+   * Makes the `net.Server` (with TLS, a `net.Server` that hands each connection to a
+   * `tls.Server` once its first byte shows a TLS handshake) and routes its connections.
+   * May be overridden.
    *
    * **Security:** with TLS, a non-zero `idleTimeout` also bounds the handshake (Node's
-   * default is 120 s), unless the `tls` options set `handshakeTimeout` themselves.
+   * default is 120 s), unless the `tls` options set `handshakeTimeout` themselves; the wait
+   * for the first byte is bounded by the same time.
    */
   protected createListener(): net.Server {
     const options = { allowHalfOpen: true, noDelay: true };
     if (this.tls) {
       const handshake = this.idleTimeout > 0 ? { handshakeTimeout: this.idleTimeout } : {};
       const secure = tls.createServer({ ...options, ...handshake, ...this.tls });
-      secure.on('secureConnection', (socket) => this.#onConnection(socket, this.#proxied.get(parentOf(socket))));
+      secure.on('secureConnection', (socket) => this.#onConnection(socket, this.#rawAddress.get(parentOf(socket))));
       secure.on('tlsClientError', (_error, socket) => socket.destroy());
-      if (!this.proxyProtocol) return secure;
+      const timeout = this.tls.handshakeTimeout ?? handshake.handshakeTimeout ?? NODE_HANDSHAKE_TIMEOUT;
       // The PROXY header comes before the TLS handshake: read it, then hand the rest to TLS.
-      return net.createServer(options, (socket) => this.#onProxied(socket, secure));
+      if (this.proxyProtocol) return net.createServer(options, (socket) => this.#onProxied(socket, secure, timeout));
+      return net.createServer(options, (socket) => this.#onRaw(socket, secure, timeout, this.clientAddressOf(socket)));
     }
     if (this.proxyProtocol) return net.createServer(options, (socket) => this.#onProxied(socket));
     return net.createServer(options, (socket) => this.#onConnection(socket));
+  }
+
+  /**
+   * Called for a connection to a TLS listener whose first byte is not a TLS handshake
+   * record: plain text (an `http://` URL for an `https://` port, say). The default closes
+   * it. May be overridden.
+   */
+  protected handleNotTLS(socket: Socket, _clientAddress: Address): void {
+    socket.destroy();
+  }
+
+  /**
+   * Reports connections refused in a burst: over `maxConnections` (`reason`
+   * `'maxConnections'`) or for want of file descriptors (`'descriptors'`; `EMFILE`,
+   * `ENFILE`). Called at a burst's first refusal (`count` 1), then once when it has been
+   * quiet for a second, with the rest of its count. The default writes one line to stderr.
+   * May be overridden.
+   */
+  protected handleRefused(count: number, reason: 'maxConnections' | 'descriptors', limit: number | undefined): void {
+    const what = count === 1 ? '1 connection' : `${count} connections`;
+    const why = reason === 'maxConnections'
+      ? `${limit} connections open: the connection limit (maxConnections) is reached`
+      : `out of file descriptors${limit === undefined ? '' : ` (ulimit -n ${limit})`}`;
+    process.stderr.write(`${logStamp()}refused ${what}: ${why}\n`);
   }
 
   /** Where and how to listen. May be overridden. */
@@ -107,6 +150,23 @@ export class TCPServer extends BaseServer<Socket> {
     return options;
   }
 
+  /** Caps the listener at `maxConnections` and below the descriptor limit; counts refusals. */
+  #limitConnections(server: net.Server): void {
+    const fds = descriptorLimit();
+    const underFds = fds === undefined ? Infinity : connectionsUnderLimit(fds);
+    const cap = Math.min(this.maxConnections ?? Infinity, underFds);
+    if (cap === Infinity) return;
+    server.maxConnections = cap;
+    const reason = cap === this.maxConnections ? 'maxConnections' : 'descriptors';
+    server.on('drop', () => this.#refusals.note(reason));
+  }
+
+  /** A listener error: accept failures for want of descriptors are counted, others go to `handleError()`. */
+  #onListenerError(error: NodeJS.ErrnoException): void {
+    if (error.code === 'EMFILE' || error.code === 'ENFILE') this.#refusals.note('descriptors');
+    else this.handleError(undefined as never, this.serverAddress, error);
+  }
+
   #onConnection(socket: Socket, clientAddress?: Address): void {
     socket.on('error', ignore); // a reset before the handler listens must not crash the process
     this.#sockets.add(socket);
@@ -116,22 +176,39 @@ export class TCPServer extends BaseServer<Socket> {
   }
 
   /** Reads the PROXY header (closing the connection if it is bad or late), then serves. */
-  #onProxied(socket: Socket, secure?: tls.Server): void {
-    socket.on('error', ignore);
-    this.#sockets.add(socket);
-    socket.once('close', () => this.#sockets.delete(socket));
+  #onProxied(socket: Socket, secure?: tls.Server, handshakeTimeout = 0): void {
+    this.#track(socket);
     readProxyHeader(socket, this.proxyHeaderTimeout).then(
       (header) => {
         const address = header.source ?? this.clientAddressOf(socket);
         if (this.shuttingDown) socket.destroy();
         else if (!secure) this.#onConnection(socket, address);
-        else {
-          this.#proxied.set(socket, address);
-          secure.emit('connection', socket);
-        }
+        else this.#onRaw(socket, secure, handshakeTimeout, address);
       },
       () => socket.destroy(),
     );
+  }
+
+  /** With TLS: waits for the first byte; a handshake goes to `secure`, anything else to `handleNotTLS()`. */
+  #onRaw(socket: Socket, secure: tls.Server, timeout: number, address: Address): void {
+    this.#track(socket);
+    readFirstByte(socket, timeout).then(
+      (first) => {
+        if (this.shuttingDown) socket.destroy();
+        else if (first === TLS_HANDSHAKE) {
+          this.#rawAddress.set(socket, address);
+          secure.emit('connection', socket);
+        } else this.handleNotTLS(socket, address);
+      },
+      () => socket.destroy(),
+    );
+  }
+
+  #track(socket: Socket): void {
+    if (this.#sockets.has(socket)) return;
+    socket.on('error', ignore); // a reset before the handler listens must not crash the process
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
   }
 
   /** The client's address for a connection: `[host, port]`. May be overridden. */
@@ -180,6 +257,7 @@ export class TCPServer extends BaseServer<Socket> {
 
   /** Closes the listener (and, for Unix sockets, removes its file). */
   override async serverClose(): Promise<void> {
+    this.#refusals.stop();
     const server = this.socket;
     if (!server?.listening) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -198,6 +276,14 @@ export class UnixStreamServer extends TCPServer {
 }
 
 function ignore(): void {}
+
+/** `[05/Dec/2026 00:30:00] `: the local time as Python's `log_date_time_string`. */
+function logStamp(): string {
+  const now = new Date();
+  const two = (n: number) => String(n).padStart(2, '0');
+  const month = now.toLocaleString('en-US', { month: 'short' });
+  return `[${two(now.getDate())}/${month}/${now.getFullYear()} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}] `;
+}
 
 /** The raw connection under a TLS socket that `tls.Server` made from it. */
 function parentOf(socket: tls.TLSSocket): Socket {

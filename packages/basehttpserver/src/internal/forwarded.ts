@@ -4,6 +4,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { HTTPMessage } from '../http-message.js';
+import { splitList, trimOWS } from '../optional-whitespace.js';
 
 /** Which header the trusted proxies write. */
 export type ForwardedHeader = 'x-forwarded-for' | 'forwarded';
@@ -78,9 +79,9 @@ export function forwardedClient(headers: HTTPMessage, header: ForwardedHeader, t
 function xffHops(headers: HTTPMessage): Hop[] | undefined {
   const values = headers.getAll('x-forwarded-for');
   if (values.length === 0) return undefined;
-  const hops = values.join(',').split(',').map((item) => node(item.trim(), undefined));
+  const hops = splitList(values.join(',')).map((item) => node(item, undefined));
   const protos = headers.getAll('x-forwarded-proto').join(',').split(',');
-  const proto = protos[protos.length - 1]!.trim();
+  const proto = trimOWS(protos[protos.length - 1]!);
   // The proxy next to the client sets the scheme (nginx: `$scheme`); give it to every hop.
   for (const hop of hops) hop.proto = proto === '' ? undefined : proto;
   return hops;
@@ -128,12 +129,12 @@ function splitElements(text: string): Array<Array<[string, string]>> | undefined
   let current = '';
   let quoted = false;
   const endPair = (): boolean => {
-    const item = current.trim();
+    const item = trimOWS(current);
     current = '';
     if (item === '') return true;
     const at = item.indexOf('=');
     if (at <= 0) return false;
-    pairs.push([item.slice(0, at).trim().toLowerCase(), unquote(item.slice(at + 1).trim())]);
+    pairs.push([trimOWS(item.slice(0, at)).toLowerCase(), unquote(trimOWS(item.slice(at + 1)))]);
     return true;
   };
   for (let i = 0; i < text.length; i++) {

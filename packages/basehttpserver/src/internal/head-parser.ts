@@ -5,7 +5,8 @@
  */
 import type { HTTPMessage } from '../http-message.js';
 import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1 } from './chars.js';
-import { pyRepr as repr } from './text.js';
+import { capEcho, pyRepr as repr } from './text.js';
+import { splitList } from '../optional-whitespace.js';
 
 /** Limits a head must stay within. */
 export interface HeadLimits {
@@ -90,8 +91,8 @@ export class RequestHead {
     if (!ok || buf[at + 5] !== ZERO + 1) {
       this.requestline = latin1(buf, start, end);
       const version = latin1(buf, at, end);
-      if (!ok) return this.refuse(400, `Bad request version (${repr(version)})`);
-      return this.refuse(505, `Invalid HTTP version (${version.slice(5)})`);
+      if (!ok) return this.refuse(400, `Bad request version (${repr(capEcho(version))})`);
+      return this.refuse(505, `Invalid HTTP version (${capEcho(version.slice(5))})`);
     }
     this.minor = buf[at + 7]! - ZERO;
     this.version = this.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
@@ -101,14 +102,14 @@ export class RequestHead {
   }
 
   #simpleRequest(): boolean {
-    if (this.method !== 'GET') return this.refuse(400, `Bad HTTP/0.9 request type (${repr(this.method)})`);
+    if (this.method !== 'GET') return this.refuse(400, `Bad HTTP/0.9 request type (${repr(capEcho(this.method))})`);
     this.version = 'HTTP/0.9';
     return true;
   }
 
   #badSyntax(buf: Buffer, start: number, end: number): boolean {
     this.requestline = latin1(buf, start, end);
-    return this.refuse(400, `Bad request syntax (${repr(this.requestline)})`);
+    return this.refuse(400, `Bad request syntax (${repr(capEcho(this.requestline))})`);
   }
 
   /**
@@ -207,13 +208,13 @@ export class RequestHead {
    * end that reads `chunked,` as not chunked would frame the body differently (TE.TE).
    */
   #checkCodings(codings: string): boolean {
-    const list = codings.split(',').map((coding) => coding.trim().toLowerCase());
+    const list = splitList(codings).map((coding) => coding.toLowerCase());
     if (list.length > 1 && list.includes('')) return this.refuse(400, 'Empty element in Transfer-Encoding');
     const last = list[list.length - 1];
     if (last !== 'chunked') return this.refuse(400, 'Final transfer coding is not chunked');
     if (list.length > 1) {
       if (list.indexOf('chunked') !== list.length - 1) return this.refuse(400, 'chunked applied more than once');
-      return this.refuse(501, `Unsupported transfer coding (${repr(list.slice(0, -1).join(', '))})`);
+      return this.refuse(501, `Unsupported transfer coding (${repr(capEcho(list.slice(0, -1).join(', ')))})`);
     }
     this.chunked = true;
     return true;

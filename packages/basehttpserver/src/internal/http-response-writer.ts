@@ -7,7 +7,7 @@ import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from '../error-mess
 import type { HTTPServer } from '../http-server.js';
 import { DEFAULT_RESPONSES } from '../http-status.js';
 import { isFieldValue, isHeaderName, isHeaderValue } from './chars.js';
-import { escapeControl, formatNamed, hasToken, htmlEscape, httpDateNow, logDate, printf, pyRepr } from './text.js';
+import { capEcho, escapeControl, formatNamed, hasToken, htmlEscape, httpDateNow, logDate, printf, pyRepr } from './text.js';
 
 /**
  * HTTPResponseWriter builds a response head in a string, writes it with `endHeaders()`
@@ -214,9 +214,12 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   }
 
 
-  /** Logs an answered request: `"GET / HTTP/1.1" 200 13`. May be overridden. */
+  /**
+   * Logs an answered request: `"GET / HTTP/1.1" 200 13`, the request line capped at 200
+   * characters (`capEcho`). May be overridden.
+   */
   logRequest(code: number | string = '-', size: number | string = '-'): void {
-    this.logMessage('"%s" %s %s', this.requestline, String(code), String(size));
+    this.logMessage('"%s" %s %s', capEcho(this.requestline), String(code), String(size));
   }
 
   /** Logs an error; the default passes it to `logMessage`. May be overridden. */

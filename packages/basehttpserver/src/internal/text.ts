@@ -1,4 +1,5 @@
 /** Text helpers of the HTTP layer: printf-style formatting, escaping, dates. */
+import { trimOWS } from '../optional-whitespace.js';
 
 /**
  * Python's `format % args` for `%s`, `%d`, `%r` and `%%`; extra arguments are appended
@@ -15,6 +16,22 @@ export function printf(format: string, args: readonly unknown[]): string {
     return String(arg);
   });
   return next < args.length ? [out, ...args.slice(next).map(String)].join(' ') : out;
+}
+
+/** At most this many characters of request text are echoed in a status line, error page or log line. */
+export const ECHO_LIMIT = 200;
+
+/**
+ * Request text to echo: `text` itself, or its first `ECHO_LIMIT` characters and a marker
+ * (`... [64800 more bytes]`). Escape the result as before (`pyRepr`, `escapeControl`).
+ *
+ * **Security:** an error echoed the whole request line: a 64 KiB line of `\x01` gave a
+ * 260 KB status line, page and log line (8× amplification). nginx echoes nothing.
+ * **Differs from Python:** Python echoes it whole.
+ */
+export function capEcho(text: string): string {
+  if (text.length <= ECHO_LIMIT) return text;
+  return `${text.slice(0, ECHO_LIMIT)}... [${text.length - ECHO_LIMIT} more bytes]`;
 }
 
 /** Python's `repr()` of a str: single-quoted, backslash, quote and control characters escaped. */
@@ -98,6 +115,6 @@ export function logDate(date: Date): string {
 /** True if the lower-case comma list `list` holds `token`. */
 export function hasToken(list: string, token: string): boolean {
   if (list === token) return true;
-  for (const item of list.split(',')) if (item.trim() === token) return true;
+  for (const item of list.split(',')) if (trimOWS(item) === token) return true;
   return false;
 }

@@ -2,6 +2,7 @@
  * The CGI environment: RFC 3875 §4.1 meta-variables. Port of the environment half of
  * Python's `CGIHTTPRequestHandler.run_cgi`.
  */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 /** What the server knows about one request, as the meta-variables need it. */
 export interface RequestFacts {
@@ -116,7 +117,7 @@ function metaVariables(facts: RequestFacts): Record<string, string> {
   const authorization = firstHeader(facts.headers, 'authorization');
   if (authorization !== undefined) {
     // RFC 3875 §4.1.1: the scheme only; the credentials are not passed.
-    const scheme = authorization.trimStart().split(/[ \t]/, 1)[0];
+    const scheme = trimOWS(authorization).split(/[ \t]/, 1)[0];
     if (scheme) vars.AUTH_TYPE = scheme;
   }
   if (facts.remoteUser !== undefined) vars.REMOTE_USER = facts.remoteUser;

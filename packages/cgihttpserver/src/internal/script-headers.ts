@@ -3,6 +3,7 @@
  * `CGIHTTPRequestHandler` passes it through unparsed; Go's `net/http/cgi` parses it, as
  * this does.
  */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 /** The parsed header block of a script's response. */
 export interface ScriptHeaders {
@@ -88,7 +89,7 @@ export function parseBlock(block: string): ScriptHeaders {
     const colon = line.indexOf(':');
     const name = colon === -1 ? '' : line.slice(0, colon);
     if (!TOKEN.test(name)) throw new ScriptHeaderError(`malformed header line ${JSON.stringify(line.slice(0, 80))}`);
-    const value = line.slice(colon + 1).trim();
+    const value = trimOWS(line.slice(colon + 1));
     if (BAD_VALUE.test(value)) throw new ScriptHeaderError(`control character in header ${name}`);
     const lower = name.toLowerCase();
     if (SINGLE.has(lower)) {

@@ -40,6 +40,7 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
   const Base = tls ? HTTPSServer : HTTPServer;
   const options: ForkingOptions & HTTPServerOptions = {};
   if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
+  options.maxConnections = line.maxConnections;
   if (line.proxyProtocol) options.proxyProtocol = true;
   if (line.shutdownTimeout !== undefined) options.shutdownTimeout = line.shutdownTimeout * 1000;
   if (line.trustedProxies.length > 0) {

@@ -102,6 +102,7 @@ export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi
                  [--cgi-dir PATH] [--cgi-interpreter EXT=PROGRAM] [--cgi-env NAME=VALUE]
                  [--cgi-idle-timeout SECONDS] [--cgi-timeout SECONDS]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
+                 [--max-connections N]
                  [--workers N] [--cors] [--[no-]dotfiles] [--no-compress] [--spa]
                  [--clean-urls] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
@@ -133,6 +134,8 @@ options:
   --tls-password-file FILE password of an encrypted --tls-key
   --tls-self-signed        make a throwaway certificate for localhost and print its
                            SHA-256 fingerprint
+  --max-connections N      connections served at once per process; more are refused and
+                           logged until some close (default: 2048)
   --workers N              worker processes sharing the port (default: 1; auto: one per core)
   --cors                   allow cross-origin requests (Access-Control-Allow-Origin: *,
                            OPTIONS preflights answered 204)

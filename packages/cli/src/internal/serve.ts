@@ -91,11 +91,11 @@ function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned | undefi
 }
 
 function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undefined, selfSigned: SelfSigned | undefined): void {
-  const lines: string[] = [];
+  // Python's banner first: tools (CPython's own HTTPS CLI test among them) read the first line.
+  const lines = [banner(server.serverAddress, tls !== undefined)];
+  if (!line.quiet) lines.push(...urlHints(server.serverAddress, tls !== undefined));
   if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
   if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
-  lines.push(banner(server.serverAddress, tls !== undefined));
-  if (!line.quiet) lines.push(...urlHints(server.serverAddress, tls !== undefined));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -1,4 +1,5 @@
 /** Validators and conditional requests (RFC 9110 §8.8, §13): ETag, Last-Modified, If-*. */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 /** The validators of one representation. */
 export interface Validators {
@@ -55,7 +56,7 @@ export function evaluateConditions(request: Conditions, validators: Validators):
  * or a date equal to `Last-Modified` (RFC 9110 §13.1.5). Weak tags never match.
  */
 export function ifRangeMatches(ifRange: string, validators: Validators): boolean {
-  const value = ifRange.trim();
+  const value = trimOWS(ifRange);
   if (value.startsWith('"') || value.startsWith('W/')) return value === validators.etag;
   const date = parseHttpDate(value);
   return date !== undefined && date === seconds(validators.version.mtimeMs);
@@ -66,7 +67,7 @@ export function ifRangeMatches(ifRange: string, validators: Validators): boolean
  * (`W/` ignored) or strong comparison (weak tags never match).
  */
 export function etagMatches(header: string, etag: string, weak: boolean): boolean {
-  if (header.trim() === '*') return true;
+  if (trimOWS(header) === '*') return true;
   const wanted = etag.startsWith('W/') ? etag.slice(2) : etag;
   if (!weak && wanted !== etag) return false;
   let i = 0;

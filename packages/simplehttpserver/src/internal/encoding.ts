@@ -1,4 +1,5 @@
 /** `Accept-Encoding` negotiation for precompressed siblings (RFC 9110 §12.5.3). */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 /** A content coding this server can send: from a sibling file or compressed on the fly. */
 export type Coding = 'br' | 'zstd' | 'gzip' | 'identity';
@@ -42,12 +43,12 @@ export function parseAcceptEncoding(header: string): Map<string, number> {
   const result = new Map<string, number>();
   for (const item of header.split(',')) {
     const [name = '', ...params] = item.split(';');
-    const coding = name.trim().toLowerCase();
+    const coding = trimOWS(name).toLowerCase();
     if (coding === '') continue;
     let q = 1;
     for (const param of params) {
       const [key = '', value = ''] = param.split('=');
-      if (key.trim().toLowerCase() === 'q') q = parseQ(value.trim());
+      if (trimOWS(key).toLowerCase() === 'q') q = parseQ(trimOWS(value));
     }
     if (!Number.isNaN(q)) result.set(coding, q);
   }

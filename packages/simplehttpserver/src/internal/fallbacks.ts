@@ -4,6 +4,7 @@
  */
 import type { Stats } from 'node:fs';
 import { extname, join, sep } from 'node:path';
+import { splitList, trimOWS } from '@httpstack/basehttpserver';
 import { encodeName } from './file-names.js';
 import { translateTarget } from './translate.js';
 import { statQuiet } from './turn-stat.js';
@@ -66,10 +67,10 @@ export function cleanUrlLocation(h: FallbackSource): string | undefined {
 /** Whether `Accept` admits HTML (`text/html`, `text/*` or `*\/*` without `q=0`); no header admits all. */
 export function acceptsHtml(accept: string | undefined): boolean {
   if (accept === undefined) return true;
-  return accept.split(',').some((item) => {
+  return splitList(accept).some((item) => {
     const [type = '', ...params] = item.split(';');
-    const name = type.trim().toLowerCase();
+    const name = trimOWS(type).toLowerCase();
     if (name !== 'text/html' && name !== 'text/*' && name !== '*/*') return false;
-    return !params.some((param) => /^\s*q\s*=\s*0(?:\.0*)?\s*$/i.test(param));
+    return !params.some((param) => /^[ \t]*q[ \t]*=[ \t]*0(?:\.0*)?[ \t]*$/i.test(param));
   });
 }

@@ -1,5 +1,6 @@
-/** File bytes sent after a response head: big reads, one read ahead, truncation detected. */
+/** File bytes sent after a response head: batched reads in slices, truncation detected. */
 import type { FileHandle } from 'node:fs/promises';
+import { SlicePool } from './slice-pool.js';
 
 /** Default size of one read of a large file: big enough to keep the socket busy. */
 export const READ_SIZE = 1024 * 1024;
@@ -106,40 +107,96 @@ export interface BodyWriter {
   /** Sends what is gathered now (`SocketWriter.flush`). */
   flush?(): void;
   /** The connection; its `writableLength` tells when written buffers are free again. */
-  readonly socket?: { readonly writableLength: number };
+  readonly socket?: { readonly writableLength: number; readonly writableHighWaterMark?: number };
 }
 
 /**
- * Copies bytes `[start, end)` of an open file to `writer` with one read ahead, reusing
- * the buffer of a chunk once the socket has taken every byte (nothing then refers to it).
- * Throws `FileChangedError` if the file ends before `end`.
+ * Bytes per slice of a file response: a read fills several slices (one `readv`), each
+ * written on its own, so a slow peer pins one slice, not a whole read.
+ */
+export const SLICE_SIZE = 64 * 1024;
+
+/**
+ * Bytes per slice once the socket has queued one: no more than the socket's high-water
+ * mark, so the next write waits for `'drain'` and the queue empties before another read.
+ */
+export const SLOW_SLICE_SIZE = 16 * 1024;
+
+/**
+ * Copies bytes `[start, end)` of an open file to `writer`: one `readv` fills a batch of
+ * `SLICE_SIZE` slices from a process-wide pool, written while the socket takes each at
+ * once. The first slice it queues ends the batch (the rest go back to the pool, to be read
+ * again) and the copy waits for `'drain'`; the next batch is one `SLOW_SLICE_SIZE` slice.
+ * A batch taken whole doubles the next one (up to `readSize`). No read runs ahead while
+ * the socket's queue is full. Throws `FileChangedError` if the file ends before `end`.
+ *
+ * **Security:** a slow reader (slowhttptest `-X`) holds one or two slices (at most about
+ * 96 KiB) beyond the kernel's socket buffers, not two reads of `readSize` (1,000 of them
+ * took 2 GB before); slices are reused, and the pool lets idle memory go.
  */
 async function copyRange(
   handle: FileHandle, path: string, start: number, end: number, readSize: number, writer: BodyWriter,
 ): Promise<void> {
-  const spare: Buffer[] = [];
-  const readAt = async (position: number): Promise<[chunk: Buffer, buffer: Buffer]> => {
-    const length = Math.min(readSize, end - position);
-    const buffer = spare.pop() ?? Buffer.allocUnsafe(readSize);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
-    if (bytesRead === 0) throw new FileChangedError(path);
-    return [buffer.subarray(0, bytesRead), buffer];
-  };
+  const fast = poolFor(Math.min(SLICE_SIZE, readSize));
+  const slow = poolFor(Math.min(SLOW_SLICE_SIZE, readSize));
+  const maxSlices = Math.max(1, Math.floor(readSize / fast.size));
+  const busy: Array<[Buffer, SlicePool]> = []; // slices the socket may still refer to
+  let pool = fast;
+  let count = 1;
   let position = start;
-  let next = position < end ? readAt(position) : undefined;
   try {
-    while (next !== undefined) {
-      const [chunk, buffer] = await next;
-      position += chunk.length;
-      next = position < end ? readAt(position) : undefined;
-      await writer.write(chunk);
-      writer.flush?.();
-      if (writer.socket?.writableLength === 0) spare.push(buffer);
+    while (position < end) {
+      if ((writer.socket?.writableLength ?? 0) === 0) for (const [slice, owner] of busy.splice(0)) owner.give(slice);
+      const left = end - position;
+      const buffers = Array.from({ length: Math.min(count, Math.ceil(left / pool.size)) }, () => pool.take());
+      const slices = buffers.map((buffer, i) => (left - i * pool.size < pool.size ? buffer.subarray(0, left - i * pool.size) : buffer));
+      const { bytesRead } = await handle.readv(slices, position).catch((error: unknown) => {
+        for (const buffer of buffers) pool.give(buffer);
+        throw error;
+      });
+      const { sent, queuedAt, written } = writeSlices(writer, slices, bytesRead);
+      position += sent;
+      for (const [i, buffer] of buffers.entries()) if (i === queuedAt) busy.push([buffer, pool]); else pool.give(buffer);
+      // Taken at once: more slices next time (a slow peer first gets its big slices back).
+      [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, maxSlices)];
+      if (bytesRead === 0) throw new FileChangedError(path);
+      await written; // 'drain' when the socket's queue is full; rejects once the connection is closed
     }
   } finally {
-    await next?.catch(() => {});
+    for (const [slice, owner] of busy) owner.abandon(slice);
   }
 }
+
+const pools = new Map<number, SlicePool>();
+
+/** The process-wide pool of `size`-byte slices. */
+function poolFor(size: number): SlicePool {
+  let pool = pools.get(size);
+  if (pool === undefined) pools.set(size, (pool = new SlicePool(size)));
+  return pool;
+}
+
+/**
+ * Writes the first `bytes` of `slices` while the socket takes each slice at once. Returns
+ * the bytes written, the index of the slice the socket queued (the batch stops there; -1
+ * if none) and the last write's promise.
+ */
+function writeSlices(writer: BodyWriter, slices: Buffer[], bytes: number): { sent: number; queuedAt: number; written: Promise<void> } {
+  let sent = 0;
+  let written = Promise.resolve();
+  for (let i = 0; i < slices.length && sent < bytes; i++) {
+    const slice = slices[i]!;
+    const piece = bytes - sent < slice.length ? slice.subarray(0, bytes - sent) : slice;
+    written.catch(ignore); // only the last write is awaited; an earlier one's rejection is the same close
+    written = writer.write(piece);
+    writer.flush?.();
+    sent += piece.length;
+    if ((writer.socket?.writableLength ?? 0) > 0) return { sent, queuedAt: i, written };
+  }
+  return { sent, queuedAt: -1, written };
+}
+
+function ignore(): void {}
 
 /** Reads a whole small file whose size is known; throws `FileChangedError` if it is shorter. */
 export async function readWhole(handle: FileHandle, path: string, size: number): Promise<Buffer> {

@@ -1,4 +1,5 @@
 /** The directory listing: HTML5 page and JSON, a richer `list_directory` of Python's. */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 import { encodeName, readableName } from './file-names.js';
 
@@ -177,9 +178,9 @@ export function prefersJson(accept: string | undefined): boolean {
     let quality = 1;
     for (const param of params) {
       const [key = '', value = ''] = param.split('=');
-      if (key.trim().toLowerCase() === 'q') quality = Number(value.trim()) || 0;
+      if (trimOWS(key).toLowerCase() === 'q') quality = Number(trimOWS(value)) || 0;
     }
-    q.set(type.trim().toLowerCase(), quality);
+    q.set(trimOWS(type).toLowerCase(), quality);
   }
   const json = q.get('application/json') ?? q.get('application/*') ?? q.get('*/*') ?? 0;
   const html = q.get('text/html') ?? q.get('text/*') ?? q.get('*/*') ?? 0;

@@ -1,4 +1,5 @@
 /** `Range: bytes=…` parsing and evaluation against a file size (RFC 9110 §14). */
+import { trimOWS } from '@httpstack/basehttpserver';
 
 /** An inclusive byte range of a representation. */
 export interface ByteRange {
@@ -36,12 +37,12 @@ const SPEC = /^(\d*)-(\d*)$/;
 export function parseRange(header: string | undefined, size: number, maxRanges = MAX_RANGES): RangeResult {
   if (header === undefined) return FULL;
   const equals = header.indexOf('=');
-  if (equals === -1 || header.slice(0, equals).trim().toLowerCase() !== 'bytes') return FULL;
+  if (equals === -1 || trimOWS(header.slice(0, equals)).toLowerCase() !== 'bytes') return FULL;
   const specs = header.slice(equals + 1).split(',');
   const ranges: ByteRange[] = [];
   let count = 0;
   for (const item of specs) {
-    const spec = item.trim();
+    const spec = trimOWS(item);
     if (spec === '') continue; // RFC 9110 §5.6.1: empty list elements are allowed
     if (++count > maxRanges) return FULL;
     const match = SPEC.exec(spec);

@@ -1,0 +1,141 @@
+/**
+ * Hostile clients against the real `httpstack` command (`--cgi`, HTTP/1.1, its default
+ * limits): slowloris, slow body, slow read and range attacks — with slowhttptest when it
+ * is installed, else the Node clients of `attacks.ts` — while a probe asks for a small
+ * file every 100 ms. Reports the server's RSS before, at its peak and after the attack
+ * connections closed, and the probe's latencies. Run as a script:
+ * `node dist/hostile-clients.js [attack|all] [connections=1000] [seconds=20] [node|slowhttptest]`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Attack } from './attacks.js';
+import { get, percentile } from './clients.js';
+
+const BIN = fileURLToPath(new URL('../node_modules/@httpstack/cli/bin/httpstack.js', import.meta.url));
+export const ATTACKS: Attack[] = ['slowloris', 'slow-body', 'slow-read', 'range'];
+
+/** Whether slowhttptest (Debian package `slowhttptest`) can run here. */
+export const hasSlowhttptest = spawnSync('slowhttptest', ['-h']).error === undefined;
+
+/** What one attack run measured. */
+export interface HostileFigures {
+  attack: Attack;
+  tool: 'slowhttptest' | 'node';
+  connections: number;
+  seconds: number;
+  rssMiB: { before: number; peak: number; after: number };
+  probes: { count: number; failures: number; p50Ms: number; maxMs: number };
+}
+
+/** Runs `attack` with `connections` for `seconds` against a fresh `httpstack` process. */
+export async function measureAttack(attack: Attack, connections: number, seconds: number, tool: 'node' | 'slowhttptest'): Promise<HostileFigures> {
+  const site = makeSite();
+  const server = await startServer(site);
+  try {
+    await get(server.port, '/hello.txt'); // warm up before the baseline
+    const before = rssMiB(server.child);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.child))), 100);
+    let attacking = true;
+    const probe = probeUntil(server.port, () => !attacking);
+    if (tool === 'slowhttptest') await runSlowhttptest(attack, server.port, connections, seconds);
+    else await runNodeAttack(attack, server.port, connections, seconds);
+    attacking = false;
+    const probes = await probe;
+    clearInterval(sampler);
+    // The attack's connections are closed: let the server settle (its idle slabs go after a
+    // second, the collector runs on its own), with a request now and then, as a live server gets.
+    const settled = Date.now() + SETTLE_MS;
+    await probeUntil(server.port, () => Date.now() >= settled);
+    const after = rssMiB(server.child);
+    return { attack, tool, connections, seconds, rssMiB: { before, peak, after }, probes };
+  } finally {
+    server.child.kill('SIGKILL');
+    rmSync(site, { recursive: true, force: true });
+  }
+}
+
+/** The RSS after an attack is read this long after its connections closed. */
+const SETTLE_MS = 15_000;
+
+/** A folder with `hello.txt`, a 10 MiB `big10m.bin` and `cgi-bin/read.sh` (reads its body). */
+function makeSite(): string {
+  const site = mkdtempSync(join(tmpdir(), 'httpstack-hostile-'));
+  chmodSync(site, 0o755); // CGI scripts may run as nobody
+  writeFileSync(join(site, 'hello.txt'), 'hello\n');
+  writeFileSync(join(site, 'big10m.bin'), Buffer.alloc(10 * 1024 * 1024, 0x61));
+  mkdirSync(join(site, 'cgi-bin'));
+  writeFileSync(join(site, 'cgi-bin', 'read.sh'), '#!/bin/sh\ncat >/dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nread\\n"\n', { mode: 0o755 });
+  return site;
+}
+
+async function startServer(site: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [BIN, '-q', '--cgi', '-p', 'HTTP/1.1', '-b', '127.0.0.1', '-d', site, '0'], { stdio: ['ignore', 'pipe', 'ignore'] }); // its log: thousands of refusals
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (out += text));
+  while (!/port (\d+)/.test(out)) {
+    const [exitCode] = await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')]) as [unknown];
+    if (child.exitCode !== null) throw new Error(`httpstack exited (${String(exitCode)}): ${out}`);
+  }
+  return { child, port: Number(/port (\d+)/.exec(out)![1]) };
+}
+
+/** The process's resident set size in MiB (Linux `/proc`). */
+function rssMiB(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'latin1');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+/** GETs `/hello.txt` on a fresh connection every 100 ms until `done()`. */
+async function probeUntil(port: number, done: () => boolean): Promise<HostileFigures['probes']> {
+  const latencies: number[] = [];
+  let failures = 0;
+  while (!done()) {
+    const started = performance.now();
+    const answer = await get(port, '/hello.txt', 5000);
+    if (answer.status === 200 && answer.bytes === 6) latencies.push(performance.now() - started);
+    else failures++;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the probe's pace, not a wait for an event
+  }
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { count: latencies.length + failures, failures, p50Ms: round(percentile(latencies, 50)), maxMs: round(percentile(latencies, 100)) };
+}
+
+/** Runs the Node attack clients in their own process until `seconds` have passed. */
+async function runNodeAttack(attack: Attack, port: number, connections: number, seconds: number): Promise<void> {
+  // From dist/ (scripts) or src/ (vitest): the compiled client is always dist/attacks.js.
+  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/attacks.js' : './attacks.js', import.meta.url));
+  const child = spawn(process.execPath, [script, attack, String(port), String(connections), String(seconds)], { stdio: 'inherit' });
+  await once(child, 'exit');
+}
+
+/** slowhttptest's flags for each attack (slow read as in the issue that found the leak). */
+function slowhttptestArgs(attack: Attack, port: number, connections: number, seconds: number): string[] {
+  const url = `http://127.0.0.1:${port}`;
+  const common = ['-c', String(connections), '-l', String(seconds), '-p', '3'];
+  switch (attack) {
+    case 'slowloris': return ['-H', ...common, '-r', '500', '-i', '1', '-u', `${url}/`];
+    case 'slow-body': return ['-B', ...common, '-r', '500', '-i', '1', '-s', '100000', '-t', 'POST', '-u', `${url}/cgi-bin/read.sh`];
+    case 'slow-read': return ['-X', ...common, '-r', '500', '-w', '512', '-y', '1024', '-n', '5', '-z', '32', '-k', '1', '-u', `${url}/big10m.bin`];
+    case 'range': return ['-R', ...common, '-r', '500', '-a', '10', '-b', '3000', '-u', `${url}/big10m.bin`];
+  }
+}
+
+async function runSlowhttptest(attack: Attack, port: number, connections: number, seconds: number): Promise<void> {
+  const child = spawn('slowhttptest', slowhttptestArgs(attack, port, connections, seconds), { stdio: 'ignore' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), (seconds + 60) * 1000);
+  await once(child, 'exit');
+  clearTimeout(timer);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [which = 'all', connections = '1000', seconds = '20', tool = hasSlowhttptest ? 'slowhttptest' : 'node'] = process.argv.slice(2);
+  if (tool === 'node' && !hasSlowhttptest) console.error('slowhttptest not installed: using the Node clients');
+  for (const attack of which === 'all' ? ATTACKS : [which as Attack]) {
+    console.log(JSON.stringify(await measureAttack(attack, Number(connections), Number(seconds), tool as 'node' | 'slowhttptest')));
+  }
+}
