@@ -26,7 +26,7 @@ const MAX_LOCAL_REDIRECTS = 10;
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`,
  * `interpreterFor()`, `runCGI()` and its parts `resolveScript()`, `documentRoot()`,
- * `buildEnv()`, `spawnScript()`, `relayOutput()`, `remoteUser()` and `isUploadAllowed()`. Fields that may be
+ * `buildEnv()`, `spawnScript()`, `relayOutput()`, `remoteUser()`, `isUploadAllowed()` and `allowedMethods()`. Fields that may be
  * overridden: `cgiDirectories`, `cgiIdleTimeout`, `cgiTimeout`, `cgiKillDelay`,
  * `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`, `inheritEnv`,
  * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
@@ -127,6 +127,12 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     if (this.isCGI()) await this.runCGI();
     else if (this.upload) await super.do_POST();
     else this.sendError(501, 'Can only POST to CGI scripts');
+  }
+
+  /** As `SimpleHTTPRequestHandler`, plus `POST` for a CGI path. May be overridden. */
+  override allowedMethods(): string[] {
+    const methods = super.allowedMethods();
+    return this.isCGI() && !methods.includes('POST') ? [...methods, 'POST'].sort() : methods;
   }
 
   /** A script's body is bounded by `maxBodySize`; an upload elsewhere as `SimpleHTTPRequestHandler`. May be overridden. */

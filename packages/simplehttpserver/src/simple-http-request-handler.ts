@@ -39,7 +39,7 @@ export type SimpleHTTPOptions = Partial<
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_PUT()`, `do_POST()`,
  * `SimpleHTTPRequestHandler.configure()`.
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
- * `copyfile()`, `guessType()`, `isUploadAllowed()`. Fields that may be overridden:
+ * `copyfile()`, `guessType()`, `isUploadAllowed()`, `allowedMethods()`. Fields that may be overridden:
  * `directory`, `indexPages`, `extensionsMap`, `dotfiles`, `followExternalSymlinks`,
  * `precompressed`, `compress`, `spa`, `cleanUrls`, `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`,
  * `fileCache`, `upload`, `uploadOverwrite`, `maxUploadSize`.
@@ -166,7 +166,16 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
    */
   do_OPTIONS(): void {
     if (this.cors === null) return this.sendError(501, "Unsupported method ('OPTIONS')");
-    answerOptions(this, implementedMethods(this));
+    answerOptions(this, this.allowedMethods());
+  }
+
+  /**
+   * The methods `OPTIONS` reports for this path: every `do_<METHOD>` the handler has, less
+   * `PUT` and `POST` while `upload` is off (they answer 501 then). May be overridden.
+   */
+  allowedMethods(): string[] {
+    const methods = implementedMethods(this);
+    return this.upload ? methods : methods.filter((method) => method !== 'PUT' && method !== 'POST');
   }
 
   /** Serves a HEAD request: the head GET would send, no body. */

@@ -35,6 +35,16 @@ describe('CORS under cors', () => {
     expect(reply.body.length).toBe(0);
   });
 
+  it('offers PUT and POST only while uploads are on', async () => {
+    const writable = await serve({ directory: fixture.root, cors: '*', upload: true });
+    try {
+      const reply = await get(writable.port, '/data.json', PREFLIGHT, 'OPTIONS');
+      expect(reply.headers['access-control-allow-methods']).toBe('GET, HEAD, OPTIONS, POST, PUT');
+    } finally {
+      await writable.close();
+    }
+  });
+
   it.for([
     ['a CR LF', 'x-a\r\nSet-Cookie: a=b'],
     ['a colon', 'x-a: b'],
