@@ -34,7 +34,7 @@ export interface ErrorPage {
  * **Differs from Python:** Python always HTML-escapes, so a JSON template gets invalid JSON.
  */
 export function formatErrorPage(template: string, contentType: string, code: number, message: string, explain: string): ErrorPage {
-  const json = /^[^;]*[/+]json\s*(;|$)/i.test(contentType);
-  const escape = json ? (text: string) => JSON.stringify(text).slice(1, -1) : htmlEscape;
+  const isJson = /^[^;]*[/+]json\s*(;|$)/i.test(contentType);
+  const escape = isJson ? (text: string) => JSON.stringify(text).slice(1, -1) : htmlEscape;
   return { contentType, body: formatNamed(template, { code, message: escape(message), explain: escape(explain) }) };
 }
