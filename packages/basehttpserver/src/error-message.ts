@@ -35,6 +35,6 @@ export interface ErrorPage {
  */
 export function formatErrorPage(template: string, contentType: string, code: number, message: string, explain: string): ErrorPage {
   const isJson = /^[^;]*[/+]json\s*(;|$)/i.test(contentType);
-  const escape = isJson ? (text: string) => JSON.stringify(text).slice(1, -1) : htmlEscape;
-  return { contentType, body: formatNamed(template, { code, message: escape(message), explain: escape(explain) }) };
+  const escapeText = isJson ? (text: string) => JSON.stringify(text).slice(1, -1) : htmlEscape;
+  return { contentType, body: formatNamed(template, { code, message: escapeText(message), explain: escapeText(explain) }) };
 }
