@@ -48,7 +48,8 @@ function checkContents({ name, tarball }) {
   }
   if (manifest.exports?.['./package.json'] === undefined) fail(`${name}: no "./package.json" export`);
   const readme = sh('tar', ['xzOf', tarball, 'package/README.md']);
-  for (const [link] of readme.matchAll(/\]\((?!https?:|#)[^)]*\)/g)) fail(`${name}: README link ${link} is dead on a package page`);
+  for (const [link] of readme.matchAll(/\]\((?!https?:|#)[^)]*\)/g))
+    fail(`${name}: README link ${link} is dead on a package page`);
 }
 
 /** publint and attw (ESM-only profile: these packages are ESM) on a tarball. */
@@ -74,7 +75,14 @@ function install(packs) {
     '@types/node': rootManifest.devDependencies['@types/node'],
   };
   // The tarballs name each other by version; overrides make npm take them from the tarballs.
-  const manifest = { name: 'consumer', private: true, type: 'module', dependencies, devDependencies, overrides: dependencies };
+  const manifest = {
+    name: 'consumer',
+    private: true,
+    type: 'module',
+    dependencies,
+    devDependencies,
+    overrides: dependencies,
+  };
   writeFileSync(join(scratch, 'package.json'), JSON.stringify(manifest, null, 2));
   sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: scratch, stdio: 'inherit' });
 }
@@ -180,7 +188,8 @@ async function runBlock(block) {
   try {
     const answer = await exchange(port, send, 15_000);
     const missing = [expect].flat().filter((part) => !answer.includes(part));
-    if (missing.length > 0) fail(`${block.file}:${block.line}: answered ${JSON.stringify(answer)}, without ${JSON.stringify(missing)}`);
+    if (missing.length > 0)
+      fail(`${block.file}:${block.line}: answered ${JSON.stringify(answer)}, without ${JSON.stringify(missing)}`);
     else console.log(`consumer: ran ${block.file}:${block.line}; it answered as the doc says`);
   } catch (error) {
     fail(`${block.file}:${block.line}: ${error.message}; its output: ${output}`);
@@ -196,10 +205,16 @@ async function checkCli() {
   const site = join(scratch, 'site');
   mkdirSync(join(site, 'cgi-bin'), { recursive: true });
   writeFileSync(join(site, 'hello.txt'), 'hello from a file\n');
-  writeFileSync(join(site, 'cgi-bin/hi.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhello from CGI %s\\n" "$QUERY_STRING"\n');
+  writeFileSync(
+    join(site, 'cgi-bin/hi.sh'),
+    '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nhello from CGI %s\\n" "$QUERY_STRING"\n',
+  );
   chmodSync(join(site, 'cgi-bin/hi.sh'), 0o755);
   const cli = join(scratch, 'node_modules/.bin/httpstack');
-  const child = spawn(cli, ['0', '-b', '127.0.0.1', '-d', site, '--cgi'], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cli, ['0', '-b', '127.0.0.1', '-d', site, '--cgi'], {
+    cwd: scratch,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let banner = '';
   child.stdout.on('data', (chunk) => (banner += chunk));
   try {
@@ -217,13 +232,15 @@ async function checkCli() {
     ]) {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
       const body = await response.text();
-      if (response.status !== 200 || body !== expected) fail(`httpstack --cgi: GET ${path} gave ${response.status} ${JSON.stringify(body)}`);
+      if (response.status !== 200 || body !== expected)
+        fail(`httpstack --cgi: GET ${path} gave ${response.status} ${JSON.stringify(body)}`);
     }
   } catch (error) {
     fail(`the installed httpstack: ${error.message}`);
   } finally {
     await stop(child);
-    if (child.exitCode !== 0) fail(`the installed httpstack exited with ${child.exitCode ?? child.signalCode} after SIGTERM, not 0`);
+    if (child.exitCode !== 0)
+      fail(`the installed httpstack exited with ${child.exitCode ?? child.signalCode} after SIGTERM, not 0`);
   }
 }
 

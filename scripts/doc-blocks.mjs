@@ -37,14 +37,22 @@ export function blocksOf(root, file) {
     const end = lines.findIndex((line, j) => j > i && /^```\s*$/.test(line));
     if (end === -1) throw new Error(`${file}:${i + 1}: a \`\`\`ts block that never closes`);
     const marker = MARKER.exec(lines[i - 1] ?? '')?.[1] ?? '';
-    const block = { file, line: i + 1, code: lines.slice(i + 1, end).join('\n'), offset: 0, skip: undefined, run: undefined };
+    const block = {
+      file,
+      line: i + 1,
+      code: lines.slice(i + 1, end).join('\n'),
+      offset: 0,
+      skip: undefined,
+      run: undefined,
+    };
     block.name = `${file.replace(/[/.]/g, '_')}_L${i + 1}`;
     if (marker.startsWith('skip')) {
       block.skip = marker.slice(4).trim();
       if (block.skip === '') throw new Error(`${file}:${i}: a doc-test skip marker needs a reason`);
     } else if (marker.startsWith('method')) {
       const base = marker.slice(6).trim();
-      if (!(base in HOMES)) throw new Error(`${file}:${i}: doc-test method takes one of ${Object.keys(HOMES).join(', ')}`);
+      if (!(base in HOMES))
+        throw new Error(`${file}:${i}: doc-test method takes one of ${Object.keys(HOMES).join(', ')}`);
       block.code = `import { ${base} } from '${HOMES[base]}';\nexport class Example extends ${base} {\n${block.code}\n}`;
       block.offset = 2;
     } else if (marker === 'continues') {
@@ -67,13 +75,20 @@ const IMPORT = /^import\s+(type\s+)?\{([^}]*)\}\s+from\s+('[^']+');\s*$/;
 /** `code` after `base`: its named imports not bound by `base` hoisted above, the rest in `{ }`. */
 function continued(base, code) {
   const bound = new Set(
-    base.split('\n').flatMap((line) => (IMPORT.exec(line)?.[2] ?? '').split(',').map((name) => name.replace(/^\s*type\s+/, '').trim())),
+    base
+      .split('\n')
+      .flatMap((line) =>
+        (IMPORT.exec(line)?.[2] ?? '').split(',').map((name) => name.replace(/^\s*type\s+/, '').trim()),
+      ),
   );
   const imports = [];
   const body = code.split('\n').map((line) => {
     const found = IMPORT.exec(line);
     if (!found) return line;
-    const names = found[2].split(',').map((name) => name.trim()).filter((name) => name && !bound.has(name.replace(/^type\s+/, '')));
+    const names = found[2]
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name && !bound.has(name.replace(/^type\s+/, '')));
     if (names.length > 0) imports.push(`import ${found[1] ?? ''}{ ${names.join(', ')} } from ${found[3]};`);
     return ''; // keeps the line numbers
   });

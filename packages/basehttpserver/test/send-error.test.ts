@@ -47,7 +47,9 @@ describe('sendError(400, message)', () => {
     expect(response.headers.get('X-Injected')).toBeNull();
     expect(response.headers.get('Connection')).toBe('close');
     const body = await response.text();
-    expect(body).toContain(`<p>Message: ${message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}.</p>`);
+    expect(body).toContain(
+      `<p>Message: ${message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}.</p>`,
+    );
     expect(body).not.toContain('<script>');
   });
 
