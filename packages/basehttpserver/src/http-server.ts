@@ -2,7 +2,7 @@
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
 import type { BlockList } from 'node:net';
-import { TCPServer, type Address, type RequestHandlerClass, type ServerOptions } from '@httpstack/socketserver';
+import { TCPServer, type Address, type RequestHandlerClass, type ServerHandlerClass, type ServerOptions, type ServerSelf } from '@httpstack/socketserver';
 import { isTrusted, trustedProxyList, type ForwardedHeader } from './internal/forwarded.js';
 
 /** How long `serverBind()` waits for the reverse lookup of the bound address. */
@@ -24,7 +24,7 @@ export interface HTTPServerOptions extends ServerOptions {
  * bounded to one second (the host name for a wildcard address), not a blocking
  * `socket.getfqdn()`. Serves connections concurrently, like Python's `ThreadingHTTPServer`.
  */
-export class HTTPServer extends TCPServer {
+export class HTTPServer<Self = unknown> extends TCPServer<ServerSelf<Self, HTTPServer>> {
   /** The server's host name, set by `serverBind()`. */
   serverName = '';
   /** The port the server listens on, set by `serverBind()`. */
@@ -48,8 +48,8 @@ export class HTTPServer extends TCPServer {
   #trusted: { entries: string[]; list: BlockList } | undefined;
 
   /** Only assigns, as every server constructor. */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass, options?: HTTPServerOptions) {
-    super(serverAddress, RequestHandlerClass, options);
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPServer>, options?: HTTPServerOptions) {
+    super(serverAddress, RequestHandlerClass as RequestHandlerClass, options); // checked against Self above
   }
 
   /** Binds and listens as `TCPServer` does, then sets `serverName` and `serverPort`. */
@@ -96,7 +96,12 @@ export class HTTPServer extends TCPServer {
  * HTTPSServer is an `HTTPServer` that speaks TLS: the `tls` option (`node:tls` secure
  * context options such as `cert` and `key`) is required.
  */
-export class HTTPSServer extends HTTPServer {
+export class HTTPSServer<Self = unknown> extends HTTPServer<ServerSelf<Self, HTTPSServer>> {
+  /** Only assigns; its own so that `typeof HTTPSServer` is a `typeof HTTPServer`. */
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPSServer>, options?: HTTPServerOptions) {
+    super(serverAddress, RequestHandlerClass as RequestHandlerClass, options);
+  }
+
   /** Binds as `HTTPServer` does; throws `TypeError` when no `tls` option was given. */
   override async serverBind(): Promise<void> {
     if (!this.options.tls && !this.tls) throw new TypeError('HTTPSServer needs the tls option (cert and key)');
