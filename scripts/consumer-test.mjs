@@ -42,6 +42,11 @@ function checkContents({ name, tarball }) {
   for (const file of files) {
     if (/\.tsbuildinfo$|\.d\.ts\.map$|^package\/src\//.test(file)) fail(`${name}: the tarball ships ${file.slice(8)}`);
   }
+  // A source map must carry its sources: src/ is not shipped.
+  const map = files.find((file) => file.endsWith('.js.map'));
+  const parsed = map === undefined ? undefined : JSON.parse(sh('tar', ['xzOf', tarball, map]));
+  if (parsed && parsed.sourcesContent?.length !== parsed.sources.length)
+    fail(`${name}: ${map.slice(8)} has no sourcesContent`);
   const manifest = JSON.parse(sh('tar', ['xzOf', tarball, 'package/package.json']));
   for (const field of ['repository', 'homepage', 'bugs', 'keywords', 'license']) {
     if (manifest[field] === undefined) fail(`${name}: package.json has no "${field}"`);
