@@ -1,6 +1,6 @@
 /**
  * CGI: a hello script (`/bin/sh`) through `@httpstack/cgihttpserver` against Python's
- * `http.server --cgi`, and against the raw rate at which Node spawns the same script (the
+ * `http.server --cgi` and lighttpd's `mod_cgi` (where installed), and against the raw rate at which Node spawns the same script (the
  * ceiling), in one run with interleaved rounds. Then the same server with a 1 GiB heap,
  * spawning through its helper process and, for contrast, straight from the big process;
  * `httpstack` uses the native helper (when built), `httpstack, Node helper` the Node one.
@@ -14,7 +14,7 @@
  * `node cgi.js spawn <script> <concurrency> <seconds>` is the raw spawn loop.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,7 @@ const FLOOR = 'C posix_spawn loop (floor)';
 const OURS_BIG = 'httpstack, 1 GiB heap';
 const DIRECT_BIG = 'httpstack direct spawn, 1 GiB heap';
 const PYTHON = 'python3 http.server --cgi';
+const LIGHTTPD = 'lighttpd mod_cgi';
 const RAW = 'node spawn loop (ceiling)';
 
 // --- child side ----------------------------------------------------------------------------
@@ -194,7 +195,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+async function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
   for (let i = 0; i < 200 && child.exitCode === null; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
@@ -203,7 +204,38 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error('python3 http.server did not listen');
+  throw new Error(`${name} did not listen`);
+}
+
+/** Stops a contender started here (by its PID). */
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** lighttpd's binary, if installed (Debian puts it in /usr/sbin, often not on a user's PATH). */
+function lighttpdPath(): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v lighttpd'], { encoding: 'utf8' }).stdout?.trim();
+  if (found) return found;
+  return existsSync('/usr/sbin/lighttpd') ? '/usr/sbin/lighttpd' : undefined;
+}
+
+/**
+ * lighttpd serving `directory` with `mod_cgi` for `/cgi-bin/` (`cgi.assign = ("" => "")`:
+ * executables run themselves), no access log, as `nobody` when run as root (as ours).
+ */
+async function startLighttpd(directory: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const conf = join(directory, `lighttpd-${port}.conf`);
+  const user = process.getuid?.() === 0 ? 'server.username = "nobody"\n' : '';
+  writeFileSync(conf, `server.document-root = "${directory}"\nserver.bind = "127.0.0.1"\nserver.port = ${port}\n` +
+    `server.modules = ("mod_cgi")\n${user}$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }\n`);
+  const child = spawn(lighttpdPath()!, ['-D', '-f', conf], { stdio: 'ignore' });
+  await waitForPort(port, child, 'lighttpd');
+  return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 /** Starts a contender; resolves with its URL, its process id and a stop function. */
@@ -211,14 +243,10 @@ async function start(contender: string, directory: string): Promise<{ url: strin
   if (contender === PYTHON) {
     const port = await freePort();
     const child = spawn('python3', ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(port)], { cwd: directory, stdio: 'ignore' });
-    await waitForPort(port, child);
-    const stop = () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-    return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop };
+    await waitForPort(port, child, 'python3 http.server');
+    return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop: () => stopChild(child) };
   }
+  if (contender === LIGHTTPD) return startLighttpd(directory);
   const big = contender === OURS_BIG || contender === DIRECT_BIG;
   const mode = contender === DIRECT_BIG ? 'direct' : contender === OURS_NODE ? 'node-helper' : 'helper';
   const args = ['serve', mode, directory, big ? '1024' : '0'];
@@ -288,6 +316,8 @@ const suite: Suite = {
     const hasPython = spawnSync('python3', ['-c', 'import http.server as h; h.CGIHTTPRequestHandler']).status === 0;
     if (hasPython) contenders.splice(1, 0, PYTHON);
     else notes.push('python3 with http.server CGIHTTPRequestHandler (<= 3.12) not found: Python case skipped');
+    if (lighttpdPath() !== undefined) contenders.splice(1, 0, LIGHTTPD);
+    else notes.push('lighttpd not found: the lighttpd mod_cgi case is skipped (.ci/run installs it)');
     const directory = makeFixture();
     if (buildFloor(directory) !== undefined) contenders.splice(1, 0, FLOOR);
     else notes.push('no C compiler (cc): the posix_spawn floor is skipped');
@@ -300,6 +330,7 @@ const suite: Suite = {
     }
     const ratios: Ratio[] = [
       { case: CASE, subject: OURS, baseline: PYTHON, target: 3 },
+      { case: CASE, subject: OURS, baseline: LIGHTTPD, target: 1 },
       { case: CASE, subject: OURS, baseline: RAW, target: 0.9 },
       { case: CASE, subject: OURS_NODE, baseline: PYTHON },
       { case: CASE, subject: OURS_NODE, baseline: RAW },
@@ -308,6 +339,7 @@ const suite: Suite = {
       { case: CASE, subject: OURS_BIG, baseline: DIRECT_BIG },
       { case: CPU_CASE, subject: OURS, baseline: RAW, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS, baseline: PYTHON, lowerIsBetter: true },
+      { case: CPU_CASE, subject: OURS, baseline: LIGHTTPD, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS_NODE, baseline: RAW, lowerIsBetter: true },
       { case: CPU_CASE, subject: RAW, baseline: FLOOR, lowerIsBetter: true },
       { case: CPU_CASE, subject: OURS, baseline: FLOOR, lowerIsBetter: true },

@@ -1,8 +1,10 @@
 /** Port of `http.server.BaseHTTPRequestHandler`. */
 import type { Address } from '@httpstack/socketserver';
+import type { BasicCredentials } from './basic-credentials.js';
 import { HTTPMessage } from './http-message.js';
 import { HTTPRequestError } from './http-request-error.js';
 import type { HTTPServer } from './http-server.js';
+import { authorize } from './internal/authorize.js';
 import { BodyReader } from './internal/body-reader.js';
 import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
@@ -20,14 +22,14 @@ const DRAIN_LIMIT = 64 * 1024;
  *
  * Methods for the caller (the server): `handle()`.
  * Methods that may be overridden: `handleOneRequest()`, `parseRequest()`,
- * `handleExpect100()`, `sendError()`, `logRequest()`, `logError()`, `logMessage()`,
+ * `handleExpect100()`, `authenticate()`, `sendError()`, `logRequest()`, `logError()`, `logMessage()`,
  * `versionString()`, `dateTimeString()`, `logDateTimeString()`, `addressString()`.
  * For derived classes: `sendResponse()`, `sendResponseOnly()`, `sendHeader()`,
  * `endHeaders()`, `flushHeaders()`, `body()`, `readBody()`, and the request fields
  * `command`, `path`, `requestVersion`, `headers`, `requestline`, `closeConnection`.
  * Fields that may be overridden: `serverVersion`, `sysVersion`, `errorMessageFormat`,
  * `errorContentType`, `protocolVersion`, `defaultRequestVersion`, `MessageClass`,
- * `responses`, `maxBodySize`, the size limits and the timeouts.
+ * `responses`, `maxBodySize`, `authRealm`, `credentials`, the size limits and the timeouts.
  *
  * **Differs from Python:** `do_*` methods may be async; parsing is strict (RFC 9112: a
  * framing ambiguity is a 400 and the connection is closed); every error response has a
@@ -78,6 +80,21 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
    * (`X-Forwarded-Proto`, or `proto=` of `Forwarded`); undefined when no trusted proxy said.
    */
   declare forwardedProto: 'http' | 'https' | undefined;
+
+  /**
+   * Realm of the HTTP Basic authentication every request must pass (`null`, the default:
+   * none). When set, `parseRequest()` answers a request without valid credentials with 401
+   * and `WWW-Authenticate`, before any `do_*` method runs: static files, listings, CGI
+   * scripts and uploads alike. May be overridden.
+   *
+   * **Security:** Basic credentials cross the network in clear text unless the connection
+   * is TLS (`HTTPSServer`).
+   */
+  declare authRealm: string | null;
+  /** Accounts the default `authenticate()` accepts (`null`, the default: none). May be overridden. */
+  declare credentials: BasicCredentials | null;
+  /** The user `authenticate()` accepted for the current request, or `undefined`. */
+  declare authenticatedUser: string | undefined;
 
   #peer: Address | undefined;
   #reader: HeadReader | undefined;
@@ -275,7 +292,9 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     this.path = requestPath(head.target);
     if (head.version === 'HTTP/0.9') {
       reader.endSimpleRequest();
-      return true;
+      if (this.authRealm === null) return true;
+      this.authenticatedUser = undefined;
+      return authorize(this, false); // no header can carry credentials: 401
     }
     const fields = reader.readFields(head);
     return typeof fields === 'boolean' ? this.#checkHead(head, fields) : fields.then((done) => this.#checkHead(head, done));
@@ -287,12 +306,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     if ((this.server as Partial<HTTPServer>).trustedProxies?.length) this.#applyForwarded(head.message);
     if (head.hasBody) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
     this.#applyConnection(head.connection);
-    const expect = head.expect;
-    if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
-      this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
-      return this.handleExpect100();
-    }
-    return true;
+    return this.#admit(head);
   }
 
   /** With a trusted proxy as peer: `clientAddress` and `forwardedProto` from its header. */
@@ -311,6 +325,34 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     const error = head.error ?? { status: 400, message: 'Bad request' };
     this.sendError(error.status, error.message, error.explain);
     return false;
+  }
+
+  /** After the head is parsed: Basic authentication when `authRealm` is set, then `Expect`. */
+  #admit(head: RequestHead): boolean | Promise<boolean> {
+    if (this.authenticatedUser !== undefined) this.authenticatedUser = undefined;
+    if (this.authRealm === null) return this.#expect(head);
+    const admitted = authorize(this, head.hasBody);
+    if (typeof admitted === 'boolean') return admitted && this.#expect(head);
+    return admitted.then((ok) => ok && this.#expect(head));
+  }
+
+  #expect(head: RequestHead): boolean | Promise<boolean> {
+    const expect = head.expect;
+    if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
+      this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
+      return this.handleExpect100();
+    }
+    return true;
+  }
+
+  /**
+   * Whether `password` is the password of `user`; called for each request when `authRealm`
+   * is set. The default asks `credentials` (false when there are none). An override may be
+   * async. **Security:** compare secrets in constant time (`crypto.timingSafeEqual`).
+   * May be overridden.
+   */
+  authenticate(user: string, password: string): boolean | Promise<boolean> {
+    return this.credentials?.verify(user, password) ?? false;
   }
 
   /** `Connection: close` / `keep-alive` (a token list, RFC 9110 §7.6.1). */
@@ -433,6 +475,9 @@ Object.assign(BaseHTTPRequestHandler.prototype, {
   MessageClass: HTTPMessage,
   defaultRequestVersion: 'HTTP/1.0',
   maxBodySize: 1024 * 1024,
+  authRealm: null,
+  credentials: null,
+  authenticatedUser: undefined,
   maxRequestLineSize: 64 * 1024,
   maxHeaderLineSize: 64 * 1024,
   maxHeaders: 100,

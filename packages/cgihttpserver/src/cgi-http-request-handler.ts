@@ -1,14 +1,17 @@
 /** Port of `http.server.CGIHTTPRequestHandler`. */
 import { accessSync, constants } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { HTTPServer } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type ResponseBody } from '@httpstack/simplehttpserver';
 import { checkScript, locateScript, splitCGIPath, type CGIInfo, type ResolvedScript } from './internal/cgi-path.js';
-import { buildEnvironment } from './internal/meta-variables.js';
+import { buildEnvironment, serverNameOf } from './internal/meta-variables.js';
 import { bufferedBody, NO_BODY, streamedBody, type ScriptBody } from './internal/request-body.js';
 import { acquireSlot, lookUpUser, releaseSlot, sharedSpawner, type SpawnMode } from './internal/script-limits.js';
-import { superviseScript, type RunResult } from './internal/script-run.js';
-import type { ScriptExit, ScriptProcess } from './internal/spawner.js';
+import { reportRun } from './internal/run-report.js';
+import { superviseScript } from './internal/script-run.js';
+import type { ScriptProcess } from './internal/spawner.js';
 
 export type { CGIInfo, ResolvedScript } from './internal/cgi-path.js';
 export type { SpawnMode } from './internal/script-limits.js';
@@ -21,12 +24,13 @@ const MAX_LOCAL_REDIRECTS = 10;
  * HEAD and POST, and serves every other path as `SimpleHTTPRequestHandler` does.
  *
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
- * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`, `runCGI()`
- * and its parts `resolveScript()`, `buildEnv()`, `spawnScript()`, `relayOutput()`, and
- * `remoteUser()`. Fields that may be overridden: `cgiDirectories`, `cgiTimeout`,
- * `cgiKillDelay`, `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`,
- * `inheritEnv`, `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`,
- * `bodyMemoryLimit`, `pythonInterpreter`, `maxBodySize`.
+ * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`,
+ * `interpreterFor()`, `runCGI()` and its parts `resolveScript()`, `documentRoot()`,
+ * `buildEnv()`, `spawnScript()`, `relayOutput()`, `remoteUser()` and `isUploadAllowed()`. Fields that may be
+ * overridden: `cgiDirectories`, `cgiIdleTimeout`, `cgiTimeout`, `cgiKillDelay`,
+ * `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`, `inheritEnv`,
+ * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
+ * `pythonInterpreter`, `cgiInterpreters`, `maxBodySize`.
  *
  * A script's environment holds every RFC 3875 meta-variable; its header block is parsed
  * (`Status:`, `Location:` local and client redirects, `Content-Type`) and checked; `nph-`
@@ -37,27 +41,37 @@ const MAX_LOCAL_REDIRECTS = 10;
  * helper process (native when built), so spawning stays fast however large this
  * process's heap grows.
  *
- * **Security:** only regular, executable, non-dot files inside a CGI directory of the
- * normalised path ever run; the query string is never made into arguments; the server's
+ * **Security:** only regular, executable (or `cgiInterpreters`-mapped), non-dot files
+ * inside a CGI directory of the normalised path ever run, and a mapped file outside them
+ * is refused (403), not served; the query string is never made into arguments; the server's
  * environment is not passed on (an allow-list: `PATH`, locale, `TZ`; more with
  * `inheritEnv` / `cgiEnv`); a `Proxy` header never becomes `HTTP_PROXY` (httpoxy);
  * `Authorization` is not passed and `REMOTE_USER` comes only from `remoteUser()`; a script
- * runs at most `cgiTimeout` ms and is stopped when the client goes away; at most
+ * is stopped after `cgiIdleTimeout` ms without progress (and after `cgiTimeout` ms in all,
+ * when set), and when the client goes away; a response cut short is never framed as
+ * complete (no last chunk, the connection closed); at most
  * `maxScripts` run at once (a request waits up to `scriptQueueTimeout` for a slot, then
  * 503); as root, scripts run as `cgiUser` (`nobody`).
  *
  * **Differs from Python:** Python sends `200 Script output follows` and passes the output
  * through unparsed; here the script's headers decide the status, and a malformed block is
- * a 500. Scripts run in their own directory (Python: the server's), for at most 60 s
- * (Python: no limit), with no arguments (Python: the query when it has no `=`), and with
- * an environment built from scratch (Python: a copy of the server's). See
+ * a 500. Scripts run in their own directory (Python: the server's), until 60 s pass with
+ * no output and no input (Python: no limit), with no arguments (Python: the query when
+ * it has no `=`), and with an environment built from scratch (Python: a copy of the
+ * server's); Python scripts get `PYTHONUNBUFFERED=1` (Python: `-u`). See
  * `docs/python-mapping.md`.
  */
 export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
   /** URL directories whose files are scripts. May be overridden. */
   cgiDirectories: string[] = ['/cgi-bin', '/htbin'];
-  /** A script is stopped (SIGTERM to its process group) after this many ms. May be overridden. */
-  cgiTimeout = 60_000;
+  /**
+   * A script is stopped (SIGTERM to its process group) after this many ms with no progress:
+   * no output read from it and no request body written to it. A script that keeps
+   * streaming (a large `git clone`) never reaches it. May be overridden.
+   */
+  cgiIdleTimeout = 60_000;
+  /** A script is stopped after this many ms in all, progress or not (default `Infinity`: no total limit). May be overridden. */
+  cgiTimeout = Infinity;
   /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
   cgiKillDelay = 2_000;
   /**
@@ -91,26 +105,49 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   maxScriptHeaderSize = 64 * 1024;
   /** A chunked body larger than this goes to a temporary file. May be overridden. */
   bodyMemoryLimit = 1024 * 1024;
-  /** Interpreter of scripts for which `isPython()` is true. May be overridden. */
+  /** Interpreter of scripts for which `isPython()` is true (run with `PYTHONUNBUFFERED=1`). May be overridden. */
   pythonInterpreter = 'python3';
+  /**
+   * Interpreters by file extension, as lighttpd's `cgi.assign` and Apache's `Action`:
+   * `{ '.php': '/usr/bin/php-cgi', '.pl': '/usr/bin/perl' }`. A mapped script in a CGI
+   * directory runs as `interpreter script` and need not be executable.
+   * **Security:** a file with a mapped extension outside the CGI directories is refused
+   * (403), neither run nor served: its source may hold secrets. May be overridden.
+   */
+  cgiInterpreters: Record<string, string> = {};
   /** Largest request body passed to a script (413 beyond). May be overridden. */
   override maxBodySize = 128 * 1024 * 1024;
   /** Python's `cgi_info`: the CGI directory and the rest of the path, set by `isCGI()`. */
   cgiInfo: CGIInfo | undefined;
 
   #redirects = 0;
-  /** Settles when the script of the current run has exited. */
-  #scriptExit: Promise<unknown> | undefined;
 
   /** Serves a POST: runs the script, or answers 501 when the path is not one. */
-  async do_POST(): Promise<void> {
+  override async do_POST(): Promise<void> {
     if (this.isCGI()) await this.runCGI();
+    else if (this.upload) await super.do_POST();
     else this.sendError(501, 'Can only POST to CGI scripts');
   }
 
-  /** Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`. */
+  /**
+   * Refuses uploads into a CGI directory, by URL and by real path (a symlinked folder
+   * leading into one is refused too); otherwise as `SimpleHTTPRequestHandler`. May be overridden.
+   */
+  override async isUploadAllowed(path: string): Promise<boolean> {
+    if (this.isCGI()) return false;
+    for (const directory of this.cgiDirectories) {
+      const real = await realpath(join(this.directory, directory)).catch(() => undefined);
+      if (real !== undefined && (path === real || path.startsWith(real + sep))) return false;
+    }
+    return super.isUploadAllowed(path);
+  }
+
+  /**
+   * Runs the script for a CGI path; otherwise the static head of `SimpleHTTPRequestHandler`,
+   * except for a file with a `cgiInterpreters` extension (403).
+   */
   override async sendHead(): Promise<ResponseBody | undefined> {
-    if (!this.isCGI()) return super.sendHead();
+    if (!this.isCGI()) return this.#isStrayScript() ? void this.sendError(403, 'Scripts run only from the CGI directories') : super.sendHead();
     await this.runCGI();
     return undefined;
   }
@@ -144,6 +181,17 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /**
+   * The program that runs the script at `path`: the `cgiInterpreters` entry for its
+   * extension, else `pythonInterpreter` when `isPython()`, else `undefined` (the script runs
+   * itself). With `mappedOnly`, `cgiInterpreters` alone is asked. May be overridden.
+   */
+  interpreterFor(path: string, mappedOnly = false): string | undefined {
+    const extension = extname(path);
+    if (extension !== '' && Object.hasOwn(this.cgiInterpreters, extension)) return this.cgiInterpreters[extension];
+    return !mappedOnly && this.isPython(path) ? this.pythonInterpreter : undefined;
+  }
+
+  /**
    * Runs the script `cgiInfo` names and answers with its output: resolves the script,
    * takes a slot, reads the body as needed, builds the environment, spawns, relays.
    * May be overridden.
@@ -153,15 +201,16 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     if (script === undefined) return;
     const server = this.server;
     if (!(await acquireSlot(server, this.maxScripts, this.scriptQueueTimeout))) return this.#busy();
+    // The slot is held exactly while the script runs: given back when it exits (which may
+    // be after its output ended), not when the request is done (its body may still come).
+    let held = true;
+    const release = () => void (held && !(held = false) && releaseSlot(server));
+    let exited: Promise<unknown> | undefined;
     let location: string | undefined;
     try {
-      location = await this.#runScript(script);
+      location = await this.#runScript(script, (exit) => void (exited = exit.finally(release)));
     } finally {
-      // The slot is held until the script has exited, which may be after its output ended.
-      const exited = this.#scriptExit;
-      this.#scriptExit = undefined;
-      if (exited === undefined) releaseSlot(server);
-      else void exited.finally(() => releaseSlot(server));
+      if (exited === undefined) release();
     }
     if (location !== undefined) await this.#localRedirect(location);
   }
@@ -171,27 +220,42 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
    * to `undefined`. May be overridden.
    */
   protected async resolveScript(): Promise<ResolvedScript | undefined> {
-    const script = await locateScript(this.cgiInfo!, this.directory);
-    const problem = await checkScript(script, (file) => this.isExecutable(file));
+    const script = await locateScript(this.cgiInfo!, this.documentRoot());
+    // A script with a mapped interpreter is read by it, not executed: it need not be executable.
+    const runnable = (file: string) => this.interpreterFor(file, true) !== undefined ? Promise.resolve(true) : this.isExecutable(file);
+    const problem = await checkScript(script, runnable);
     if (problem === null) return script;
     this.sendError(problem.status, problem.message);
     return undefined;
   }
 
+  /**
+   * `directory` as an absolute path: scripts run in their own directory, so a relative
+   * `directory` (`configure({ directory: 'public' })`) is taken from the working directory
+   * of the server, here, before any script starts.
+   */
+  protected documentRoot(): string {
+    return resolve(this.directory);
+  }
+
   /** The environment of `script` for this request (RFC 3875 §4.1). May be overridden. */
   protected buildEnv(script: ResolvedScript, contentLength: number | undefined): Record<string, string> {
     const [remoteAddr, remotePort] = typeof this.clientAddress === 'string' ? [this.clientAddress, 0] : this.clientAddress;
+    const socket = this.request as Socket;
     return buildEnvironment({
       serverSoftware: this.versionString(),
-      serverName: this.server.serverName,
+      serverName: serverNameOf(this.headers.get('host'), this.server.serverName),
       serverPort: this.server.serverPort,
+      serverAddr: socket.localAddress?.replace(/^::ffff:(?=\d+\.)/, ''),
+      scheme: this.forwardedProto ?? ('encrypted' in socket ? 'https' : 'http'),
+      documentRoot: this.documentRoot(),
       protocol: this.requestVersion,
       method: this.command,
       requestUri: this.path,
       scriptName: script.scriptName,
       scriptFilename: script.scriptFile,
       pathInfo: script.pathInfo,
-      pathTranslated: script.pathInfo === '' ? undefined : join(this.directory, script.pathInfo),
+      pathTranslated: script.pathInfo === '' ? undefined : join(this.documentRoot(), script.pathInfo),
       queryString: this.cgiInfo?.query ?? '',
       remoteAddr,
       remotePort,
@@ -202,23 +266,23 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /**
-   * The user name the server itself has verified for this request (`REMOTE_USER`), or
-   * `undefined` (the default). **Security:** never return what a header merely claims.
-   * May be overridden.
+   * The user name the server itself has verified for this request (`REMOTE_USER`): by
+   * default `authenticatedUser`, set when Basic authentication (`authRealm`) passed.
+   * **Security:** never return what a header merely claims. May be overridden.
    */
   protected remoteUser(): string | undefined {
-    return undefined;
+    return this.authenticatedUser;
   }
 
   /** Starts `script` with `env`; its stderr goes to `logError`. May be overridden. */
   protected async spawnScript(script: ResolvedScript, env: Record<string, string>, stdin: boolean): Promise<ScriptProcess> {
-    const python = this.isPython(script.scriptFile);
+    const interpreter = this.interpreterFor(script.scriptFile);
     const user = process.getuid?.() === 0 && this.cgiUser !== null ? lookUpUser(this.cgiUser) : undefined;
     if (user === null) throw new Error(`CGI user ${String(this.cgiUser)} not found: refusing to run scripts as root`);
     return sharedSpawner(this.spawnMode).spawn({
-      file: python ? this.pythonInterpreter : script.scriptFile,
-      args: python ? ['-u', script.scriptFile] : [],
-      env, cwd: dirname(script.scriptFile), stdin,
+      file: interpreter ?? script.scriptFile,
+      args: interpreter === undefined ? [] : [script.scriptFile],
+      env: this.isPython(script.scriptFile) ? { PYTHONUNBUFFERED: '1', ...env } : env, cwd: dirname(script.scriptFile), stdin,
       ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
     }, (text) => this.#logStderr(script, text));
   }
@@ -226,17 +290,19 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   /** Answers from the running script's output (see the class notes). May be overridden. */
   protected async relayOutput(proc: ScriptProcess, body: ScriptBody, script: ResolvedScript): Promise<string | undefined> {
     const limits = {
-      timeout: this.cgiTimeout, killDelay: this.cgiKillDelay,
+      timeout: this.cgiTimeout, idleTimeout: this.cgiIdleTimeout, killDelay: this.cgiKillDelay,
       headerLimit: this.maxScriptHeaderSize, halfCloseGrace: this.cgiHalfCloseGrace,
     };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);
-    this.#scriptExit = result.exit;
-    return this.#report(script, result);
+    return reportRun(this, script, result, { idle: this.cgiIdleTimeout, total: this.cgiTimeout });
   }
 
-  /** Reads the body as the script needs it, spawns, relays; resolves to a local redirect, if any. */
-  async #runScript(script: ResolvedScript): Promise<string | undefined> {
+  /**
+   * Reads the body as the script needs it, spawns (telling `started` when the script will
+   * have exited), relays; resolves to a local redirect, if any.
+   */
+  async #runScript(script: ResolvedScript, started: (exited: Promise<unknown>) => void): Promise<string | undefined> {
     const body = await this.#prepareBody();
     if (body === null) return undefined;
     try {
@@ -249,6 +315,7 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
         this.sendError(500, 'CGI script could not start');
         return undefined;
       }
+      started(proc.exited);
       return await this.relayOutput(proc, body, script);
     } finally {
       await body.dispose();
@@ -279,40 +346,6 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     }
   }
 
-  /** Answers what went wrong in a run and logs how it ended; resolves to a local redirect, if any. */
-  async #report(script: ResolvedScript, result: RunResult): Promise<string | undefined> {
-    const { outcome } = result;
-    void result.exit.then((exit) => this.#logExit(script, exit, result));
-    if (result.clientGone) {
-      this.logError('CGI script %s stopped: the client went away', script.scriptName);
-      this.closeConnection = true;
-      return undefined;
-    }
-    if (result.bodyError !== undefined) {
-      const status = (result.bodyError as { status?: unknown }).status;
-      this.sendError(typeof status === 'number' ? status : 400, String((result.bodyError as Error).message));
-      return undefined;
-    }
-    if (outcome.kind === 'local-redirect') return outcome.location;
-    if (outcome.kind === 'bad-headers') {
-      await result.exit; // so that the log says how it ended, before the 500
-      if (result.timedOut) return void this.sendError(504, 'CGI script timed out');
-      this.logError('CGI script %s: bad response: %s', script.scriptName, outcome.reason);
-      this.sendError(500, 'CGI script error');
-    } else if (result.timedOut) {
-      this.closeConnection = true;
-    }
-    return undefined;
-  }
-
-  #logExit(script: ResolvedScript, exit: ScriptExit, result: RunResult): void {
-    const name = script.scriptName;
-    if (exit.error !== undefined) this.logError('CGI script %s could not start: %s', name, exit.error.message);
-    if (result.timedOut) this.logError('CGI script %s stopped after %d ms', name, this.cgiTimeout);
-    if (exit.code !== 0 && exit.code !== null) this.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
-    if (exit.signal !== null && !result.timedOut && !result.clientGone) this.logError('CGI script %s ended by %s', name, exit.signal);
-  }
-
   /** Serves `location` as if it had been requested (RFC 3875 §6.2.2), with GET (or HEAD). */
   async #localRedirect(location: string): Promise<void> {
     if (++this.#redirects > MAX_LOCAL_REDIRECTS) {
@@ -323,6 +356,18 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     if (this.command !== 'HEAD') this.command = 'GET';
     if (this.command === 'HEAD') await this.do_HEAD();
     else await this.do_GET();
+  }
+
+  /**
+   * True when the (non-CGI) path names a file with a `cgiInterpreters` extension, in any
+   * letter case (a case-insensitive file system would serve `x.PHP` from `x.php`).
+   */
+  #isStrayScript(): boolean {
+    const mapped = Object.keys(this.cgiInterpreters);
+    if (mapped.length === 0) return false;
+    const file = this.translatePath(this.path);
+    const extension = file === undefined ? '' : extname(file).toLowerCase();
+    return extension !== '' && mapped.some((key) => key.toLowerCase() === extension);
   }
 
   #busy(): void {

@@ -42,6 +42,7 @@ describe('splitCGIPath (Python is_cgi)', () => {
 
 const FACTS: RequestFacts = {
   serverSoftware: 'S/1', serverName: 'host', serverPort: 80, protocol: 'HTTP/1.0', method: 'GET',
+  serverAddr: '127.0.0.1', scheme: 'http', documentRoot: '/srv',
   requestUri: '/cgi-bin/a', scriptName: '/cgi-bin/a', scriptFilename: '/srv/cgi-bin/a', pathInfo: '',
   pathTranslated: undefined, queryString: '', remoteAddr: '::1', remotePort: 5, contentLength: undefined,
   remoteUser: undefined, headers: [['Content-Type', 'text/plain'], ['Authorization', 'Bearer abc'], ['Cookie', 'a=1'], ['Cookie', 'b=2']],

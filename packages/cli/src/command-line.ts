@@ -12,6 +12,16 @@ export interface CommandLine {
   /** Folder to serve, as given (default `'.'`). */
   directory: string;
   cgi: boolean;
+  /** URL directories whose files are scripts, beyond `/cgi-bin` and `/htbin` (`--cgi-dir`). */
+  cgiDirectories: string[];
+  /** Interpreters by extension (`--cgi-interpreter .php=/usr/bin/php-cgi`). */
+  cgiInterpreters: Record<string, string>;
+  /** Variables set for every script (`--cgi-env NAME=VALUE`). */
+  cgiEnv: Record<string, string>;
+  /** Seconds a script may run without output or input; `undefined` keeps the handler's 60 s. */
+  cgiIdleTimeout: number | undefined;
+  /** Seconds a script may run in all; `undefined`: no total limit. */
+  cgiTimeout: number | undefined;
   /** `'HTTP/1.0'` (default, as Python) or `'HTTP/1.1'` (keep-alive). */
   protocol: 'HTTP/1.0' | 'HTTP/1.1';
   tlsCert: string | undefined;
@@ -34,6 +44,16 @@ export interface CommandLine {
   trustedProxies: string[];
   /** The header those proxies write. */
   forwardedHeader: 'x-forwarded-for' | 'forwarded';
+  /** Accept uploads (`PUT`, and the listing's form). */
+  upload: boolean;
+  /** Let uploads replace existing files. */
+  uploadOverwrite: boolean;
+  /** Largest upload in bytes; `undefined` keeps the static layer's default (1 GiB). */
+  uploadMaxSize: number | undefined;
+  /** `USER:PASSWORD` of `--auth`. */
+  auth: string | undefined;
+  /** File of `USER:PASSWORD` lines (`--auth-file`), read by `main`. */
+  authFile: string | undefined;
   quiet: boolean;
   help: boolean;
   version: boolean;
@@ -55,6 +75,11 @@ const OPTIONS = {
   bind: { type: 'string', short: 'b' },
   directory: { type: 'string', short: 'd' },
   cgi: { type: 'boolean' },
+  'cgi-dir': { type: 'string', multiple: true },
+  'cgi-interpreter': { type: 'string', multiple: true },
+  'cgi-env': { type: 'string', multiple: true },
+  'cgi-idle-timeout': { type: 'string' },
+  'cgi-timeout': { type: 'string' },
   protocol: { type: 'string', short: 'p' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
@@ -69,6 +94,11 @@ const OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   'trusted-proxy': { type: 'string', multiple: true },
   'forwarded-header': { type: 'string' },
+  upload: { type: 'boolean' },
+  'upload-overwrite': { type: 'boolean' },
+  'upload-max-size': { type: 'string' },
+  auth: { type: 'string' },
+  'auth-file': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -93,6 +123,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     bind: parseBind(values.bind, port),
     directory: nonEmpty('--directory', values.directory) ?? '.',
     cgi: values.cgi ?? false,
+    cgiDirectories: (values['cgi-dir'] ?? []).map(parseCGIDirectory),
+    cgiInterpreters: parsePairs('--cgi-interpreter', values['cgi-interpreter'], /^\.[^./\s=]+$/, 'EXTENSION=PROGRAM, e.g. .php=/usr/bin/php-cgi'),
+    cgiEnv: parsePairs('--cgi-env', values['cgi-env'], /^[A-Za-z_][A-Za-z0-9_]*$/, 'NAME=VALUE'),
+    cgiIdleTimeout: parseSeconds('--cgi-idle-timeout', values['cgi-idle-timeout']),
+    cgiTimeout: parseSeconds('--cgi-timeout', values['cgi-timeout']),
     protocol: parseProtocol(values.protocol),
     tlsCert: nonEmpty('--tls-cert', values['tls-cert']),
     tlsKey: nonEmpty('--tls-key', values['tls-key']),
@@ -107,11 +142,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
     trustedProxies: (values['trusted-proxy'] ?? []).flatMap(parseTrustedProxies),
     forwardedHeader: parseForwardedHeader(values['forwarded-header']),
+    upload: values.upload ?? false,
+    uploadOverwrite: values['upload-overwrite'] ?? false,
+    uploadMaxSize: values['upload-max-size'] === undefined ? undefined : parseSize('--upload-max-size', values['upload-max-size']),
+    auth: parseAuth(values.auth),
+    authFile: nonEmpty('--auth-file', values['auth-file']),
     quiet: values.quiet ?? false,
     help: values.help ?? false,
     version: values.version ?? false,
   };
   checkTlsFlags(line);
+  checkWriteFlags(line);
+  checkCGIFlags(line, values);
   if (values['forwarded-header'] !== undefined && line.trustedProxies.length === 0) {
     throw new UsageError('--forwarded-header requires --trusted-proxy');
   }
@@ -198,6 +240,46 @@ function parseForwardedHeader(text: string | undefined): CommandLine['forwardedH
   throw new UsageError(`invalid --forwarded-header '${text}' (want x-forwarded-for or forwarded)`);
 }
 
+/** `--cgi-dir`: a URL path such as `/git` (a trailing slash is dropped). */
+function parseCGIDirectory(text: string): string {
+  const dir = text.replace(/(.)\/+$/, '$1');
+  const segments = dir.split('/').slice(1);
+  if (!dir.startsWith('/') || dir === '/' || segments.some((segment) => segment === '' || segment === '.' || segment === '..' || /[\s?#%\\]/.test(segment))) {
+    throw new UsageError(`invalid --cgi-dir '${text}' (want a URL path such as /git)`);
+  }
+  return dir;
+}
+
+/** Repeated `KEY=VALUE` flags (`--cgi-env`, `--cgi-interpreter`) as a record; keys must match `key`. */
+function parsePairs(flag: string, texts: string[] | undefined, key: RegExp, want: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const text of texts ?? []) {
+    const mark = text.indexOf('=');
+    const name = text.slice(0, mark);
+    const value = text.slice(mark + 1);
+    if (mark === -1 || !key.test(name) || (flag === '--cgi-interpreter' && value === '')) {
+      throw new UsageError(`invalid ${flag} '${text}' (want ${want})`);
+    }
+    pairs[name] = value;
+  }
+  return pairs;
+}
+
+/** A time limit in whole seconds, at least 1. */
+function parseSeconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1)) throw new UsageError(`invalid ${flag} '${text}' (want a whole number of seconds, at least 1)`);
+  return value;
+}
+
+/** The `--cgi-*` flags mean nothing without `--cgi`. */
+function checkCGIFlags(line: CommandLine, values: Record<string, unknown>): void {
+  if (line.cgi) return;
+  const given = ['cgi-dir', 'cgi-interpreter', 'cgi-env', 'cgi-idle-timeout', 'cgi-timeout'].find((name) => values[name] !== undefined);
+  if (given !== undefined) throw new UsageError(`--${given} requires --cgi`);
+}
+
 function nonEmpty(flag: string, text: string | undefined): string | undefined {
   if (text === '') throw new UsageError(`option '${flag}' needs a value`);
   return text;
@@ -209,4 +291,27 @@ function checkTlsFlags(line: CommandLine): void {
   }
   if (line.tlsKey && !line.tlsCert) throw new UsageError('--tls-key requires --tls-cert');
   if (line.tlsPasswordFile && !line.tlsCert) throw new UsageError('--tls-password-file requires --tls-cert');
+}
+
+/** `--upload-max-size`: bytes, with an optional K, M or G suffix (powers of 1024). */
+function parseSize(flag: string, text: string): number {
+  const match = /^(\d{1,12})([KMG]?)$/i.exec(text);
+  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
+  if (!match || !(Number(match[1]) > 0)) throw new UsageError(`invalid ${flag} '${text}' (want a size in bytes such as 500M or 2G)`);
+  return Number(match[1]) * scale;
+}
+
+/** `--auth USER:PASSWORD`: both parts non-empty (the password may hold `:`). */
+function parseAuth(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) throw new UsageError(`invalid --auth (want USER:PASSWORD)`);
+  return text;
+}
+
+function checkWriteFlags(line: CommandLine): void {
+  if (!line.upload && (line.uploadOverwrite || line.uploadMaxSize !== undefined)) {
+    throw new UsageError(`--${line.uploadOverwrite ? 'upload-overwrite' : 'upload-max-size'} requires --upload`);
+  }
+  if (line.auth !== undefined && line.authFile !== undefined) throw new UsageError('--auth cannot be combined with --auth-file');
 }

@@ -1,7 +1,7 @@
 /** The `httpstack` command: `python -m http.server`'s `test()` and `__main__`, for Node. */
 import { readFileSync } from 'node:fs';
 import { parseCommandLine, UsageError, type CommandLine } from './command-line.js';
-import { checkDirectory, loadTlsFiles } from './internal/files.js';
+import { checkDirectory, loadCredentials, loadTlsFiles } from './internal/files.js';
 import { USAGE } from './internal/messages.js';
 
 /** Exit code after a graceful stop (Ctrl-C, SIGTERM), `--help` or `--version`. */
@@ -37,7 +37,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return EXIT_OK;
   }
   try {
-    const files = { directory: checkDirectory(line.directory), tls: loadTlsFiles(line) };
+    const files = { directory: checkDirectory(line.directory), tls: loadTlsFiles(line), credentials: await loadCredentials(line) };
     const { serve } = await import('./internal/serve.js');
     return await serve(line, argv, files);
   } catch (error) {

@@ -11,6 +11,8 @@ import { MAX_RANGES } from './internal/range.js';
 import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
 import { translateTarget, type Translation } from './internal/translate.js';
 import { statQuiet } from './internal/turn-stat.js';
+import { receivePut } from './internal/upload.js';
+import { receiveForm } from './internal/upload-form.js';
 
 export type { ResponseBody } from './internal/serve-file.js';
 export type { FileCacheOptions } from './internal/file-cache.js';
@@ -21,7 +23,7 @@ export type SimpleHTTPOptions = Partial<
     SimpleHTTPRequestHandler,
     | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed'
     | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
-    | 'serverVersion'
+    | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize' | 'authRealm' | 'credentials'
   >
 >;
 
@@ -31,11 +33,17 @@ export type SimpleHTTPOptions = Partial<
  * `ETag` and the other conditional headers, `Range` (206, 416, `multipart/byteranges`),
  * precompressed `.br` / `.gz` siblings by `Accept-Encoding`, and MIME types from `mime-db`.
  *
- * Methods for the caller: `do_GET()`, `do_HEAD()`, `SimpleHTTPRequestHandler.configure()`.
+ * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_PUT()`, `do_POST()`,
+ * `SimpleHTTPRequestHandler.configure()`.
  * Methods that may be overridden: `sendHead()`, `listDirectory()`, `translatePath()`,
- * `copyfile()`, `guessType()`. Fields that may be overridden: `directory`, `indexPages`,
- * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`,
- * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
+ * `copyfile()`, `guessType()`, `isUploadAllowed()`. Fields that may be overridden:
+ * `directory`, `indexPages`, `extensionsMap`, `dotfiles`, `followExternalSymlinks`,
+ * `precompressed`, `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`,
+ * `fileCache`, `upload`, `uploadOverwrite`, `maxUploadSize`.
+ *
+ * Beyond Python, off by default: uploads (`upload`) by `PUT` and by a `multipart/form-data`
+ * form the listing then shows, streamed to a temporary file and moved into place only when
+ * complete (see `do_PUT()`).
  *
  * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
  * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per
@@ -82,6 +90,15 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   maxRanges = MAX_RANGES;
   /** Limits of the per-class file cache, or `false` for none; read when the cache is made. May be overridden. */
   fileCache: FileCacheOptions | false = {};
+  /**
+   * Accept uploads: `PUT` of a file, `multipart/form-data` `POST` to a directory, and an
+   * upload form on listings (default false: both methods answer 501, as Python). May be overridden.
+   */
+  upload = false;
+  /** Let an upload replace an existing file (default false: 409). May be overridden. */
+  uploadOverwrite = false;
+  /** Largest upload body in bytes (default 1 GiB; 413 beyond, nothing written). May be overridden. */
+  maxUploadSize = 1024 * 1024 * 1024;
 
   #refusal: 400 | 404 = 404;
 
@@ -122,6 +139,33 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
   async do_HEAD(): Promise<void> {
     const body = await this.sendHead();
     if (body instanceof FileBody) await body.close();
+  }
+
+  /**
+   * Stores the body as the file the path names when `upload` is on (see `docs/guide/static-files.md`);
+   * 501 otherwise. **Security:** the path passes the checks of GET, its directory must lie
+   * inside `directory` once symlinks are resolved, and `isUploadAllowed()` must agree; the
+   * file appears only once complete (a temporary file is renamed); 409 for an existing name
+   * unless `uploadOverwrite`; 413 beyond `maxUploadSize`.
+   */
+  async do_PUT(): Promise<void> {
+    if (this.upload) await receivePut(this);
+    else this.sendError(501, `Unsupported method ('${this.command}')`);
+  }
+
+  /** Stores the files of a `multipart/form-data` form posted to a directory when `upload` is on; 501 otherwise. */
+  async do_POST(): Promise<void> {
+    if (this.upload) await receiveForm(this);
+    else this.sendError(501, `Unsupported method ('${this.command}')`);
+  }
+
+  /**
+   * Whether an upload may write the file `path` (real, checked to lie inside `directory`).
+   * The default allows every path; `CGIHTTPRequestHandler` refuses its script directories.
+   * May be overridden.
+   */
+  isUploadAllowed(_path: string): boolean | Promise<boolean> {
+    return true;
   }
 
   /**

@@ -125,6 +125,16 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     return this.#chunks[0]!;
   }
 
+  /**
+   * Takes up to `n` buffered bytes without copying: at most the rest of the first chunk
+   * received (Python's `read1`, without its wait). Empty when nothing is buffered.
+   */
+  read1(n: number): Buffer {
+    const first = this.#chunks[0];
+    if (first === undefined || n <= 0) return EMPTY;
+    return this.#take(Math.min(n, first.length - this.#offset), true);
+  }
+
   /** Drops the first `n` buffered bytes (as returned by `peek`). */
   consume(n: number): void {
     if (n > this.#length) throw new RangeError(`consume(${n}) beyond ${this.#length} buffered bytes`);

@@ -238,3 +238,19 @@ describe('BufferedReader.whenReadable (wait without a promise)', () => {
     expect(calls).toEqual(['pause', 'resume', 'pause', 'readable']);
   });
 });
+
+describe('BufferedReader.read1 (io.BufferedReader.read1, without its wait)', () => {
+  it('takes at most the rest of the first chunk, without copying it', () => {
+    const reader = new BufferedReader();
+    const first = Buffer.from('abcdef');
+    reader.push(first);
+    reader.push(Buffer.from('ghi'));
+    const a = reader.read1(4);
+    expect(a.toString()).toBe('abcd');
+    expect(a.buffer).toBe(first.buffer); // a view of the received chunk
+    expect(reader.read1(100).toString()).toBe('ef');
+    expect(reader.read1(100).toString()).toBe('ghi');
+    expect(reader.read1(100).length).toBe(0);
+    expect(reader.buffered).toBe(0);
+  });
+});

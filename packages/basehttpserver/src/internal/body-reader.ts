@@ -78,8 +78,8 @@ export class BodyReader {
   async #readData(): Promise<Buffer> {
     const rfile = this.#rfile;
     while (rfile.buffered === 0) await this.#more();
-    const n = Math.min(this.#left, rfile.buffered);
-    const piece = await rfile.read(n);
+    const piece = rfile.read1(this.#left); // a received chunk as it is, never joined with the next
+    const n = piece.length;
     this.rawConsumed += n;
     this.decoded += n;
     this.#left -= n;

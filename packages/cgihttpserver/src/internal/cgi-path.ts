@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export interface CGIInfo {
   /** The CGI directory matched, e.g. `/cgi-bin`. */
   dir: string;
-  /** Decoded, collapsed path after the directory, without the query. */
+  /** Decoded, collapsed path after the directory, without the query; ends with `/` when the path did. */
   rest: string;
   /** The query string, still URL-encoded ('' when none). */
   query: string;
@@ -73,12 +73,29 @@ export function splitCGIPath(target: string, cgiDirectories: readonly string[]):
   if (segments === null) return null;
   for (let i = 1; i < segments.length; i++) {
     const dir = '/' + segments.slice(0, i).join('/');
-    if (cgiDirectories.includes(dir)) return { dir, rest: segments.slice(i).join('/'), query };
+    if (cgiDirectories.includes(dir)) {
+      const rest = segments.slice(i).join('/') + (endsAsDirectory(rawPath) ? '/' : '');
+      return { dir, rest, query };
+    }
   }
   // `/cgi-bin/` itself is in the CGI directory too (Python: 403), so it is never listed.
   const whole = '/' + segments.join('/');
   if (rawPath.endsWith('/') && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
   return null;
+}
+
+/**
+ * True when the decoded path ends with `/` (or `/.`, `/..`, which collapse to one), as
+ * Python's `_url_collapse_path`, lighttpd and Go keep it: `PATH_INFO` then ends with `/`.
+ */
+function endsAsDirectory(rawPath: string): boolean {
+  let last = rawPath.slice(rawPath.lastIndexOf('/') + 1);
+  try {
+    last = decodeURIComponent(last);
+  } catch {
+    return false; // collapsePath has refused such a path already
+  }
+  return /(?:^|\/)\.{0,2}$/.test(last);
 }
 
 /**
@@ -97,6 +114,7 @@ export async function locateScript(info: CGIInfo, root: string): Promise<Resolve
   const script = parts[used]!;
   const tail = parts.slice(used + 1);
   const scriptName = `${dir}/${script}`;
+  // `a.sh/` gives tail [''] and PATH_INFO `/`; `a.sh/x/` gives `/x/`.
   return { scriptName, scriptFile: join(root, scriptName), pathInfo: tail.length > 0 ? '/' + tail.join('/') : '' };
 }
 

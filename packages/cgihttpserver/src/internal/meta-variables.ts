@@ -6,8 +6,15 @@
 /** What the server knows about one request, as the meta-variables need it. */
 export interface RequestFacts {
   serverSoftware: string;
+  /** The host the client asked for (see `serverNameOf`). */
   serverName: string;
   serverPort: number;
+  /** The address the request came in on (`undefined` on a Unix socket). */
+  serverAddr: string | undefined;
+  /** `http` or `https`, as the client sees the server. */
+  scheme: 'http' | 'https';
+  /** The served directory, absolute. */
+  documentRoot: string;
   /** The request's protocol, e.g. `HTTP/1.1` (RFC 3875 §4.1.16). */
   protocol: string;
   method: string;
@@ -83,6 +90,10 @@ export function buildEnvironment(facts: RequestFacts, policy: EnvironmentPolicy)
 function metaVariables(facts: RequestFacts): Record<string, string> {
   const vars: Record<string, string> = {
     GATEWAY_INTERFACE: 'CGI/1.1',
+    // What lighttpd and Apache add beyond RFC 3875, which PHP and other applications read.
+    REDIRECT_STATUS: '200',
+    DOCUMENT_ROOT: facts.documentRoot,
+    REQUEST_SCHEME: facts.scheme,
     SERVER_SOFTWARE: facts.serverSoftware,
     SERVER_NAME: facts.serverName,
     SERVER_PORT: String(facts.serverPort),
@@ -97,6 +108,8 @@ function metaVariables(facts: RequestFacts): Record<string, string> {
     REMOTE_PORT: String(facts.remotePort),
   };
   if (facts.pathTranslated !== undefined) vars.PATH_TRANSLATED = facts.pathTranslated;
+  if (facts.serverAddr !== undefined) vars.SERVER_ADDR = facts.serverAddr;
+  if (facts.scheme === 'https') vars.HTTPS = 'on';
   const contentType = firstHeader(facts.headers, 'content-type');
   if (contentType !== undefined) vars.CONTENT_TYPE = contentType;
   if (facts.contentLength !== undefined) vars.CONTENT_LENGTH = String(facts.contentLength);
@@ -124,6 +137,18 @@ export function headerVariables(headers: Iterable<[string, string]>): Record<str
     vars[key] = previous === undefined ? value : previous + (lower === 'cookie' ? '; ' : ', ') + value;
   }
   return vars;
+}
+
+/**
+ * `SERVER_NAME` for a request: the host of its `Host` header (validated by the HTTP layer),
+ * lower-cased and without the port, as lighttpd, Go and Apache (`UseCanonicalName Off`)
+ * give it — so that a script behind a name-based virtual host builds its own URLs right;
+ * `fallback` (the server's name) when there is no `Host`.
+ */
+export function serverNameOf(host: string | undefined, fallback: string): string {
+  if (host === undefined || host === '') return fallback;
+  const name = /^(\[[^\]]*\]|[^:]*)/.exec(host)![1]!;
+  return name === '' ? fallback : name.toLowerCase();
 }
 
 function firstHeader(headers: Iterable<[string, string]>, wanted: string): string | undefined {

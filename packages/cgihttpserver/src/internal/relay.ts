@@ -26,11 +26,20 @@ export interface ResponseTarget {
 
 /** How the relay ended. */
 export type RelayOutcome =
-  | { kind: 'sent' }
+  /** A response was sent; `complete` false when it was cut short (and framed so: see `relayOutput`). */
+  | { kind: 'sent'; complete: boolean }
   /** The script ended (or its output did) before a complete, valid header block. */
   | { kind: 'bad-headers'; reason: string }
   /** A local redirect (RFC 3875 §6.2.2): the server answers with `location` itself. */
   | { kind: 'local-redirect'; location: string };
+
+/** What the relay asks of the run it belongs to. */
+export interface RelayHooks {
+  /** Called for every piece of output read (the idle time limit counts from the last). */
+  progress(): void;
+  /** Once the output has ended: resolves true when it is the whole response, false when it was cut short. */
+  ended(): Promise<boolean>;
+}
 
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
@@ -38,15 +47,19 @@ const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 /**
  * Reads `stdout` to its end and answers the request from it. Resolves once the output is
  * relayed (or discarded, for a redirect or a bad block); rejects with the write error when
- * the client goes away, so that the caller can stop the script. A read error on `stdout`
- * ends the output (and the connection, if the response had begun).
+ * the client goes away, so that the caller can stop the script.
+ *
+ * A response cut short never looks complete to the client: when `stdout` fails or
+ * `hooks.ended()` says the output was not whole (time limit, crash), a chunked body gets
+ * no last chunk, a body shorter than its `Content-Length` stays short, and either way the
+ * connection is closed (for a body framed by the close, that is all HTTP allows).
  *
  * Event-driven, with no timer: the head leaves with the first output in one write (the
  * socket writer gathers what one turn writes), and the response ends as soon as the
- * output does; a script that exits at once has its last chunk in that same write.
+ * output has and `hooks.ended()` has vouched for it (the script's exit is known).
  */
-export function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number): Promise<RelayOutcome> {
-  return new Promise((resolve, reject) => new OutputRelay(target, stdout, headerLimit, resolve, reject).start());
+export function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number, hooks: RelayHooks): Promise<RelayOutcome> {
+  return new Promise((resolve, reject) => new OutputRelay(target, stdout, headerLimit, hooks, resolve, reject).start());
 }
 
 /** The state of one `relayOutput`: header parsing, then the body, until the output ends. */
@@ -54,6 +67,7 @@ class OutputRelay {
   readonly #target: ResponseTarget;
   readonly #stdout: Readable;
   readonly #parser: ScriptHeaderParser;
+  readonly #hooks: RelayHooks;
   readonly #resolve: (outcome: RelayOutcome) => void;
   readonly #reject: (error: unknown) => void;
   #body: BodyWriter | undefined;
@@ -62,12 +76,13 @@ class OutputRelay {
   #settled = false;
 
   constructor(
-    target: ResponseTarget, stdout: Readable, headerLimit: number,
+    target: ResponseTarget, stdout: Readable, headerLimit: number, hooks: RelayHooks,
     resolve: (outcome: RelayOutcome) => void, reject: (error: unknown) => void,
   ) {
     this.#target = target;
     this.#stdout = stdout;
     this.#parser = new ScriptHeaderParser(headerLimit);
+    this.#hooks = hooks;
     this.#resolve = resolve;
     this.#reject = reject;
   }
@@ -81,6 +96,7 @@ class OutputRelay {
   }
 
   #onData(chunk: Buffer): void {
+    this.#hooks.progress();
     if (this.#settled || this.#outcome !== undefined) return;
     if (this.#body !== undefined) return this.#write(this.#body, chunk);
     let parsed: ReturnType<ScriptHeaderParser['push']>;
@@ -123,9 +139,18 @@ class OutputRelay {
       const reason = this.#parser.buffered === 0 ? 'no output' : 'output ended inside the header block';
       return this.#resolve({ kind: 'bad-headers', reason });
     }
-    if (failed) this.#target.closeConnection = true; // cut short: the client must see the end
-    else body.end();
-    this.#resolve({ kind: 'sent' });
+    if (failed) return this.#cutShort();
+    this.#hooks.ended().then((whole) => {
+      if (!whole) return this.#cutShort();
+      body.end();
+      this.#resolve({ kind: 'sent', complete: true });
+    }, (error: unknown) => this.#reject(error));
+  }
+
+  /** Ends a response cut short: no last chunk, connection closed, so the client sees it is not whole. */
+  #cutShort(): void {
+    this.#target.closeConnection = true;
+    this.#resolve({ kind: 'sent', complete: false });
   }
 
   #fail(error: unknown): void {
@@ -140,11 +165,13 @@ class OutputRelay {
  * headers itself (RFC 3875 §5). The connection is closed after it, since only the script
  * knows how its body is framed.
  */
-export async function relayRaw(target: ResponseTarget, stdout: Readable): Promise<RelayOutcome> {
+export async function relayRaw(target: ResponseTarget, stdout: Readable, hooks: RelayHooks): Promise<RelayOutcome> {
   target.closeConnection = true;
   let logged = false;
   let size = 0;
-  for await (const chunk of outputOf(stdout, { failed: false })) {
+  const state = { failed: false };
+  for await (const chunk of outputOf(stdout, state)) {
+    hooks.progress();
     if (!logged) {
       logged = true;
       const status = /^HTTP\/\d\.\d (\d{3})/.exec(chunk.toString('latin1', 0, Math.min(chunk.length, 64)));
@@ -153,7 +180,8 @@ export async function relayRaw(target: ResponseTarget, stdout: Readable): Promis
     size += chunk.length;
     await target.wfile.write(chunk);
   }
-  return size === 0 ? { kind: 'bad-headers', reason: 'no output' } : { kind: 'sent' };
+  if (size === 0) return { kind: 'bad-headers', reason: 'no output' };
+  return { kind: 'sent', complete: !state.failed && (await hooks.ended()) };
 }
 
 /** The script's output; a read error (the script was killed) ends it and is noted in `state`. */

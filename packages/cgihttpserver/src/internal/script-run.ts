@@ -5,14 +5,16 @@
  */
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { relayOutput, relayRaw, type RelayOutcome, type ResponseTarget } from './relay.js';
+import { relayOutput, relayRaw, type RelayHooks, type RelayOutcome, type ResponseTarget } from './relay.js';
 import type { ScriptBody } from './request-body.js';
 import type { ScriptExit, ScriptProcess } from './spawner.js';
 
 /** The limits of one run. */
 export interface RunLimits {
-  /** Stop the script after this many ms (SIGTERM to its process group). */
+  /** Stop the script after this many ms in all (SIGTERM to its process group; Infinity: no limit). */
   timeout: number;
+  /** Stop the script after this many ms with no output read and no body written to it. */
+  idleTimeout: number;
   /** Then SIGKILL after this many more ms. */
   killDelay: number;
   /** Longest header block accepted from the script. */
@@ -29,8 +31,11 @@ export interface RunResult {
    * goes on meanwhile). The time limit holds until then.
    */
   exit: Promise<ScriptExit>;
-  /** True once the time limit stopped the script (may turn true after the output ends). */
-  timedOut: boolean;
+  /**
+   * Which time limit stopped the script, once one did (may be set after the output ends):
+   * `'idle'` (no progress for `idleTimeout`) or `'total'` (`timeout`); `false` while none.
+   */
+  timedOut: false | 'idle' | 'total';
   /** True when the client went away (the script was stopped). */
   clientGone: boolean;
   /** Reading the request body failed (it may carry `status`, e.g. 413). */
@@ -49,32 +54,31 @@ export async function superviseScript(
     outcome: { kind: 'bad-headers', reason: 'no output' }, exit: proc.exited,
     timedOut: false, clientGone: false, bodyError: undefined,
   };
-  // The job ends when both the output and the script have: until then the time limit holds
+  // The job ends when both the output and the script have: until then the time limits hold
   // (children may keep stdout open after the script exits), and a started kill completes.
   const job = new JobTimers(proc, limits);
-  const timer = setTimeout(() => {
-    result.timedOut = true;
-    job.stop();
-  }, limits.timeout);
-  job.onDone = () => clearTimeout(timer);
+  const progress = armLimits(job, limits, result);
   result.exit = proc.exited.finally(() => job.settle('exit'));
   const unwatch = watchClient(connection, limits.halfCloseGrace, () => {
     result.clientGone = true;
     job.stop();
   });
+  const hooks: RelayHooks = { progress, ended: () => endedWhole(proc, result) };
   try {
-    const pumped = pumpBody(body, proc.stdin).catch((error: unknown) => {
+    const pumped = pumpBody(body, proc.stdin, progress).catch((error: unknown) => {
       result.bodyError = error;
       job.stop();
     });
-    const relayed = nph ? relayRaw(target, proc.stdout) : relayOutput(target, proc.stdout, limits.headerLimit);
+    const relayed = nph ? relayRaw(target, proc.stdout, hooks) : relayOutput(target, proc.stdout, limits.headerLimit, hooks);
     result.outcome = await relayed.catch((error: unknown) => {
       if (!target.wfile.closed && !isDisconnect(error)) throw error;
       result.clientGone = true; // stop the script, drop its output
       job.stop();
       proc.stdout.destroy();
-      return { kind: 'sent' } as const;
+      return { kind: 'sent', complete: false } as const;
     });
+    // Once the script has exited too, a body still arriving is only drained: no limit, no kill.
+    job.settle('output');
     await pumped;
   } catch (error) {
     job.stop();
@@ -84,6 +88,24 @@ export async function superviseScript(
     job.settle('output');
   }
   return result;
+}
+
+/**
+ * Arms the idle and total time limits of a run (cleared when the job is done); returns the
+ * function that notes progress, which restarts the idle one.
+ */
+function armLimits(job: JobTimers, limits: RunLimits, result: RunResult): () => void {
+  const stopAt = (limit: 'idle' | 'total') => () => {
+    result.timedOut ||= limit;
+    job.stop();
+  };
+  const idle = setTimeout(stopAt('idle'), limits.idleTimeout);
+  const total = Number.isFinite(limits.timeout) ? setTimeout(stopAt('total'), limits.timeout) : undefined;
+  job.onDone = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+  };
+  return () => void idle.refresh();
 }
 
 /** Stops a job (SIGTERM, SIGKILL `killDelay` later) and releases it once output and process have ended. */
@@ -144,8 +166,28 @@ function watchClient(connection: Socket, grace: number, onGone: () => void): () 
   };
 }
 
+/** How long the end of the output waits for the script's exit status before taking the output as whole. */
+const EXIT_WAIT_MS = 1000;
+
+/**
+ * Resolves true when the output that just ended is the whole of what the script meant to
+ * write: no time limit stopped it, the client is still there, and it did not die of a
+ * signal (a crash, or a kill from outside). A script that closes its stdout and goes on
+ * running is taken at its word after `EXIT_WAIT_MS`. A non-zero exit status alone does not
+ * cut the response short (as Apache, lighttpd and Go): it is logged.
+ */
+async function endedWhole(proc: ScriptProcess, result: RunResult): Promise<boolean> {
+  let wait: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    proc.exited,
+    new Promise<undefined>((resolve) => (wait = setTimeout(() => resolve(undefined), EXIT_WAIT_MS))),
+  ]);
+  clearTimeout(wait);
+  return result.timedOut === false && !result.clientGone && (exit === undefined || exit.signal === null);
+}
+
 /** Copies the body to the script's stdin, then closes it; a script that stops reading ends the copy. */
-async function pumpBody(body: ScriptBody, stdin: Writable | null): Promise<void> {
+async function pumpBody(body: ScriptBody, stdin: Writable | null, progress: () => void): Promise<void> {
   if (stdin === null) {
     for await (const _ of body.chunks()) void _; // nobody reads it: keep the connection in step
     return;
@@ -153,6 +195,7 @@ async function pumpBody(body: ScriptBody, stdin: Writable | null): Promise<void>
   try {
     for await (const chunk of body.chunks()) {
       if (stdin.destroyed) continue; // the script closed its stdin: read the rest, drop it
+      progress();
       if (!stdin.write(chunk)) await writable(stdin);
     }
   } finally {

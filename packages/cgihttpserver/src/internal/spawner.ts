@@ -3,7 +3,7 @@
  * process. Replaces the `os.fork()` / `subprocess.Popen` half of Python's `run_cgi`.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,14 @@ export class HelperSpawner implements Spawner {
         settle({ code: null, signal: null, error });
         reject(error);
       };
-      this.#jobs.set(id, { started: resolve, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
+      // Once started, a socket error (a script that exits without reading its stdin resets
+      // it) is no failure to start: the exit comes from the helper.
+      const started = () => {
+        socket.off('error', failed);
+        input?.off('error', failed);
+        resolve();
+      };
+      this.#jobs.set(id, { started, failed, exited: (exit) => (letGo(), settle(exit)), onStderr });
       socket.once('error', failed);
       socket.end(encodeSpec({ ...spec, id })); // nothing more goes this way
       input?.once('error', failed);
@@ -152,6 +159,7 @@ export class HelperSpawner implements Spawner {
     this.#ready ??= this.#launch().catch((error: unknown) => {
       if (this.#runningKind !== 'native') throw error;
       this.#nativeFailed = true; // e.g. built for another machine: the Node helper from now on
+      warnFallback(`could not start (${String((error as Error).message ?? error)})`);
       this.#ready = undefined;
       return this.#start();
     });
@@ -161,6 +169,7 @@ export class HelperSpawner implements Spawner {
   #launch(): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const native = this.kind === 'native' && !this.#nativeFailed ? nativeHelperPath() : undefined;
+      if (this.kind === 'native' && !this.#nativeFailed && native === undefined && process.platform === 'linux') warnFallback('is not built');
       this.#runningKind = native === undefined ? 'node' : 'native';
       const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
       const helper = native === undefined
@@ -243,11 +252,32 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The native helper built by `pnpm build` (`dist/internal/native-spawn-helper`), if there is one. */
+/**
+ * The native helper built for this machine (`dist/internal/native-spawn-helper`, by
+ * `pnpm build` or the package's `postinstall`), if there is one this process may execute.
+ */
 export function nativeHelperPath(): string | undefined {
   const built = fileURLToPath(new URL('../../dist/internal/native-spawn-helper', import.meta.url));
   const beside = fileURLToPath(new URL('./native-spawn-helper', import.meta.url));
-  return existsSync(beside) ? beside : existsSync(built) ? built : undefined;
+  return [beside, built].find(executable);
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Says once per process that the native helper was asked for but the Node one runs instead. */
+let warned = false;
+function warnFallback(why: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`the native CGI spawn helper ${why}; using the Node helper (about twice the CPU per script). ` +
+    'Build it with `node scripts/build-native.mjs` in @httpstack/cgihttpserver (needs cc on Linux).', { code: 'HTTPSTACK_NATIVE_HELPER' });
 }
 
 /** The helper's compiled file; from the sources (under a test runner), the built one. */

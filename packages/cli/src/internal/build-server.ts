@@ -1,7 +1,7 @@
 /** Wires the layers together: the server class, the handler class and their options. */
 import { fileURLToPath } from 'node:url';
 import { ForkingMixIn, type Address, type ForkingOptions } from '@httpstack/socketserver';
-import { HTTPServer, HTTPSServer, type HTTPServerOptions } from '@httpstack/basehttpserver';
+import { HTTPServer, HTTPSServer, type BasicCredentials, type HTTPServerOptions } from '@httpstack/basehttpserver';
 import { SimpleHTTPRequestHandler, type SimpleHTTPOptions } from '@httpstack/simplehttpserver';
 import type { Bind, CommandLine } from '../command-line.js';
 import type { TlsMaterial } from './files.js';
@@ -20,6 +20,8 @@ export interface ServerPlan {
   tls: TlsMaterial | undefined;
   /** Arguments for the workers, which run the `httpstack` bin (`--workers`). */
   workerArgs: string[];
+  /** Accounts of `--auth`/`--auth-file`: every request must present one. */
+  credentials?: BasicCredentials | undefined;
 }
 
 /** The server `buildServer` returns: an `HTTPServer`, with `ForkingMixIn` for `--workers`. */
@@ -55,8 +57,10 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
 /** The handler class: static files or CGI, for the folder, with the protocol and log format. */
 async function buildHandler(plan: ServerPlan) {
   const { line, directory } = plan;
-  const Static = line.cgi ? await loadCGIHandler() : SimpleHTTPRequestHandler;
-  const Configured = Static.configure({ directory, protocolVersion: line.protocol, ...staticOptions(line) });
+  const options = { directory, protocolVersion: line.protocol, ...staticOptions(line), ...writeOptions(plan) };
+  const Configured = line.cgi
+    ? (await loadCGIHandler()).configure({ ...options, ...cgiOptions(line) })
+    : SimpleHTTPRequestHandler.configure(options);
   return withAccessLog(Configured, line.quiet ? 'none' : line.logFormat);
 }
 
@@ -64,6 +68,35 @@ async function buildHandler(plan: ServerPlan) {
 async function loadCGIHandler() {
   const { CGIHTTPRequestHandler } = await import('@httpstack/cgihttpserver');
   return CGIHTTPRequestHandler;
+}
+
+/**
+ * `--upload*` and `--auth*`. Auth is set on the handler (`authRealm`, `credentials`), so
+ * `BaseHTTPRequestHandler.parseRequest()` checks it before files, listings, CGI or uploads.
+ */
+function writeOptions({ line, credentials }: ServerPlan): SimpleHTTPOptions & { authRealm?: string; credentials?: BasicCredentials } {
+  const options: SimpleHTTPOptions & { authRealm?: string; credentials?: BasicCredentials } = {};
+  if (line.upload) {
+    options.upload = true;
+    options.uploadOverwrite = line.uploadOverwrite;
+    if (line.uploadMaxSize !== undefined) options.maxUploadSize = line.uploadMaxSize;
+  }
+  if (credentials !== undefined) {
+    options.authRealm = 'httpstack';
+    options.credentials = credentials;
+  }
+  return options;
+}
+
+/** The CGI layer's fields for the `--cgi-*` flags. */
+function cgiOptions(line: CommandLine) {
+  return {
+    cgiDirectories: ['/cgi-bin', '/htbin', ...line.cgiDirectories],
+    cgiInterpreters: line.cgiInterpreters,
+    cgiEnv: line.cgiEnv,
+    ...(line.cgiIdleTimeout === undefined ? {} : { cgiIdleTimeout: line.cgiIdleTimeout * 1000 }),
+    ...(line.cgiTimeout === undefined ? {} : { cgiTimeout: line.cgiTimeout * 1000 }),
+  };
 }
 
 /** The static layer's options for `--cors`, `--[no-]dotfiles` and `--cache`. */

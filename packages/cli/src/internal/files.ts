@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import type { BasicCredentials } from '@httpstack/basehttpserver';
 import { UsageError, type CommandLine } from '../command-line.js';
 
 /** A certificate and key ready for `node:tls`, with the certificate's SHA-256 fingerprint. */
@@ -87,5 +88,29 @@ export function cgiAsNobodyWarning(directory: string): string | undefined {
       return `running as root, CGI scripts run as nobody, who cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}); scripts will fail with 500`;
     }
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The accounts of `--auth` or `--auth-file` (lines `USER:PASSWORD` or `USER:$scrypt$…`), or
+ * `undefined` without either; a file that cannot be read or holds a malformed line is a
+ * `UsageError` naming it.
+ */
+export async function loadCredentials(line: CommandLine): Promise<BasicCredentials | undefined> {
+  if (line.auth === undefined && line.authFile === undefined) return undefined;
+  const { BasicCredentials } = await import('@httpstack/basehttpserver'); // the layers load once the line is valid
+  if (line.auth !== undefined) return BasicCredentials.parse(line.auth);
+  let text: string;
+  try {
+    text = readFileSync(line.authFile!, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read --auth-file '${line.authFile}': ${reason(error)}`);
+  }
+  try {
+    const credentials = BasicCredentials.parse(text);
+    if (credentials.size === 0) throw new SyntaxError('no USER:PASSWORD line');
+    return credentials;
+  } catch (error) {
+    throw new UsageError(`invalid --auth-file '${line.authFile}': ${(error as Error).message}`);
   }
 }

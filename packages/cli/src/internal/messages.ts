@@ -1,5 +1,6 @@
 /** What the command prints: Python's banner, a URL hint, and one-line bind errors. */
-import type { Bind } from '../command-line.js';
+import { isIP } from 'node:net';
+import type { Bind, CommandLine } from '../command-line.js';
 
 /** A bound address as the socket core reports it: `[host, port]` or a Unix socket path. */
 export type BoundAddress = [host: string, port: number] | string;
@@ -28,6 +29,23 @@ export function urlHint(address: BoundAddress, tls: boolean): string {
   if (host === '::') return `Open ${scheme}://localhost:${port}/ (listening on all interfaces, IPv4 and IPv6)`;
   if (host === '0.0.0.0') return `Open ${scheme}://127.0.0.1:${port}/ (listening on all IPv4 interfaces)`;
   return '';
+}
+
+/**
+ * The warning for `--upload` without `--auth`/`--auth-file` on an address other machines
+ * can reach (anything but loopback and Unix sockets): anyone who can connect may write
+ * files. `undefined` when there is nothing to warn about.
+ */
+export function openUploadWarning(line: CommandLine, bind: Bind, authenticated: boolean): string | undefined {
+  if (!line.upload || authenticated || bind.kind === 'unix' || isLoopback(bind.host)) return undefined;
+  const where = bind.host === undefined || bind.host === '::' || bind.host === '0.0.0.0' ? 'all interfaces' : bind.host;
+  return `--upload without --auth on ${where}: anyone who can reach this port can write files (add --auth-file, or -b 127.0.0.1)`;
+}
+
+function isLoopback(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
 }
 
 /**
@@ -67,10 +85,14 @@ export function bindErrorExitCode(error: unknown): number {
 
 /** `--help`: the usage line and every flag. */
 export const USAGE = `usage: httpstack [port] [-b ADDRESS] [-d DIRECTORY] [--cgi] [-p VERSION]
+                 [--cgi-dir PATH] [--cgi-interpreter EXT=PROGRAM] [--cgi-env NAME=VALUE]
+                 [--cgi-idle-timeout SECONDS] [--cgi-timeout SECONDS]
                  [--tls-cert FILE [--tls-key FILE] [--tls-password-file FILE] | --tls-self-signed]
                  [--workers N] [--cors] [--[no-]dotfiles] [--cache SECONDS]
                  [--log-format common|json] [--proxy-protocol] [--shutdown-timeout SECONDS]
-                 [--trusted-proxy ADDR [--forwarded-header NAME]] [-q] [-h] [--version]
+                 [--trusted-proxy ADDR [--forwarded-header NAME]]
+                 [--upload [--upload-overwrite] [--upload-max-size SIZE]]
+                 [--auth USER:PASSWORD | --auth-file FILE] [-q] [-h] [--version]
 
 Serve a folder over HTTP, like \`python -m http.server\`.
 
@@ -82,6 +104,14 @@ options:
                            unix:/path/to/socket serves on a Unix socket
   -d, --directory DIR      serve this directory (default: current directory)
   --cgi                    run as CGI server (scripts in /cgi-bin and /htbin)
+  --cgi-dir PATH           also run scripts from this URL directory, e.g. /git (repeat)
+  --cgi-interpreter EXT=PROGRAM  run scripts ending in EXT with PROGRAM, e.g.
+                           .php=/usr/bin/php-cgi (repeat); such files outside the CGI
+                           directories are refused
+  --cgi-env NAME=VALUE     set this variable for every script (repeat)
+  --cgi-idle-timeout SECONDS  stop a script after this long with no output and no input
+                           (default: 60)
+  --cgi-timeout SECONDS    stop a script after this long in all (default: no limit)
   -p, --protocol VERSION   HTTP/1.0 (default) or HTTP/1.1 (keep-alive)
   --tls-cert FILE          serve HTTPS with this certificate chain (PEM)
   --tls-key FILE           private key for --tls-cert (default: in the certificate file)
@@ -101,6 +131,13 @@ options:
                            repeat or comma-separate); never believed by default
   --forwarded-header NAME  the header the trusted proxies write: x-forwarded-for (default)
                            or forwarded (RFC 7239)
+  --upload                 accept uploads: PUT /path/name (curl -T) and the upload form
+                           on directory listings; off by default
+  --upload-overwrite       let an upload replace an existing file (default: 409 Conflict)
+  --upload-max-size SIZE   largest upload, e.g. 500M or 2G (default: 1G; 413 beyond)
+  --auth USER:PASSWORD     ask every request for this user and password (HTTP Basic; use
+                           TLS beyond localhost); visible in ps: prefer --auth-file
+  --auth-file FILE         as --auth, with USER:PASSWORD or USER:$scrypt$... lines
   -q, --quiet              no access log (errors are still printed)
   -h, --help               show this help and exit
   --version                print the version and exit

@@ -3,10 +3,11 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import * as net from 'node:net';
+import type { BasicCredentials } from '@httpstack/basehttpserver';
 import { UsageError, type Bind, type CommandLine } from '../command-line.js';
 import { buildServer, type CliServer } from './build-server.js';
 import { cgiAsNobodyWarning, type TlsMaterial } from './files.js';
-import { banner, bindErrorExitCode, describeBindError, urlHint } from './messages.js';
+import { banner, bindErrorExitCode, describeBindError, openUploadWarning, urlHint } from './messages.js';
 import { createSelfSigned, SELF_SIGNED_DAYS, SELF_SIGNED_NAMES, type SelfSigned } from './self-signed.js';
 
 /** What `main` has read and checked before loading the layers. */
@@ -15,6 +16,8 @@ export interface CheckedFiles {
   directory: string;
   /** From `--tls-cert`/`--tls-key`/`--tls-password-file`. */
   tls: TlsMaterial | undefined;
+  /** From `--auth` or `--auth-file`. */
+  credentials: BasicCredentials | undefined;
 }
 
 /**
@@ -31,12 +34,14 @@ export async function serve(line: CommandLine, argv: readonly string[], files: C
   try {
     const tls = selfSigned?.material ?? files.tls;
     const bind = await resolveBind(line.bind);
+    const open = cluster.isPrimary ? openUploadWarning(line, bind, files.credentials !== undefined) : undefined;
+    if (open) process.stderr.write(`httpstack: warning: ${open}\n`);
     if (line.workers > 1 && cluster.isPrimary && bind.kind === 'tcp' && bind.port !== 0) {
       const busy = await probe(bind);
       if (busy) return fail(describeBindError(busy, bind), bindErrorExitCode(busy));
     }
     const workerArgs = argsForWorkers(argv, selfSigned);
-    const server = await buildServer({ line, bind, directory, tls, workerArgs });
+    const server = await buildServer({ line, bind, directory, tls, workerArgs, credentials: files.credentials });
     try {
       await server.serverBind();
     } catch (error) {

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
 import { contained, type EntrySource } from './open-entry.js';
 import { translateTarget } from './translate.js';
+import { withUploadForm } from './upload-form-html.js';
 
 /** What a listing needs from the handler. */
 export interface ListingResponder extends EntrySource {
   path: string;
   dotfiles: boolean;
+  upload: boolean;
   cacheControl: string | null;
   cors: string | null;
   headers: { get(name: string): string | undefined };
@@ -28,7 +30,9 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   const target = translateTarget(h.path, { dotfiles: h.dotfiles });
   const displayPath = target.ok ? `/${target.segments.map((s) => `${s}/`).join('')}` : '/';
   const json = prefersJson(h.headers.get('accept'));
-  const body = Buffer.from(json ? renderListingJson(displayPath, entries) : renderListingHtml(displayPath, entries), 'utf8');
+  let page = json ? renderListingJson(displayPath, entries) : renderListingHtml(displayPath, entries);
+  if (h.upload && !json) page = withUploadForm(page);
+  const body = Buffer.from(page, 'utf8');
   h.sendResponse(200);
   h.sendHeader('Content-Type', json ? 'application/json' : 'text/html; charset=utf-8');
   h.sendHeader('Content-Length', String(body.length));
