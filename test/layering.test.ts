@@ -10,7 +10,7 @@ const LAYERS = ['socketserver', 'basehttpserver', 'simplehttpserver', 'cgihttpse
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"]@httpstack\/([a-z-]+)/g;
 
 /** Lists `{file, used}` for each use of a layer that is not strictly below `layer`. */
-export function upwardImports(layer: string, files: Array<{ file: string; text: string }>): Array<{ file: string; used: string }> {
+function upwardImports(layer: string, files: Array<{ file: string; text: string }>): Array<{ file: string; used: string }> {
   const rank = LAYERS.indexOf(layer);
   const found: Array<{ file: string; used: string }> = [];
   for (const { file, text } of files) {

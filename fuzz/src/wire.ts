@@ -58,7 +58,9 @@ async function writePieces(socket: Socket, pieces: Buffer[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2));
     if (socket.destroyed) return;
   }
-  socket.end(pieces[pieces.length - 1]);
+  const last = pieces.at(-1);
+  if (last === undefined) socket.end();
+  else socket.end(last);
 }
 
 function send(port: number, pieces: Buffer[], timeoutMs: number): Promise<{ port: number; answer: Buffer; timedOut: boolean }> {

@@ -3,7 +3,7 @@
 import { readdirSync, readlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { dial, get, getEventually } from '../src/clients.js';
 import { startChild, type ServerChild } from '../src/harness.js';
 import { makeSite } from '../src/site.js';

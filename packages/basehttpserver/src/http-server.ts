@@ -2,7 +2,7 @@
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
 import type { BlockList, Socket } from 'node:net';
-import { TCPServer, type Address, type RequestHandlerClass, type ServerOptions } from '@httpstack/socketserver';
+import { TCPServer, type Address, type RequestHandlerClass, type ServerHandlerClass, type ServerOptions, type ServerSelf } from '@httpstack/socketserver';
 import { isTrusted, trustedProxyList, type ForwardedHeader } from './internal/forwarded.js';
 import { answerPlainHTTP, httpsOptions, plainHTTPLogLine } from './internal/https-defaults.js';
 
@@ -27,7 +27,7 @@ export interface HTTPServerOptions extends ServerOptions {
  * bounded to one second (the host name for a wildcard address), not a blocking
  * `socket.getfqdn()`. Serves connections concurrently, like Python's `ThreadingHTTPServer`.
  */
-export class HTTPServer extends TCPServer {
+export class HTTPServer<Self = unknown> extends TCPServer<ServerSelf<Self, HTTPServer>> {
   /** The server's host name, set by `serverBind()`. */
   serverName = '';
   /** The port the server listens on, set by `serverBind()`. */
@@ -51,8 +51,8 @@ export class HTTPServer extends TCPServer {
   #trusted: { entries: string[]; list: BlockList } | undefined;
 
   /** Only assigns, as every server constructor. */
-  constructor(serverAddress: Address, RequestHandlerClass: RequestHandlerClass, options?: HTTPServerOptions) {
-    super(serverAddress, RequestHandlerClass, options);
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPServer>, options?: HTTPServerOptions) {
+    super(serverAddress, RequestHandlerClass as RequestHandlerClass, options); // checked against Self above
   }
 
   /** Binds and listens as `TCPServer` does, then sets `serverName` and `serverPort`. */
@@ -109,7 +109,12 @@ export class HTTPServer extends TCPServer {
  * **Differs from Python:** Python 3.14 takes `ssl.create_default_context()`'s settings and
  * closes a plain-HTTP connection with nothing sent.
  */
-export class HTTPSServer extends HTTPServer {
+export class HTTPSServer<Self = unknown> extends HTTPServer<ServerSelf<Self, HTTPSServer>> {
+  /** Only assigns; its own so that `typeof HTTPSServer` is a `typeof HTTPServer`. */
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPSServer>, options?: HTTPServerOptions) {
+    super(serverAddress, RequestHandlerClass as RequestHandlerClass, options);
+  }
+
   /** Binds as `HTTPServer` does; throws `TypeError` when no `tls` option was given. */
   override async serverBind(): Promise<void> {
     if (!this.options.tls && !this.tls) throw new TypeError('HTTPSServer needs the tls option (cert and key)');

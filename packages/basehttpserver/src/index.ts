@@ -1,7 +1,7 @@
 export { HTTPServer, HTTPSServer, type HTTPServerOptions } from './http-server.js';
 export { BaseHTTPRequestHandler } from './base-http-request-handler.js';
 export { BasicCredentials } from './basic-credentials.js';
-export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE } from './error-message.js';
+export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE, type ErrorPage } from './error-message.js';
 export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
 export { HTTPMessage } from './http-message.js';
 export { HTTPRequestError } from './http-request-error.js';

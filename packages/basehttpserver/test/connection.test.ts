@@ -70,7 +70,7 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     socket.end();
     await received;
     expect(writes).toHaveLength(3);
-    expect(writes.every((write) => /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nbody$/.test(write))).toBe(true);
+    expect(writes.every((write) => /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nbody$/.test(write))).toBe(true);
   });
 
   it('holds the output only when a pipelined request waits behind the body', async () => {

@@ -45,7 +45,7 @@ describe('CORS under cors', () => {
     }
   });
 
-  it.for([
+  it.for<[string, string]>([
     ['a CR LF', 'x-a\r\nSet-Cookie: a=b'],
     ['a colon', 'x-a: b'],
     ['a space inside a name', 'x a'],

@@ -9,7 +9,8 @@ import type { Address } from './types.js';
  *
  * Subclasses never override the constructor: it only assigns. Instance fields:
  * `request` (the connection, or `[data, socket]` for datagrams), `clientAddress`, `server`.
- * A subclass that needs its own server type declares it: `declare server: MyServer`.
+ * A subclass that needs its own server type names it: `extends StreamRequestHandler<KVServer>`;
+ * a server that is not a `KVServer` then refuses the class at compile time.
  */
 export class BaseRequestHandler<S extends BaseServer<any> = BaseServer<any>> {
   /** The connection (stream servers) or `[data, socket]` (datagram servers). */
@@ -35,9 +36,22 @@ export class BaseRequestHandler<S extends BaseServer<any> = BaseServer<any>> {
   async finish(): Promise<void> {}
 }
 
-/** The constructor a server is given: a `BaseRequestHandler` subclass. */
-export type RequestHandlerClass = new (
-  request: any,
-  clientAddress: Address,
-  server: any,
-) => BaseRequestHandler<any>;
+/**
+ * The constructor a server is given: a `BaseRequestHandler` subclass that can serve an `S`.
+ * A handler made for a narrower server (`class KVHandler extends
+ * StreamRequestHandler<KVServer>`) is not a `RequestHandlerClass<TCPServer>`.
+ */
+export type RequestHandlerClass<S = any> = new (request: any, clientAddress: Address, server: S) => BaseRequestHandler<any>;
+
+/**
+ * The server a server class checks its handler class against: `Self` when a subclass names
+ * itself (`class KVServer extends TCPServer<KVServer>`), else the class itself (`Base`).
+ */
+export type ServerSelf<Self, Base> = unknown extends Self ? Base : Self;
+
+/**
+ * The handler class a server class's constructor takes: a `RequestHandlerClass` of its
+ * `ServerSelf`. (`[Self][…]` keeps `new TCPServer(address, Handler)` from inferring `Self`
+ * from `Handler`, which would let any handler in.)
+ */
+export type ServerHandlerClass<Self, Base> = RequestHandlerClass<ServerSelf<[Self][Self extends unknown ? 0 : never], Base>>;

@@ -41,7 +41,7 @@ type ServerClass = abstract new (...args: any[]) => BaseServer<any>;
  * takes `ForkingOptions` and makes a `Base` that is a `ForkingServer`.
  */
 export type ForkingServerClass<T extends ServerClass> = Omit<T, never> &
-  (new (serverAddress: Address, RequestHandlerClass: RequestHandlerClass, options?: ForkingOptions & OptionsOf<T>) => InstanceType<T> & ForkingServer);
+  (new (serverAddress: Address, RequestHandlerClass: RequestHandlerClass<InstanceType<T>>, options?: ForkingOptions & OptionsOf<T>) => InstanceType<T> & ForkingServer);
 
 /** The options type of a server class's constructor (its third parameter). */
 type OptionsOf<T extends ServerClass> = NonNullable<ConstructorParameters<T>[2]> extends infer O ? (unknown extends O ? {} : O) : {};

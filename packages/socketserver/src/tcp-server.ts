@@ -2,6 +2,7 @@
 import * as net from 'node:net';
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
+import type { RequestHandlerClass, ServerHandlerClass, ServerSelf } from './base-request-handler.js';
 import { BaseServer } from './base-server.js';
 import { readFirstByte } from './internal/first-byte.js';
 import { readProxyHeader } from './internal/proxy-header-reader.js';
@@ -20,11 +21,15 @@ const TLS_HANDSHAKE = 0x16;
  * `UnixStreamServer`) Unix sockets. Each connection is one request; its handler gets the
  * `net.Socket` as `request`.
  *
+ * A subclass whose handlers use its own state names itself, `class KVServer extends
+ * TCPServer<KVServer>`; its constructor then takes only handler classes made for it
+ * (`extends StreamRequestHandler<KVServer>`), and a plain `TCPServer` refuses those.
+ *
  * **Differs from Python:** `serverBind()` binds and listens; binding `'::'` is dual-stack
  * (IPv4 and IPv6); `requestQueueSize` defaults to 511, not 5; `allowReuseAddress` is
  * always in effect for TCP (libuv sets SO_REUSEADDR on every listener).
  */
-export class TCPServer extends BaseServer<Socket> {
+export class TCPServer<Self = unknown> extends BaseServer<Socket> {
   /** The listening server (Python's `socket`), set by `serverBind()`. */
   socket: net.Server | undefined;
   /** SO_REUSEADDR: always in effect for TCP listeners in Node (libuv sets it). */
@@ -63,7 +68,7 @@ export class TCPServer extends BaseServer<Socket> {
   /** With TLS: the client address of each raw connection (from the PROXY header, if any). */
   #rawAddress = new WeakMap<Socket, Address>();
 
-  constructor(serverAddress: Address, RequestHandlerClass: TCPServer['RequestHandlerClass'], options?: ServerOptions) {
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, TCPServer>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -269,7 +274,12 @@ export class TCPServer extends BaseServer<Socket> {
  * Like Python, it does not remove a stale socket file before binding; `serverClose()`
  * removes the file.
  */
-export class UnixStreamServer extends TCPServer {
+export class UnixStreamServer<Self = unknown> extends TCPServer<ServerSelf<Self, UnixStreamServer>> {
+  /** Only assigns; its own so that `typeof UnixStreamServer` is a `typeof TCPServer`. */
+  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, UnixStreamServer>, options?: ServerOptions) {
+    super(serverAddress, RequestHandlerClass as RequestHandlerClass, options);
+  }
+
   protected override clientAddressOf(socket: Socket): Address {
     return socket.remoteAddress ?? '';
   }

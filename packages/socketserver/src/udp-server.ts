@@ -1,6 +1,7 @@
 /** Port of `socketserver.UDPServer`. */
 import * as dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { ServerHandlerClass } from './base-request-handler.js';
 import { BaseServer } from './base-server.js';
 import type { ServerOptions } from './types.js';
 
@@ -12,7 +13,7 @@ export type DatagramRequest = [data: Buffer, socket: dgram.Socket];
  * (usually a `DatagramRequestHandler`). Packets longer than `maxPacketSize` are cut to it,
  * as Python's `recvfrom(max_packet_size)` does.
  */
-export class UDPServer extends BaseServer<DatagramRequest> {
+export class UDPServer<Self = unknown> extends BaseServer<DatagramRequest> {
   /** The bound datagram socket (Python's `socket`), set by `serverBind()`. */
   socket: dgram.Socket | undefined;
   /** SO_REUSEADDR on the datagram socket. */
@@ -24,7 +25,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
 
   #closed = false;
 
-  constructor(serverAddress: [host: string, port: number], RequestHandlerClass: UDPServer['RequestHandlerClass'], options?: ServerOptions) {
+  constructor(serverAddress: [host: string, port: number], RequestHandlerClass: ServerHandlerClass<Self, UDPServer>, options?: ServerOptions) {
     super(serverAddress, RequestHandlerClass, options);
   }
 

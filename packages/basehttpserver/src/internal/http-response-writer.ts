@@ -3,11 +3,11 @@
  * `log_*` and date/version helpers, over the buffered head of one response.
  */
 import { StreamRequestHandler } from '@httpstack/socketserver';
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from '../error-message.js';
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, type ErrorPage, formatErrorPage } from '../error-message.js';
 import type { HTTPServer } from '../http-server.js';
 import { DEFAULT_RESPONSES } from '../http-status.js';
 import { isFieldValue, isHeaderName, isHeaderValue } from './chars.js';
-import { capEcho, escapeControl, formatNamed, hasToken, htmlEscape, httpDateNow, logDate, printf, pyRepr } from './text.js';
+import { capEcho, escapeControl, hasToken, httpDateNow, logDate, printf, pyRepr } from './text.js';
 
 /**
  * HTTPResponseWriter builds a response head in a string, writes it with `endHeaders()`
@@ -28,7 +28,10 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   declare serverVersion: string;
   /** Runtime name and version, second word of the `Server` header. May be overridden. */
   declare sysVersion: string;
-  /** Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`. May be overridden. */
+  /**
+   * Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`, escaped for
+   * `errorContentType` (HTML; JSON string escapes for a JSON type). May be overridden.
+   */
   declare errorMessageFormat: string;
   /** `Content-Type` of the `sendError` page. May be overridden. */
   declare errorContentType: string;
@@ -51,9 +54,11 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
 
   /**
    * Sends and logs an error response: status line, `Server`, `Date`, `Connection: close`,
-   * and (but for HEAD, 1xx, 204, 205, 304) the `errorMessageFormat` page with
-   * `message` and `explain` HTML-escaped. If a response has already begun, only closes
-   * the connection. May be overridden.
+   * and (but for HEAD, 1xx, 204, 205, 304) the body of `errorPage()` (by default the
+   * `errorMessageFormat` page with `message` and `explain` HTML-escaped). `message` is the
+   * reason phrase too, unless it cannot be one (CR, LF, other controls, beyond Latin-1):
+   * then the standard phrase is sent and the text is only in the body, so a 4xx stays a 4xx.
+   * If a response has already begun, only closes the connection. May be overridden.
    *
    * **Differs from Python:** the response always has a status line and headers, also to
    * an HTTP/0.9 request (`requestVersion` becomes `'HTTP/1.0'`); the access log records
@@ -71,17 +76,28 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     // Every error response has a status line, even to an HTTP/0.9 request.
     if (this.requestVersion === 'HTTP/0.9') this.requestVersion = 'HTTP/1.0';
     this.endResponse();
-    this.sendResponse(code, message);
+    // A message that cannot be a reason phrase (CR/LF, beyond Latin-1) goes only to the body.
+    this.sendResponse(code, isFieldValue(message) ? message : shortMessage);
     this.sendHeader('Connection', 'close');
     let body: Buffer | undefined;
     if (code >= 200 && code !== 204 && code !== 205 && code !== 304) {
-      const page = formatNamed(this.errorMessageFormat, { code, message: htmlEscape(message), explain: htmlEscape(explain) });
-      body = Buffer.from(page, 'utf8');
-      this.sendHeader('Content-Type', this.errorContentType);
+      const page = this.errorPage(code, message, explain);
+      body = typeof page.body === 'string' ? Buffer.from(page.body, 'utf8') : page.body;
+      this.sendHeader('Content-Type', page.contentType);
       this.sendHeader('Content-Length', body.length);
     }
     this.endHeaders();
     if (this.command !== 'HEAD' && body) this.#write(body);
+  }
+
+  /**
+   * The body of a `sendError` response and its `Content-Type`: by default the
+   * `errorMessageFormat` page in `errorContentType`, with `message` and `explain` escaped
+   * for it (HTML, or JSON string escapes for a JSON type). May be overridden, e.g. to send
+   * `application/problem+json` built with `JSON.stringify`.
+   */
+  errorPage(code: number, message: string, explain: string): ErrorPage {
+    return formatErrorPage(this.errorMessageFormat, this.errorContentType, code, message, explain);
   }
 
   /**

@@ -80,7 +80,7 @@ function ipv6Bytes(address: string): Buffer {
   const after = parts(tail);
   const groups = address.includes('::') ? [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after] : before;
   const bytes = Buffer.alloc(16);
-  groups.forEach((group, i) => bytes.writeUInt16BE(group, i * 2));
+  for (const [i, group] of groups.entries()) bytes.writeUInt16BE(group, i * 2);
   return bytes;
 }
 
