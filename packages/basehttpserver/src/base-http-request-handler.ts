@@ -15,6 +15,46 @@ import { hasToken, pyRepr } from './internal/text.js';
 const DRAIN_LIMIT = 64 * 1024;
 
 /**
+ * Python's class attributes of `BaseHTTPRequestHandler`, declared here and given their
+ * defaults on the prototype (see the end of this file): a subclass field, an assignment on
+ * the instance (also per request, in a hook) or a getter in a subclass each take effect
+ * on the next request.
+ */
+export interface BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends HTTPResponseWriter<S> {
+  /** Version assumed until the request line is parsed (error responses before that). May be overridden. */
+  defaultRequestVersion: string;
+  /** Class of `headers`. May be overridden. */
+  MessageClass: new () => HTTPMessage;
+  /** Largest body `body()` / `readBody()` accept, in bytes (413 beyond). May be overridden. */
+  maxBodySize: number;
+  /** Longest request line in bytes (414 beyond). May be overridden. */
+  maxRequestLineSize: number;
+  /** Longest header line in bytes (431 beyond). May be overridden. */
+  maxHeaderLineSize: number;
+  /** Most header lines in one request (431 beyond). May be overridden. */
+  maxHeaders: number;
+  /** Most bytes of header lines in one request (431 beyond). May be overridden. */
+  maxHeadSize: number;
+  /** The request head must arrive within this many ms of the connection or of the previous response. May be overridden. */
+  headTimeout: number;
+  /** A body read waits at most this many ms for more bytes (408 beyond). May be overridden. */
+  bodyTimeout: number;
+  /** An idle keep-alive connection is closed after this many ms. May be overridden. */
+  keepAliveTimeout: number;
+  /**
+   * A connection whose response bytes make no progress for this many ms (the client stopped
+   * reading) is closed; 0 turns it off. May be overridden.
+   *
+   * **Security:** without it, a client that never reads holds its handler and connection
+   * forever (memory stays bounded by backpressure). Armed the first time a response write
+   * has to wait for the connection (through `wfile`, or left unsent at the end of a
+   * request); not armed when the socket core's `idleTimeout` or the handler's `timeout`
+   * already bounds the connection.
+   */
+  writeTimeout: number;
+}
+
+/**
  * BaseHTTPRequestHandler parses HTTP/1.x requests on a stream connection and dispatches
  * each to the method `do_<COMMAND>` (`do_GET`, `do_POST`, …), which the subclass defines.
  *
@@ -40,38 +80,6 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   path = '';
   /** The request's header fields. */
   headers: HTTPMessage = EMPTY_MESSAGE;
-
-  /** Version assumed until the request line is parsed (error responses before that). May be overridden. */
-  declare defaultRequestVersion: string;
-  /** Class of `headers`. May be overridden. */
-  declare MessageClass: new () => HTTPMessage;
-  /** Largest body `body()` / `readBody()` accept, in bytes (413 beyond). May be overridden. */
-  declare maxBodySize: number;
-  /** Longest request line in bytes (414 beyond). May be overridden. */
-  declare maxRequestLineSize: number;
-  /** Longest header line in bytes (431 beyond). May be overridden. */
-  declare maxHeaderLineSize: number;
-  /** Most header lines in one request (431 beyond). May be overridden. */
-  declare maxHeaders: number;
-  /** Most bytes of header lines in one request (431 beyond). May be overridden. */
-  declare maxHeadSize: number;
-  /** The request head must arrive within this many ms of the connection or of the previous response. May be overridden. */
-  declare headTimeout: number;
-  /** A body read waits at most this many ms for more bytes (408 beyond). May be overridden. */
-  declare bodyTimeout: number;
-  /** An idle keep-alive connection is closed after this many ms. May be overridden. */
-  declare keepAliveTimeout: number;
-  /**
-   * A connection whose response bytes make no progress for this many ms (the client stopped
-   * reading) is closed; 0 turns it off. May be overridden.
-   *
-   * **Security:** without it, a client that never reads holds its handler and connection
-   * forever (memory stays bounded by backpressure). Armed the first time a response write
-   * has to wait for the connection (through `wfile`, or left unsent at the end of a
-   * request); not armed when the socket core's `idleTimeout` or the handler's `timeout`
-   * already bounds the connection.
-   */
-  declare writeTimeout: number;
 
   /**
    * The scheme the client used (`'http'`/`'https'`) as a trusted proxy reported it
@@ -174,8 +182,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   /**
    * Reads, parses and dispatches one request; answers protocol faults itself. Returns a
    * promise only when the request could not be served at once (its head is not all
-   * buffered, or the `do_*` method returned a promise). May be overridden (an override
-   * may be async).
+   * buffered, or the `do_*` method returned a promise). An override may be async. May be
+   * overridden.
    */
   handleOneRequest(): void | Promise<void> {
     const reader = (this.#reader ??= new HeadReader(this));

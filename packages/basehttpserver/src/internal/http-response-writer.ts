@@ -10,6 +10,27 @@ import { isFieldValue, isHeaderName, isHeaderValue } from './chars.js';
 import { escapeControl, formatNamed, hasToken, htmlEscape, httpDateNow, logDate, printf, pyRepr } from './text.js';
 
 /**
+ * Python's class attributes of `BaseHTTPRequestHandler` (response half), declared here and
+ * given their defaults on the prototype below: a subclass field, an assignment on the
+ * instance (also per request, in a hook) or a getter in a subclass each take effect on the
+ * next response.
+ */
+export interface HTTPResponseWriter<S extends HTTPServer = HTTPServer> extends StreamRequestHandler<S> {
+  /** Server software name and version, first word of the `Server` header. May be overridden. */
+  serverVersion: string;
+  /** Runtime name and version, second word of the `Server` header. May be overridden. */
+  sysVersion: string;
+  /** Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`. May be overridden. */
+  errorMessageFormat: string;
+  /** `Content-Type` of the `sendError` page. May be overridden. */
+  errorContentType: string;
+  /** Version the server speaks; `'HTTP/1.1'` enables keep-alive and pipelining. May be overridden. */
+  protocolVersion: string;
+  /** Code → `[phrase, description]` used by `sendResponse` and `sendError`. May be overridden. */
+  responses: Readonly<Record<number, readonly [string, string]>>;
+}
+
+/**
  * HTTPResponseWriter builds a response head in a string, writes it with `endHeaders()`
  * (gathered with a small body into one socket write) and logs the request. Its public
  * members are documented as members of `BaseHTTPRequestHandler`, which extends it.
@@ -23,19 +44,6 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   requestline = '';
   /** True when the connection ends after this response. */
   closeConnection = true;
-
-  /** Server software name and version, first word of the `Server` header. May be overridden. */
-  declare serverVersion: string;
-  /** Runtime name and version, second word of the `Server` header. May be overridden. */
-  declare sysVersion: string;
-  /** Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`. May be overridden. */
-  declare errorMessageFormat: string;
-  /** `Content-Type` of the `sendError` page. May be overridden. */
-  declare errorContentType: string;
-  /** Version the server speaks; `'HTTP/1.1'` enables keep-alive and pipelining. May be overridden. */
-  declare protocolVersion: string;
-  /** Code → `[phrase, description]` used by `sendResponse` and `sendError`. May be overridden. */
-  declare responses: Readonly<Record<number, readonly [string, string]>>;
 
   #head = '';
   /** Status of the final response begun (0: none yet). */
@@ -252,7 +260,8 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
 
   /**
    * An HTTP date (`'Sun, 06 Nov 1994 08:49:37 GMT'`) for `timestamp` (a `Date` or ms since
-   * the epoch; now by default). **Differs from Python:** milliseconds, not seconds.
+   * the epoch; now by default), for `Date` and the static layer's `Last-Modified`. May be
+   * overridden. **Differs from Python:** milliseconds, not seconds.
    */
   dateTimeString(timestamp?: Date | number): string {
     if (timestamp === undefined) return httpDateNow();
