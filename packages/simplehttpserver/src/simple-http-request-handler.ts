@@ -26,6 +26,46 @@ export type SimpleHTTPOptions = Partial<
 >;
 
 /**
+ * Python's class attributes of `SimpleHTTPRequestHandler`, declared here and given their
+ * defaults on the prototype (see the end of this file): a subclass field, an assignment on
+ * the instance (also per request, in a hook) or a getter in a subclass each take effect on
+ * the next response.
+ */
+export interface SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
+  /** The directory served (default: the working directory, read when the handler first uses it). May be overridden. */
+  directory: string;
+  /** Files that stand for their directory, tried in order. May be overridden. */
+  indexPages: readonly string[];
+  /**
+   * Extension → content type, consulted before the MIME database. The default object is
+   * shared by every handler, as Python's class attribute: assign a new object rather than
+   * changing it in place. May be overridden.
+   */
+  extensionsMap: Readonly<Record<string, string>>;
+  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). May be overridden. */
+  dotfiles: boolean;
+  /** Serve symlinks whose real path leaves `directory` (default false: 404). May be overridden. */
+  followExternalSymlinks: boolean;
+  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
+  precompressed: boolean;
+  /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
+  listDirectories: boolean;
+  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
+  cacheControl: string | null;
+  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). May be overridden. */
+  cors: string | null;
+  /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
+  readSize: number;
+  /** Most ranges honoured in one request; more make a plain 200 (default 16). May be overridden. */
+  maxRanges: number;
+  /**
+   * Limits of the file cache, or `false` for none. Handlers with the same options object
+   * (and `directory`, `followExternalSymlinks`) share one cache. May be overridden.
+   */
+  fileCache: FileCacheOptions | false;
+}
+
+/**
  * SimpleHTTPRequestHandler serves the files under `directory` for GET and HEAD: index
  * pages, directory listings, `Last-Modified` / `If-Modified-Since` as in Python, plus
  * `ETag` and the other conditional headers, `Range` (206, 416, `multipart/byteranges`),
@@ -56,33 +96,6 @@ export type SimpleHTTPOptions = Partial<
  * `sendHead()` resolves to a `Buffer` or `FileBody` instead of a file object.
  */
 export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
-  /** Python's `server_version`. May be overridden. */
-  override serverVersion = 'SimpleHTTP/0.6';
-  /** The directory served (default: the working directory when the handler is made). May be overridden. */
-  directory: string = process.cwd();
-  /** Files that stand for their directory, tried in order. May be overridden. */
-  indexPages: string[] = ['index.html', 'index.htm'];
-  /** Extension → content type, consulted before the MIME database. May be overridden. */
-  extensionsMap: Record<string, string> = { ...DEFAULT_EXTENSIONS_MAP };
-  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). May be overridden. */
-  dotfiles = false;
-  /** Serve symlinks whose real path leaves `directory` (default false: 404). May be overridden. */
-  followExternalSymlinks = false;
-  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
-  precompressed = true;
-  /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
-  listDirectories = true;
-  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
-  cacheControl: string | null = 'no-cache';
-  /** `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). May be overridden. */
-  cors: string | null = null;
-  /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
-  readSize = READ_SIZE;
-  /** Most ranges honoured in one request; more make a plain 200 (default 16). May be overridden. */
-  maxRanges = MAX_RANGES;
-  /** Limits of the per-class file cache, or `false` for none; read when the cache is made. May be overridden. */
-  fileCache: FileCacheOptions | false = {};
-
   #refusal: 400 | 404 = 404;
 
   /**
@@ -226,3 +239,31 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     return guessMimeType(path, this.extensionsMap);
   }
 }
+
+// Python's class attributes: defaults on the prototype (no memory per connection).
+Object.assign(SimpleHTTPRequestHandler.prototype, {
+  serverVersion: 'SimpleHTTP/0.6',
+  indexPages: Object.freeze(['index.html', 'index.htm']),
+  extensionsMap: DEFAULT_EXTENSIONS_MAP,
+  dotfiles: false,
+  followExternalSymlinks: false,
+  precompressed: true,
+  listDirectories: true,
+  cacheControl: 'no-cache',
+  cors: null,
+  readSize: READ_SIZE,
+  maxRanges: MAX_RANGES,
+  fileCache: Object.freeze({}),
+});
+
+// `directory` defaults to the working directory as it is when first read; an assignment
+// (a subclass field, `configure()`, a hook) makes it the instance's own value.
+Object.defineProperty(SimpleHTTPRequestHandler.prototype, 'directory', {
+  configurable: true,
+  get(): string {
+    return process.cwd();
+  },
+  set(this: SimpleHTTPRequestHandler, value: string) {
+    Object.defineProperty(this, 'directory', { value, writable: true, enumerable: true, configurable: true });
+  },
+});

@@ -10,7 +10,8 @@ import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
 import { FileBody } from './file-body.js';
 import type { FileCache, FileCacheOptions, FileEntry } from './file-cache.js';
 import { joinParts, multipartByteranges } from './multipart.js';
-import { cacheFor, openEntry, type EntrySource } from './open-entry.js';
+import { fileCacheFor } from './caches.js';
+import { openEntry, type EntrySource } from './open-entry.js';
 import { statQuiet } from './turn-stat.js';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.js';
 
@@ -27,6 +28,8 @@ export interface FileResponder extends EntrySource {
   readSize: number;
   maxRanges: number;
   fileCache: FileCacheOptions | false;
+  guessType(path: string): string;
+  dateTimeString(timestamp?: Date | number): string;
   sendResponse(code: number, message?: string): void;
   sendHeader(keyword: string, value: string): void;
   endHeaders(): void;
@@ -35,6 +38,8 @@ export interface FileResponder extends EntrySource {
 
 /** The chosen representation: the file or a precompressed sibling, with its bytes. */
 interface Chosen {
+  /** The file asked for (a precompressed sibling has its content type). */
+  path: string;
   entry: FileEntry;
   coding: Coding;
   body?: Buffer | undefined;
@@ -47,7 +52,7 @@ interface Chosen {
  * file is answered synchronously; anything else opens the file.
  */
 export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
-  const cache = cacheFor(h.constructor, h.directory, h.fileCache);
+  const cache = fileCacheFor(h);
   const siblings = h.precompressed ? negotiate(h, path, stat) : undefined;
   const cached = fromCache(cache, path, stat, siblings);
   return cached !== undefined ? answer(h, cached) : sendOpened(h, cache, path, stat, siblings);
@@ -85,11 +90,11 @@ function negotiate(h: FileResponder, path: string, stat: Stats): Negotiated | un
 function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined): Chosen | undefined {
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
     const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
-    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding };
+    return sibling?.body === undefined ? undefined : { path, entry: sibling, body: sibling.body, coding: negotiated.coding };
   }
   const entry = cache.get(path, stat);
   if (entry === undefined) return undefined;
-  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity' };
+  return entry.body === undefined ? undefined : { path, entry, body: entry.body, coding: 'identity' };
 }
 
 async function sendOpened(
@@ -117,12 +122,12 @@ async function open(
     const key = `${path}\0${negotiated.coding}`;
     const suffix = SIBLINGS.find(([name]) => name === negotiated.coding)![1];
     const cached = cache.get(key, negotiated.siblingStat!);
-    const sibling = await openEntry(h, cache, key, path + suffix, cached, entry?.contentType ?? h.guessType(path));
-    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding };
+    const sibling = await openEntry(h, cache, key, path + suffix, cached);
+    if (sibling !== undefined) return { ...sibling, path, coding: negotiated.coding };
   }
   const opened = await openEntry(h, cache, path, path, entry);
   if (opened === undefined) return undefined;
-  return { ...opened, coding: 'identity' };
+  return { ...opened, path, coding: 'identity' };
 }
 
 function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
@@ -144,7 +149,7 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   if (status === 304) {
     h.sendResponse(304);
     h.sendHeader('ETag', entry.etag);
-    for (const [name, value] of commonLines(h)) h.sendHeader(name, value);
+    sendCommonLines(h);
     h.endHeaders();
     return undefined;
   }
@@ -159,7 +164,7 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   }
   if (range.type === 'partial') return sendPartial(h, chosen, range.ranges);
   h.sendResponse(200);
-  for (const [name, value] of headLines(h, chosen)) h.sendHeader(name, value);
+  sendHeadLines(h, chosen);
   h.endHeaders();
   return bodyOf(h, chosen, [[0, size]]);
 }
@@ -178,14 +183,14 @@ function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]): Res
   h.sendResponse(206);
   if (ranges.length === 1) {
     const [range] = ranges as [ByteRange];
-    h.sendHeader('Content-Type', entry.contentType);
+    h.sendHeader('Content-Type', h.guessType(chosen.path));
     h.sendHeader('Content-Range', contentRange(range, size));
     h.sendHeader('Content-Length', String(range.end + 1 - range.start));
     sendValidators(h, chosen);
     h.endHeaders();
     return bodyOf(h, chosen, [[range.start, range.end + 1]]);
   }
-  const multipart = multipartByteranges(ranges, size, entry.contentType);
+  const multipart = multipartByteranges(ranges, size, h.guessType(chosen.path));
   h.sendHeader('Content-Type', multipart.contentType);
   h.sendHeader('Content-Length', String(multipart.length));
   sendValidators(h, chosen);
@@ -204,33 +209,24 @@ function bodyOf(h: FileResponder, chosen: Chosen, parts: ConstructorParameters<t
   return new FileBody(chosen.handle!, chosen.entry.path, parts, h.readSize);
 }
 
-/** The header lines of a 200 answer, built once per entry and coding. */
-function headLines(h: FileResponder, chosen: Chosen): ReadonlyArray<readonly [string, string]> {
-  let lines = chosen.entry.heads.get(chosen.coding);
-  if (lines === undefined) {
-    lines = [
-      ['Content-Type', chosen.entry.contentType],
-      ['Content-Length', String(chosen.entry.version.size)],
-      ...validatorLines(h, chosen),
-    ];
-    chosen.entry.heads.set(chosen.coding, lines);
-  }
-  return lines;
-}
-
-function sendValidators(h: FileResponder, chosen: Chosen): void {
-  for (const [name, value] of validatorLines(h, chosen)) h.sendHeader(name, value);
+/**
+ * Content-Type, Content-Length, then the validators and the common headers of a 200
+ * answer, built for each request: the cached entry holds the file's facts only, and every
+ * field or hook these lines come from is read again.
+ */
+function sendHeadLines(h: FileResponder, chosen: Chosen): void {
+  h.sendHeader('Content-Type', h.guessType(chosen.path));
+  h.sendHeader('Content-Length', String(chosen.entry.version.size));
+  sendValidators(h, chosen);
 }
 
 /** Last-Modified, ETag, Accept-Ranges, Content-Encoding, then the common headers. */
-function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string]> {
-  const lines: Array<[string, string]> = [
-    ['Last-Modified', chosen.entry.lastModified],
-    ['ETag', chosen.entry.etag],
-    ['Accept-Ranges', 'bytes'],
-  ];
-  if (chosen.coding !== 'identity') lines.push(['Content-Encoding', chosen.coding]);
-  return lines.concat(commonLines(h));
+function sendValidators(h: FileResponder, chosen: Chosen): void {
+  h.sendHeader('Last-Modified', h.dateTimeString(chosen.entry.version.mtimeMs));
+  h.sendHeader('ETag', chosen.entry.etag);
+  h.sendHeader('Accept-Ranges', 'bytes');
+  if (chosen.coding !== 'identity') h.sendHeader('Content-Encoding', chosen.coding);
+  sendCommonLines(h);
 }
 
 /**
@@ -238,10 +234,10 @@ function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string
  * goes with every file while precompressed siblings are looked for: a sibling may appear
  * at any time, and a cache must not have stored the answer as invariant.
  */
-function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors' | 'precompressed'>): Array<[string, string]> {
-  const lines: Array<[string, string]> = [];
-  if (h.precompressed) lines.push(['Vary', 'Accept-Encoding']);
-  if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
-  if (h.cors !== null) lines.push(['Access-Control-Allow-Origin', h.cors]);
-  return lines;
+function sendCommonLines(h: FileResponder): void {
+  if (h.precompressed) h.sendHeader('Vary', 'Accept-Encoding');
+  const cacheControl = h.cacheControl;
+  if (cacheControl !== null) h.sendHeader('Cache-Control', cacheControl);
+  const cors = h.cors;
+  if (cors !== null) h.sendHeader('Access-Control-Allow-Origin', cors);
 }
