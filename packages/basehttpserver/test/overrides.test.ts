@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaseHTTPRequestHandler, DEFAULT_RESPONSES, HTTPMessage } from '../src/index.js';
 import { logs, QuietHandler, serve, type RawResponse } from './helpers.js';
-import { Conn, documentedOverridables, MODES, overridden, SET_HEADER } from './override-kit.js';
+import { Conn, documentedOverridables, MODES, overridden, SET_HEADER, within } from '@httpstack/test-kit';
 
 /** Calls of the hooks that the method rows wrap, newest last. */
 const marks: string[] = [];
@@ -53,17 +53,6 @@ Object.assign(TableHandler.prototype, { protocolVersion: 'HTTP/1.1' });
 const GET = (path = '/') => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 const BREW = 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n';
 const status = (r: RawResponse) => r.status;
-
-/** Resolves `'in time'` when `event` settles within `ms` (well below the default it overrides). */
-async function within(ms: number, event: Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  try {
-    return await Promise.race([event.then(() => 'in time'), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Wraps the inherited `name` so that a call leaves a mark. */
 function marking(name: string): unknown {
@@ -170,7 +159,7 @@ const rows: Row[] = [
 ];
 
 /** Serves `Handler`, makes one request (the hook's, with `SET_HEADER`), then runs the probe. */
-async function observe(Handler: typeof TableHandler | ReturnType<typeof overridden>, probe: Row['probe']): Promise<unknown> {
+async function observe(Handler: typeof TableHandler, probe: Row['probe']): Promise<unknown> {
   const { port } = await serve(Handler);
   const c = await Conn.open(port);
   try {
