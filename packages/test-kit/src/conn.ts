@@ -43,7 +43,7 @@ export class Conn {
       const complete = this.#complete(rest, informational);
       if (complete !== undefined) {
         this.#taken += complete;
-        return parseResponses(rest.slice(0, complete)).at(-1)!;
+        return decoded(parseResponses(rest.slice(0, complete)).at(-1)!);
       }
       if (this.socket.destroyed || this.socket.readableEnded) {
         if (rest === '') throw new Error('connection closed without a response');
@@ -73,6 +73,7 @@ export class Conn {
         pos = end + 4;
         continue;
       }
+      if (/\r\ntransfer-encoding: *chunked/i.test(head)) return chunkedEnd(text, end + 4);
       const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
       if (length === undefined) return code === 204 || code === 304 ? end + 4 : undefined;
       const total = end + 4 + Number(length);
@@ -82,5 +83,35 @@ export class Conn {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+/** Where the chunked body that starts at `pos` ends (after its last chunk and trailers), if it has. */
+function chunkedEnd(text: string, pos: number): number | undefined {
+  for (;;) {
+    const eol = text.indexOf('\r\n', pos);
+    if (eol === -1) return undefined;
+    const size = parseInt(text.slice(pos, eol), 16);
+    if (size === 0) {
+      const end = text.indexOf('\r\n\r\n', eol);
+      return end === -1 ? undefined : end + 4;
+    }
+    pos = eol + 2 + size + 2;
+    if (pos > text.length) return undefined;
+  }
+}
+
+/** `response` with a chunked body decoded. */
+function decoded(response: RawResponse): RawResponse {
+  if (!/chunked/i.test(response.header('transfer-encoding') ?? '')) return response;
+  let body = '';
+  let pos = 0;
+  const raw = response.body;
+  for (;;) {
+    const eol = raw.indexOf('\r\n', pos);
+    const size = parseInt(raw.slice(pos, eol), 16);
+    if (!(size > 0)) return { ...response, body };
+    body += raw.slice(eol + 2, eol + 2 + size);
+    pos = eol + 2 + size + 2;
   }
 }
