@@ -9,6 +9,7 @@ import { forwardedClient } from './internal/forwarded.js';
 import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
 import { WatchedWriter } from './internal/write-timeout.js';
+import { dispatchName } from './internal/caches.js';
 import { hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
@@ -482,16 +483,4 @@ function dispatchMethod(handler: Dispatch, command: string): unknown {
     case 'POST': return handler.do_POST;
     default: return handler[dispatchName(command)];
   }
-}
-
-/** `'do_' + command`, remembered for up to 64 commands (a shared string makes a fast lookup). */
-const dispatchNames = new Map<string, string>();
-
-function dispatchName(command: string): string {
-  let name = dispatchNames.get(command);
-  if (name === undefined) {
-    name = `do_${command}`;
-    if (dispatchNames.size < 64) dispatchNames.set(command, name);
-  }
-  return name;
 }

@@ -4,7 +4,8 @@
  * checks. No regular expression, no copy of the bytes beyond the strings it keeps.
  */
 import type { HTTPMessage } from '../http-message.js';
-import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1 } from './chars.js';
+import { knownField, requestLine, requestTarget } from './caches.js';
+import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1, matches } from './chars.js';
 import { pyRepr as repr } from './text.js';
 
 /** Limits a head must stay within. */
@@ -70,7 +71,7 @@ export class RequestHead {
     const targetStart = ++i;
     while (i < end && TARGET[buf[i]!] === 1) i++;
     if (i === targetStart) return this.#badSyntax(buf, start, end);
-    this.target = recent.target(buf, targetStart, i);
+    this.target = requestTarget(buf, targetStart, i);
     if (i === end) {
       this.requestline = `${this.method} ${this.target}`;
       return this.#simpleRequest();
@@ -92,7 +93,7 @@ export class RequestHead {
     this.minor = buf[at + 7]! - ZERO;
     this.version = this.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const raw = this.minor <= 1 ? this.version : latin1(buf, at, end);
-    this.requestline = recent.requestline(this.method, this.target, raw);
+    this.requestline = requestLine(this.method, this.target, raw);
     return true;
   }
 
@@ -233,83 +234,6 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 function methodName(buf: Buffer, start: number, end: number): string {
   for (const method of METHODS) if (matches(buf, start, end, method)) return method;
   return latin1(buf, start, end);
-}
-
-/**
- * A common field name in one spelling, with the last value accepted for it: a client
- * sends the same `Host`, `User-Agent` or `Accept` on every request, and a value equal to
- * the last one is shared instead of checked and decoded again.
- */
-class KnownField {
-  #last = '';
-  constructor(readonly name: string) {}
-
-  /** The last value accepted, if `buf[from, to)` holds the same bytes. */
-  lastValue(buf: Buffer, from: number, to: number): string | undefined {
-    const last = this.#last;
-    return matches(buf, from, to, last) ? last : undefined;
-  }
-
-  /** Remembers a value that passed the checks (short ones only). */
-  remember(value: string): void {
-    if (value.length <= 256) this.#last = value;
-  }
-}
-
-/** Known fields by name length (an array lookup, then a few byte comparisons). */
-const KNOWN_FIELDS: KnownField[][] = [];
-for (const name of [
-  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
-  'Content-Type', 'Transfer-Encoding', 'Expect', 'Cookie', 'Referer', 'Origin', 'Authorization', 'Range',
-  'If-None-Match', 'If-Modified-Since', 'If-Range', 'Cache-Control', 'Pragma', 'Upgrade', 'Keep-Alive',
-  'Sec-Fetch-Mode', 'Sec-Fetch-Site', 'Sec-Fetch-Dest', 'Upgrade-Insecure-Requests', 'DNT', 'TE',
-]) {
-  for (const spelling of [name, name.toLowerCase()]) {
-    const list = (KNOWN_FIELDS[spelling.length] ??= []);
-    if (!list.some((field) => field.name === spelling)) list.push(new KnownField(spelling));
-  }
-}
-
-/** The known field spelled as `buf[start, end)`, or undefined. */
-function knownField(buf: Buffer, start: number, end: number): KnownField | undefined {
-  const known = KNOWN_FIELDS[end - start];
-  if (known !== undefined) for (const field of known) if (matches(buf, start, end, field.name)) return field;
-  return undefined;
-}
-
-/**
- * The last request target and request line made: successive requests often repeat them,
- * and a repeat is shared rather than decoded or joined again.
- */
-const recent = {
-  lastTarget: '/',
-  lineMethod: '',
-  lineTarget: '',
-  lineVersion: '',
-  line: '',
-
-  target(buf: Buffer, start: number, end: number): string {
-    if (matches(buf, start, end, this.lastTarget)) return this.lastTarget;
-    const target = latin1(buf, start, end);
-    if (end - start <= 256) this.lastTarget = target;
-    return target;
-  },
-
-  requestline(method: string, target: string, version: string): string {
-    if (method !== this.lineMethod || target !== this.lineTarget || version !== this.lineVersion) {
-      this.lineMethod = method;
-      this.lineTarget = target;
-      this.lineVersion = version;
-      this.line = `${method} ${target} ${version}`;
-    }
-    return this.line;
-  },
-};
-
-function matches(buf: Buffer, start: number, end: number, text: string): boolean {
-  if (end - start !== text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
-  return true;
 }
 
 /** Bytes a Host value may hold (RFC 3986 reg-name, IP-literal, port), as Go's `ValidHostHeader`. */

@@ -68,24 +68,6 @@ export function formatNamed(template: string, values: Record<string, string | nu
   });
 }
 
-let cachedDate: string | undefined;
-
-/**
- * The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a
- * second (an unref'd timer clears the cache at the next second, as `node:http` does).
- */
-export function httpDateNow(): string {
-  if (cachedDate !== undefined) return cachedDate;
-  const now = Date.now();
-  cachedDate = new Date(now).toUTCString();
-  setTimeout(clearDate, 1000 - (now % 1000)).unref();
-  return cachedDate;
-}
-
-function clearDate(): void {
-  cachedDate = undefined;
-}
-
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Local time as Python's `log_date_time_string`: `24/Nov/2026 10:00:00`. */
