@@ -6,7 +6,7 @@ import type { HTTPServer } from './http-server.js';
 import { BodyReader } from './internal/body-reader.js';
 import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
-import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
+import { HeadReader, HeadTimeout } from './internal/head-reader.js';
 import { HTTPResponseWriter } from './internal/http-response-writer.js';
 import { WatchedWriter } from './internal/write-timeout.js';
 import { dispatchName } from './internal/caches.js';
@@ -109,70 +109,57 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     this.wfile = new WatchedWriter(this.request, this);
   }
 
+  // --- the request loop: handle → handleOneRequest → parseRequest → do_<COMMAND> -----------
+
   /**
-   * Serves requests until the connection is to be closed: calls `handleOneRequest()` for
-   * each, as Python's loop does, but driven by the connection's input: a request whose
-   * head is already buffered is served within the event that brought it, without a
-   * promise unless the `do_*` method returns one.
+   * Serves requests until the connection is to be closed, as Python's `handle()`:
+   * `closeConnection = true`, `handleOneRequest()`, then `handleOneRequest()` again while
+   * `closeConnection` is false. Between requests it waits for the next one's first bytes
+   * with a callback on `rfile` (no promise, no async frame for an idle connection); a
+   * request whose head is buffered is served within the event that brought it.
    */
   override handle(): Promise<void> {
     this.closeConnection = true;
-    const reader = (this.#reader ??= new HeadReader(this));
+    this.#reader ??= new HeadReader(this.rfile);
     return new Promise<void>((resolve, reject) => {
-      const next = () => (this.closeConnection ? this.#endLoop() : this.#serve());
       this.#loop = {
         resolve,
         reject,
-        onRequestBytes: () => this.#requestArrived(),
-        onHandled: next,
-        onRequestDone: () => {
-          this.#endRequest(reader);
-          next();
-        },
-        onRequestFailed: (error) => {
-          try {
-            this.#requestFailed(reader, error);
-          } catch (rethrown) {
-            return reject(rethrown);
-          }
-          next();
-        },
+        onInput: () => this.#inputArrived(),
+        onHandled: () => (this.closeConnection ? this.#endLoop() : this.#handleRequests()),
       };
-      this.#serve();
+      this.#handleRequests();
     });
   }
 
-  /** Serves the buffered requests in turn; returns when one is pending or input is awaited. */
-  #serve(): void {
+  /** `handleOneRequest()` once, then while `closeConnection` is false; returns when one is pending. */
+  #handleRequests(): void {
     const loop = this.#loop!;
-    const reader = this.#reader!;
-    // Python's loop calls `handleOneRequest()`; its own is entered below its promise (one hop less).
-    const own = this.handleOneRequest === BaseHTTPRequestHandler.prototype.handleOneRequest;
     try {
-      while (this.rfile.buffered > 0) {
-        if (own) {
-          const pending = this.#beginRequest(reader);
-          if (pending !== undefined) return void pending.then(loop.onRequestDone, loop.onRequestFailed);
-        } else {
-          const pending = this.handleOneRequest();
-          if (pending !== undefined) return void pending.then(loop.onHandled, loop.reject);
-        }
-        if (this.closeConnection) return this.#endLoop();
-      }
-      // Idle between requests: no promise, no async frame (memory per connection).
-      if (this.server.shuttingDown || this.rfile.sourceEnded) return this.#endLoop();
-      reader.awaitRequest(loop.onRequestBytes);
+      do {
+        if (this.rfile.buffered === 0) return this.#awaitRequest();
+        const pending = this.handleOneRequest();
+        if (pending !== undefined) return void pending.then(loop.onHandled, loop.reject);
+      } while (!this.closeConnection);
+      this.#endLoop();
     } catch (error) {
       loop.reject(error);
     }
   }
 
-  #requestArrived(): void {
+  /** Idle until the next request's first bytes (Python's blocking `readline`), or its end. */
+  #awaitRequest(): void {
+    if (this.server.shuttingDown || this.rfile.sourceEnded) return this.#endLoop();
+    this.idle = true;
+    this.#reader!.awaitRequest(this, this.#loop!.onInput);
+  }
+
+  #inputArrived(): void {
     this.idle = false;
     const reader = this.#reader!;
     if (reader.timedOut || this.rfile.buffered === 0) return this.#endLoop();
     reader.clearIdleTimer();
-    this.#serve();
+    this.#handleRequests();
   }
 
   #endLoop(): void {
@@ -181,56 +168,32 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   }
 
   /**
-   * Reads, parses and dispatches one request; answers protocol faults itself. Returns a
-   * promise only when the request could not be served at once (its head is not all
-   * buffered, or the `do_*` method returned a promise). An override may be async. May be
-   * overridden.
+   * Handles one request, as Python's `handle_one_request()`: reads the head, calls
+   * `parseRequest()`, dispatches to `do_<command>`, then finishes the response (logs it,
+   * sends what is held). Synchronous when the head is buffered and `do_*` returns no
+   * promise; otherwise returns the promise it waits on. Protocol faults are answered here
+   * or in `parseRequest()`; an error of the handler is answered with 500 and rethrown for
+   * the server's `handleError`. An override may be async. May be overridden.
    */
   handleOneRequest(): void | Promise<void> {
-    const reader = (this.#reader ??= new HeadReader(this));
-    const pending = this.#beginRequest(reader);
-    if (pending === undefined) return;
-    return pending.then(() => this.#endRequest(reader), (error) => this.#requestFailed(reader, error));
-  }
-
-  /**
-   * Serves one request. Ends it and returns nothing when it is done at once; otherwise
-   * returns the promise it waits on, and the caller ends it (`#endRequest` once settled,
-   * `#requestFailed` on rejection).
-   */
-  #beginRequest(reader: HeadReader): Promise<unknown> | undefined {
     let pending: void | PromiseLike<unknown>;
     try {
-      pending = this.#serveRequest(reader);
+      const head = this.#reader!.readHead(this, new this.MessageClass());
+      pending = step(head, (read) => {
+        if (read === undefined) return void (this.closeConnection = true); // no request: the connection ended
+        this.#request = read;
+        return step(this.parseRequest(), (ok) => (ok ? this.#dispatch() : undefined));
+      });
     } catch (error) {
-      this.#requestFailed(reader, error);
-      return undefined;
+      return this.#requestFailed(error);
     }
-    if (pending === undefined) {
-      this.#endRequest(reader);
-      return undefined;
-    }
-    return pending instanceof Promise ? pending : Promise.resolve(pending);
-  }
-
-  /** The request line, then `#dispatch`; a promise only when the line is not all buffered. */
-  #serveRequest(reader: HeadReader): void | PromiseLike<unknown> {
-    const found = reader.readRequestLine();
-    if (typeof found !== 'number') return found.then((line) => this.#parseAndDispatch(reader, line));
-    return this.#parseAndDispatch(reader, found);
-  }
-
-  #parseAndDispatch(reader: HeadReader, found: number): void | PromiseLike<unknown> {
-    if (found !== LINE) return this.#noRequestLine(found);
-    const parsed = this.parseRequest();
-    if (typeof parsed !== 'boolean') return parsed.then((ok) => this.#dispatch(reader, ok));
-    return this.#dispatch(reader, parsed);
+    if (pending === undefined) return this.#endRequest();
+    return Promise.resolve(pending).then(() => this.#endRequest(), (error) => this.#requestFailed(error));
   }
 
   /** Calls `do_<command>`; then drains a body it left unread. */
-  #dispatch(reader: HeadReader, ok: boolean): void | PromiseLike<unknown> {
-    reader.clearTimer(); // the head is in: its deadline no longer applies
-    if (!ok) return;
+  #dispatch(): void | PromiseLike<unknown> {
+    this.#reader!.clearTimer(); // the head is in: its deadline no longer applies
     const method = dispatchMethod(this as unknown as Dispatch, this.command);
     if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(this.command)})`);
     const request = this.#request!;
@@ -242,20 +205,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     if (request.hasBody && !this.closeConnection) return this.#finishBody();
   }
 
-  #noRequestLine(found: number): void {
-    this.closeConnection = true;
-    if (found === EOF) return;
-    this.requestline = '';
-    this.command = '';
-    this.requestVersion = this.defaultRequestVersion;
-    if (found === TOO_LONG) this.sendError(414);
-    else this.sendError(400, 'Incomplete request line');
-  }
-
   /**
-   * Parses the request line and header fields into `command`, `path`, `requestVersion`,
-   * `headers`; checks them; handles `Expect: 100-continue`. Returns false after sending
-   * the error response itself when the request is refused. May be overridden.
+   * Takes the head `handleOneRequest()` read into `command`, `path`, `requestVersion`,
+   * `headers`; checks it; handles `Expect: 100-continue`. Returns false after sending the
+   * error response itself when the request is refused. May be overridden.
    *
    * **Security:** refuses (400, connection closed) every framing ambiguity of RFC 9112:
    * `Content-Length` with `Transfer-Encoding`, a repeated or malformed `Content-Length`,
@@ -268,31 +221,19 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       this.clientAddress = this.#peer; // each request on a proxy's connection names its own client
       this.forwardedProto = undefined;
     }
+    const head = this.#request!;
     this.command = '';
     this.requestVersion = this.defaultRequestVersion;
     this.closeConnection = true;
-    const reader = this.#reader!;
-    const head = new RequestHead(new this.MessageClass());
-    this.#request = head;
     this.headers = head.message;
-    const lineOk = head.parseRequestLine(reader.buf, reader.lineStart, reader.lineEnd);
     this.requestline = head.requestline;
-    if (!lineOk) return this.#refuse(head);
+    if (head.version === '') return this.#refuse(head); // the request line itself was refused
     this.requestVersion = head.version;
     if (head.version === 'HTTP/1.1' && this.protocolVersion >= 'HTTP/1.1') this.closeConnection = false;
     this.command = head.method;
     this.path = requestPath(head.target);
-    if (head.version === 'HTTP/0.9') {
-      reader.endSimpleRequest();
-      return true;
-    }
-    const fields = reader.readFields(head);
-    return typeof fields === 'boolean' ? this.#checkHead(head, fields) : fields.then((done) => this.#checkHead(head, done));
-  }
-
-  /** The rest of `parseRequest` once the fields are in: framing, `Connection`, `Expect`. */
-  #checkHead(head: RequestHead, fieldsOk: boolean): boolean | Promise<boolean> {
-    if (!fieldsOk || !head.finish()) return this.#refuse(head);
+    if (head.version === 'HTTP/0.9') return true;
+    if (head.error !== undefined || !head.finish()) return this.#refuse(head);
     if ((this.server as Partial<HTTPServer>).trustedProxies?.length) this.#applyForwarded(head.message);
     if (head.hasBody) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
     this.#applyConnection(head.connection);
@@ -318,6 +259,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
 
   #refuse(head: RequestHead): false {
     const error = head.error ?? { status: 400, message: 'Bad request' };
+    this.closeConnection = true;
     this.sendError(error.status, error.message, error.explain);
     return false;
   }
@@ -415,22 +357,23 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     throw error;
   }
 
-  #requestFailed(reader: HeadReader, error: unknown): void {
+  #requestFailed(error: unknown): void {
     try {
       this.#failed(error);
     } finally {
-      this.#endRequest(reader);
+      this.#endRequest();
     }
   }
 
-  #endRequest(reader: HeadReader): void {
+  /** Python's `wfile.flush()` at the end of `handle_one_request`, and forgetting the request. */
+  #endRequest(): void {
     this.endResponse();
     const wfile = this.wfile;
     // The answers to pipelined requests leave together, once none is left to serve.
     if (wfile.held && (this.rfile.buffered === 0 || this.closeConnection)) wfile.release();
     // Bytes written to the socket directly (not through `wfile`) that it could not take yet.
     if (this.request.writableLength > 0 && wfile instanceof WatchedWriter) wfile.watch();
-    reader.reset();
+    this.#reader!.reset();
     this.#request = undefined;
     this.#body = undefined;
   }
@@ -456,16 +399,19 @@ const EMPTY_MESSAGE = new HTTPMessage();
 
 type Dispatch = Record<string, unknown>;
 
-/** How `handle()` ends, and what wakes it when the next request's bytes arrive. */
+/** How `handle()` ends, and its callbacks, made once per connection. */
 interface RequestLoop {
   resolve(): void;
   reject(error: unknown): void;
-  onRequestBytes(): void;
-  /** After an overriding `handleOneRequest()` settled. */
+  /** The next request's first bytes arrived (or the connection ended, or time is up). */
+  onInput(): void;
+  /** A `handleOneRequest()` that returned a promise settled. */
   onHandled(): void;
-  /** After a request of the handler's own `handleOneRequest()` settled. */
-  onRequestDone(): void;
-  onRequestFailed(error: unknown): void;
+}
+
+/** `next(value)`, at once for a value, after it settles for a promise: the loop's fast path. */
+function step<T, R>(value: T | PromiseLike<T>, next: (value: T) => R): R | PromiseLike<Awaited<R>> {
+  return isThenable(value) ? (value.then(next) as PromiseLike<Awaited<R>>) : next(value as T);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -16,6 +16,9 @@ export interface HeadLimits {
   maxHeadSize: number;
 }
 
+/** What one field line was: the end of the head, a field, or a refusal. */
+export type FieldState = 'end' | 'field' | 'refused';
+
 /** Why a head was refused: the status to answer with and Python-style message / explanation. */
 export interface HeadError {
   status: number;
@@ -109,13 +112,13 @@ export class RequestHead {
   }
 
   /**
-   * Parses one field line `buf[start, end)` (`end` at its LF). Returns 1 for the empty line
-   * that ends the head, 0 for a field, -1 (with `error` set) when the line is refused.
+   * Parses one field line `buf[start, end)` (`end` at its LF): `'end'` for the empty line
+   * that ends the head, `'field'` for a field, `'refused'` (with `error` set) otherwise.
    */
-  parseFieldLine(buf: Buffer, start: number, end: number, limits: HeadLimits): number {
+  parseFieldLine(buf: Buffer, start: number, end: number, limits: HeadLimits): FieldState {
     this.size += end + 1 - start;
     if (end > start && buf[end - 1] === CR) end--;
-    if (end === start) return 1;
+    if (end === start) return 'end';
     if (end - start > limits.maxHeaderLineSize) return this.#refuse(431, 'Line too long');
     if (this.size > limits.maxHeadSize) return this.#refuse(431, 'Request header block too large');
     if (this.message.size >= limits.maxHeaders) return this.#refuse(431, 'Too many headers');
@@ -142,7 +145,7 @@ export class RequestHead {
       known?.remember(value);
     }
     this.message.append(name, value);
-    return this.#noteField(name, value) ? 0 : -1;
+    return this.#noteField(name, value) ? 'field' : 'refused';
   }
 
   /** Records the fields that decide framing and connection handling. */
@@ -216,9 +219,9 @@ export class RequestHead {
     return true;
   }
 
-  #refuse(status: number, message: string): number {
+  #refuse(status: number, message: string): 'refused' {
     this.refuse(status, message);
-    return -1;
+    return 'refused';
   }
 
   /** Records why the request is refused; returns false. */
