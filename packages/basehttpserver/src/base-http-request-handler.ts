@@ -7,7 +7,7 @@ import { BodyReader } from './internal/body-reader.js';
 import { RequestHead, requestPath } from './internal/head-parser.js';
 import { forwardedClient } from './internal/forwarded.js';
 import { HeadReader, HeadTimeout } from './internal/head-reader.js';
-import { HTTPResponseWriter } from './internal/http-response-writer.js';
+import { HTTPResponseWriter } from './http-response-writer.js';
 import { WatchedWriter } from './internal/write-timeout.js';
 import { dispatchName } from './internal/caches.js';
 import { hasToken, pyRepr } from './internal/text.js';

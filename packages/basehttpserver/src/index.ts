@@ -4,3 +4,4 @@ export { DEFAULT_ERROR_MESSAGE, DEFAULT_ERROR_CONTENT_TYPE } from './error-messa
 export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
 export { HTTPMessage } from './http-message.js';
 export { HTTPRequestError } from './http-request-error.js';
+export { printf, SEND_ERROR_FORMAT } from './log-format.js';

@@ -106,5 +106,7 @@ it('exports exactly these runtime names', () => {
     'HTTPSServer',
     'HTTPServer',
     'HTTPStatus',
+    'SEND_ERROR_FORMAT',
+    'printf',
   ]);
 });

@@ -177,7 +177,7 @@ describe('BaseHTTPRequestHandler: the override contract (Python class attributes
   it('has a row for every member documented "May be overridden."', () => {
     const documented = documentedOverridables(
       new URL('../src/base-http-request-handler.ts', import.meta.url),
-      new URL('../src/internal/http-response-writer.ts', import.meta.url),
+      new URL('../src/http-response-writer.ts', import.meta.url),
     );
     expect(rows.map((row) => row.name).sort()).toEqual(documented);
   });

@@ -1,21 +1,4 @@
-/** Text helpers of the HTTP layer: printf-style formatting, escaping, dates. */
-
-/**
- * Python's `format % args` for `%s`, `%d`, `%r` and `%%`; extra arguments are appended
- * with spaces, missing ones leave the directive as is.
- */
-export function printf(format: string, args: readonly unknown[]): string {
-  let next = 0;
-  const out = format.replace(/%([sdir%])/g, (whole, kind: string) => {
-    if (kind === '%') return '%';
-    if (next >= args.length) return whole;
-    const arg = args[next++];
-    if (kind === 'd' || kind === 'i') return String(Math.trunc(Number(arg)));
-    if (kind === 'r') return typeof arg === 'string' ? pyRepr(arg) : String(arg);
-    return String(arg);
-  });
-  return next < args.length ? [out, ...args.slice(next).map(String)].join(' ') : out;
-}
+/** Text helpers of the HTTP layer: Python's repr, escaping, dates. */
 
 /** Python's `repr()` of a str: single-quoted, backslash, quote and control characters escaped. */
 export function pyRepr(text: string): string {

@@ -1,14 +1,17 @@
 /**
- * The response half of `BaseHTTPRequestHandler`: Python's `send_*`, `end_headers`,
- * `log_*` and date/version helpers, over the buffered head of one response.
+ * The response half of `BaseHTTPRequestHandler` (port of its `send_error`, `send_response`,
+ * `send_header`, `end_headers`, `flush_headers`, `log_*` and date/version helpers), over
+ * the buffered head of one response. Its members are documented and used as members of
+ * `BaseHTTPRequestHandler`, which extends it.
  */
 import { StreamRequestHandler } from '@httpstack/socketserver';
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from '../error-message.js';
-import type { HTTPServer } from '../http-server.js';
-import { DEFAULT_RESPONSES } from '../http-status.js';
-import { headerLine, httpDate, httpDateNow, isHeaderName, isHeaderValue, joinedVersion, numberText, statusLine } from './caches.js';
-import { isFieldValue } from './chars.js';
-import { escapeControl, formatNamed, hasToken, htmlEscape, logDate, printf, pyRepr } from './text.js';
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE } from './error-message.js';
+import type { HTTPServer } from './http-server.js';
+import { DEFAULT_RESPONSES } from './http-status.js';
+import { headerLine, httpDate, httpDateNow, isHeaderName, isHeaderValue, joinedVersion, numberText, statusLine } from './internal/caches.js';
+import { isFieldValue } from './internal/chars.js';
+import { printf, SEND_ERROR_FORMAT } from './log-format.js';
+import { escapeControl, formatNamed, hasToken, htmlEscape, logDate, pyRepr } from './internal/text.js';
 
 /**
  * Python's class attributes of `BaseHTTPRequestHandler` (response half), declared here and
@@ -72,7 +75,7 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     const [shortMessage, longMessage] = this.responses[code] ?? ['???', '???'];
     message ??= shortMessage;
     explain ??= longMessage;
-    this.logError('code %d, message %s', code, message);
+    this.logError(SEND_ERROR_FORMAT, code, message);
     if (this.#sent) {
       this.closeConnection = true;
       return;
