@@ -2,7 +2,7 @@
 import { join, sep } from 'node:path';
 import { BaseHTTPRequestHandler, type HTTPServer } from '@httpstack/basehttpserver';
 import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
-import { FileBody, READ_SIZE } from './internal/file-body.js';
+import { FileBody, READ_SIZE } from './file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
 import { DEFAULT_EXTENSIONS_MAP, guessMimeType } from './internal/mime.js';
@@ -10,7 +10,7 @@ import { contained } from './internal/open-entry.js';
 import { MAX_RANGES } from './internal/range.js';
 import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
 import { translateTarget, type Translation } from './internal/translate.js';
-import { statQuiet } from './internal/turn-stat.js';
+import { statQuiet } from './stat-quiet.js';
 
 export type { ResponseBody } from './internal/serve-file.js';
 export type { FileCacheOptions } from './internal/file-cache.js';

@@ -3,8 +3,8 @@
  * of Python's `_url_collapse_path`, `CGIHTTPRequestHandler.is_cgi` and the path half of
  * `run_cgi`.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { statQuiet } from '@httpstack/simplehttpserver';
 
 /** A request path split at its CGI directory: `/cgi-bin` and `a.sh/x`. */
 export interface CGIInfo {
@@ -116,14 +116,6 @@ export async function checkScript(
     return { status: 403, message: `CGI script is not executable (${script.scriptName})` };
   }
   return null;
-}
-
-/**
- * `stat(2)` without the thread pool: a stat of a cached local path takes microseconds,
- * less than the round trip to a pool thread, and it runs for every script request.
- */
-function statQuiet(path: string): import('node:fs').Stats | undefined {
-  return statSync(path, { throwIfNoEntry: false });
 }
 
 async function isDirectory(path: string): Promise<boolean> {

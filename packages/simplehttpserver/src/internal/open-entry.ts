@@ -4,7 +4,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { makeETag } from './conditional.js';
 import { sameVersion, versionOf, type FileCache, type FileEntry } from './file-cache.js';
-import { readWhole } from './file-body.js';
+import { readWhole } from '../file-body.js';
 import { isInside } from './translate.js';
 
 /** What the slow path needs from the handler. */

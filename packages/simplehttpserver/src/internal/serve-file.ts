@@ -7,12 +7,12 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { evaluateConditions, ifRangeMatches } from './conditional.js';
 import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
-import { FileBody } from './file-body.js';
+import { FileBody } from '../file-body.js';
 import type { FileCache, FileCacheOptions, FileEntry } from './file-cache.js';
 import { joinParts, multipartByteranges } from './multipart.js';
 import { fileCacheFor } from './caches.js';
 import { openEntry, type EntrySource } from './open-entry.js';
-import { statQuiet } from './turn-stat.js';
+import { statQuiet } from '../stat-quiet.js';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.js';
 
 /** The bytes that follow a response head: in memory, or read from an open file. */
