@@ -5,3 +5,4 @@ export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
 export { HTTPMessage } from './http-message.js';
 export { HTTPRequestError } from './http-request-error.js';
 export { printf, SEND_ERROR_FORMAT } from './log-format.js';
+export { ChunkedWriter } from './chunked-writer.js';

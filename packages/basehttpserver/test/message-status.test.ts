@@ -98,6 +98,7 @@ describe('BaseHTTPRequestHandler fields', () => {
 it('exports exactly these runtime names', () => {
   expect(Object.keys(basehttpserver).sort()).toEqual([
     'BaseHTTPRequestHandler',
+    'ChunkedWriter',
     'DEFAULT_ERROR_CONTENT_TYPE',
     'DEFAULT_ERROR_MESSAGE',
     'DEFAULT_RESPONSES',
