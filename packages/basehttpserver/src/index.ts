@@ -6,3 +6,4 @@ export { HTTPMessage } from './http-message.js';
 export { HTTPRequestError } from './http-request-error.js';
 export { printf, SEND_ERROR_FORMAT } from './log-format.js';
 export { ChunkedWriter } from './chunked-writer.js';
+export { parseRequestTarget, type RequestTarget, type RequestTargetOptions } from './request-target.js';

@@ -108,6 +108,7 @@ it('exports exactly these runtime names', () => {
     'HTTPServer',
     'HTTPStatus',
     'SEND_ERROR_FORMAT',
+    'parseRequestTarget',
     'printf',
   ]);
 });

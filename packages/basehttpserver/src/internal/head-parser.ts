@@ -259,22 +259,3 @@ function is(name: string, usual: string, lower: string): boolean {
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= ZERO + 9;
 }
-
-/**
- * The path of a request target: the target itself for origin-form, the path and query of
- * an absolute-form target (RFC 9112 §3.2.2); a leading `//` reduced to `/` as Python does
- * (gh-87389: no open redirect through a scheme-relative path).
- */
-export function requestPath(target: string): string {
-  let path = target;
-  if (path.charCodeAt(0) !== 0x2f) {
-    const scheme = path.indexOf('://');
-    if (scheme > 0 && /^[a-z][a-z0-9+.-]*$/i.test(path.slice(0, scheme))) {
-      const slash = path.indexOf('/', scheme + 3);
-      const query = path.indexOf('?', scheme + 3);
-      path = slash !== -1 && (query === -1 || slash < query) ? path.slice(slash) : `/${query === -1 ? '' : path.slice(query)}`;
-    }
-  }
-  if (path.charCodeAt(0) === 0x2f && path.charCodeAt(1) === 0x2f) path = `/${path.replace(/^\/+/, '')}`;
-  return path;
-}

@@ -4,6 +4,7 @@
  * `run_cgi`.
  */
 import { join } from 'node:path';
+import { parseRequestTarget } from '@httpstack/basehttpserver';
 import { statQuiet } from '@httpstack/simplehttpserver';
 
 /** A request path split at its CGI directory: `/cgi-bin` and `a.sh/x`. */
@@ -33,31 +34,6 @@ export interface ScriptProblem {
 }
 
 /**
- * Decodes `path` (without its query) and collapses `.` and `..` segments and repeated
- * slashes, as Python's `_url_collapse_path` does. Returns the segments, or `null` when the
- * path climbs above the root or holds bytes no file name should (NUL, backslash) or a bad
- * escape — such a path is never a CGI script.
- */
-export function collapsePath(path: string): string[] | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments: string[] = [];
-  for (const part of decoded.split('/')) {
-    if (part === '..') {
-      if (segments.pop() === undefined) return null;
-    } else if (part !== '' && part !== '.') {
-      segments.push(part);
-    }
-  }
-  return segments;
-}
-
-/**
  * Splits a request target at the first CGI directory its collapsed path lies in; `null`
  * when it lies in none (Python's `is_cgi`). `/cgi-bin/` is inside (and answers 403 as a
  * directory, never a listing); `/cgi-bin` is not (the static layer redirects it to `/cgi-bin/`).
@@ -66,18 +42,19 @@ export function collapsePath(path: string): string[] | null {
  * `/cgi-bin/%2e%2e/etc` cannot reach outside a CGI directory or into one by a detour.
  */
 export function splitCGIPath(target: string, cgiDirectories: readonly string[]): CGIInfo | null {
-  const mark = target.indexOf('?');
-  const rawPath = mark === -1 ? target : target.slice(0, mark);
-  const query = mark === -1 ? '' : target.slice(mark + 1);
-  const segments = collapsePath(rawPath);
-  if (segments === null) return null;
+  // `..` collapsed as Python's `_url_collapse_path`; a path that climbs above the root, or
+  // holds NUL, a backslash or a bad escape, is never a CGI script.
+  const parsed = parseRequestTarget(target, { dotDot: 'collapse' });
+  if (!parsed.ok) return null;
+  const { segments } = parsed;
+  const query = parsed.query.slice(1);
   for (let i = 1; i < segments.length; i++) {
     const dir = '/' + segments.slice(0, i).join('/');
     if (cgiDirectories.includes(dir)) return { dir, rest: segments.slice(i).join('/'), query };
   }
   // `/cgi-bin/` itself is in the CGI directory too (Python: 403), so it is never listed.
   const whole = '/' + segments.join('/');
-  if (rawPath.endsWith('/') && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
+  if (parsed.trailingSlash && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
   return null;
 }
 
