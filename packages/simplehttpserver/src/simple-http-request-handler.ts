@@ -77,8 +77,8 @@ export interface SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> ext
  * `extensionsMap`, `dotfiles`, `followExternalSymlinks`, `precompressed`,
  * `listDirectories`, `cacheControl`, `cors`, `readSize`, `maxRanges`, `fileCache`.
  *
- * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
- * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per
+ * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory (their bytes,
+ * version and ETag; every header is made per response from the fields and hooks); every answer is checked against a `stat(2)` of the file (one per
  * file per event-loop turn, see `fileCache.shareStats`), so an edited, replaced or deleted
  * file is not served stale. Large files are streamed in `readSize` reads with
  * backpressure, never read whole.
