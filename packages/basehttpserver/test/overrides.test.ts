@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaseHTTPRequestHandler, DEFAULT_RESPONSES, HTTPMessage } from '../src/index.js';
 import { logs, QuietHandler, serve, type RawResponse } from './helpers.js';
-import { Conn, documentedOverridables, MODES, overridden, SET_HEADER, within } from '@httpstack/test-kit';
+import { documentedOverridables, MODES, overridden, probeAfterHook, within, type Conn } from '@httpstack/test-kit';
 
 /** Calls of the hooks that the method rows wrap, newest last. */
 const marks: string[] = [];
@@ -161,16 +161,10 @@ const rows: Row[] = [
 /** Serves `Handler`, makes one request (the hook's, with `SET_HEADER`), then runs the probe. */
 async function observe(Handler: typeof TableHandler, probe: Row['probe']): Promise<unknown> {
   const { port } = await serve(Handler);
-  const c = await Conn.open(port);
-  try {
-    const first = await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${SET_HEADER}: 1\r\n\r\n`);
-    expect(first.status).toBe(200);
+  return probeAfterHook(port, probe, () => {
     marks.length = 0;
     logs.length = 0;
-    return await probe(c, first);
-  } finally {
-    c.close();
-  }
+  });
 }
 
 describe('BaseHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import { Conn, documentedOverridables, MODES, overridden, SET_HEADER, within } from '@httpstack/test-kit';
+import { documentedOverridables, MODES, overridden, probeAfterHook, within, type Conn } from '@httpstack/test-kit';
 import { CGIHTTPRequestHandler } from '../src/index.js';
 import { IS_ROOT, makeFixture, PYTHON } from './helpers.js';
 
@@ -124,14 +124,7 @@ async function observe(Handler: typeof TableHandler, row: Row): Promise<unknown>
   servers.push(server);
   await server.serverBind();
   void server.serveForever();
-  const c = await Conn.open((server.serverAddress as [string, number])[1]);
-  try {
-    expect((await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${SET_HEADER}: 1\r\n\r\n`)).status).toBe(200);
-    marks.length = 0;
-    return await row.probe(c);
-  } finally {
-    c.close();
-  }
+  return probeAfterHook((server.serverAddress as [string, number])[1], row.probe, () => (marks.length = 0));
 }
 
 describe('CGIHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import { Conn, documentedOverridables, MODES, overridden, SET_HEADER, type RawResponse } from '@httpstack/test-kit';
+import { documentedOverridables, MODES, overridden, probeAfterHook, type Conn, type RawResponse } from '@httpstack/test-kit';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
 import { fileCacheFor } from '../src/internal/caches.js';
 
@@ -119,16 +119,10 @@ async function observe(Handler: typeof TableHandler, probe: Row['probe']): Promi
   servers.push(server);
   await server.serverBind();
   void server.serveForever();
-  const c = await Conn.open((server.serverAddress as [string, number])[1]);
-  try {
-    const first = await c.exchange(GET('/', `${SET_HEADER}: 1\r\n`));
-    expect(first.status).toBe(200);
+  return probeAfterHook((server.serverAddress as [string, number])[1], probe, () => {
     marks.length = 0;
     writes.length = 0;
-    return await probe(c, first);
-  } finally {
-    c.close();
-  }
+  });
 }
 
 describe('SimpleHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {

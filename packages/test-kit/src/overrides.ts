@@ -4,6 +4,8 @@
  * the instance for one request, or a subclass defines it as a getter.
  */
 import { readFileSync } from 'node:fs';
+import { Conn } from './conn.js';
+import type { RawResponse } from './responses.js';
 
 /** A handler class, as far as this kit needs to know it. */
 export type HandlerClass = new (...args: any[]) => object;
@@ -68,5 +70,26 @@ export async function within(ms: number, event: Promise<unknown>): Promise<'in t
     return await Promise.race([event.then(() => 'in time' as const), late]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * On a new connection to `port`: the hook's request (`GET /` with `SET_HEADER`, which
+ * must answer 200), then `before()`, then `probe` on the same connection, which is closed
+ * after. Resolves with what the probe saw.
+ */
+export async function probeAfterHook<T>(
+  port: number,
+  probe: (c: Conn, first: RawResponse) => Promise<T>,
+  before: () => void = () => {},
+): Promise<T> {
+  const c = await Conn.open(port);
+  try {
+    const first = await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${SET_HEADER}: 1\r\n\r\n`);
+    if (first.status !== 200) throw new Error(`the hook's request got ${first.status}; want 200`);
+    before();
+    return await probe(c, first);
+  } finally {
+    c.close();
   }
 }
