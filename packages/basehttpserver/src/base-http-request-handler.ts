@@ -381,7 +381,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
 }
 
 // Python's class attributes: defaults on the prototype (no memory per connection); a
-// subclass overrides them with a field (`protocolVersion = 'HTTP/1.1'`) or an assignment.
+// subclass field (`protocolVersion = 'HTTP/1.1'`), an assignment on the instance or a
+// getter in a subclass overrides them.
 Object.assign(BaseHTTPRequestHandler.prototype, {
   MessageClass: HTTPMessage,
   defaultRequestVersion: 'HTTP/1.0',

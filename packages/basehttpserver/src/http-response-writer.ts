@@ -283,7 +283,8 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
 }
 
 // Python's class attributes: defaults on the prototype (no memory per connection); a
-// subclass overrides them with a field (`protocolVersion = 'HTTP/1.1'`) or an assignment.
+// subclass field (`protocolVersion = 'HTTP/1.1'`), an assignment on the instance or a
+// getter in a subclass overrides them.
 Object.assign(HTTPResponseWriter.prototype, {
   serverVersion: 'BaseHTTP/0.6',
   sysVersion: `Node.js/${process.versions.node}`,
