@@ -95,6 +95,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #body: BodyReader | undefined;
   #bodyStart = 0;
   #loop: RequestLoop | undefined;
+  /** The promise the last `handleOneRequest()` returned, until it settles. */
+  #inFlight: Promise<void> | undefined;
+  /** Whether `handle()`'s loop goes on from `#inFlight`'s own settling (one reaction, not two). */
+  #resumeAfter = false;
 
   /**
    * The connection's own peer: `clientAddress` before any forwarding header replaced it
@@ -140,7 +144,13 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       do {
         if (this.rfile.buffered === 0) return this.#awaitRequest();
         const pending = this.handleOneRequest();
-        if (pending !== undefined) return void pending.then(loop.onHandled, loop.reject);
+        if (pending !== undefined) {
+          // The very promise handleOneRequest() made resumes the loop as it settles; any other
+          // (an async override's) is awaited.
+          if (pending === this.#inFlight) this.#resumeAfter = true;
+          else pending.then(loop.onHandled, loop.reject);
+          return;
+        }
       } while (!this.closeConnection);
       this.#endLoop();
     } catch (error) {
@@ -189,7 +199,24 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       return this.#requestFailed(error);
     }
     if (pending === undefined) return this.#endRequest();
-    return Promise.resolve(pending).then(() => this.#endRequest(), (error) => this.#requestFailed(error));
+    const settled = Promise.resolve(pending).then(() => this.#settled(undefined, false), (error) => this.#settled(error, true));
+    this.#inFlight = settled;
+    return settled;
+  }
+
+  /** Ends a request that had to wait; resumes `handle()`'s loop when it waits on this one. */
+  #settled(error: unknown, failed: boolean): void {
+    this.#inFlight = undefined;
+    const resume = this.#resumeAfter;
+    this.#resumeAfter = false;
+    try {
+      if (failed) this.#requestFailed(error);
+      else this.#endRequest();
+    } catch (rethrown) {
+      if (!resume) throw rethrown;
+      return this.#loop!.reject(rethrown);
+    }
+    if (resume) this.#loop!.onHandled();
   }
 
   /** Calls `do_<command>`; then drains a body it left unread. */
