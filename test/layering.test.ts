@@ -8,6 +8,8 @@ const ROOT = join(import.meta.dirname, '..');
 /** Bottom to top. */
 const LAYERS = ['socketserver', 'basehttpserver', 'simplehttpserver', 'cgihttpserver', 'cli'];
 const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"]@httpstack\/([a-z-]+)/g;
+/** The private test helpers: below every layer, for tests only (never `src`, never `dependencies`). */
+const TEST_KIT = 'test-kit';
 
 /** Lists `{file, used}` for each use of a layer that is not strictly below `layer`. */
 function upwardImports(layer: string, files: Array<{ file: string; text: string }>): Array<{ file: string; used: string }> {
@@ -16,6 +18,10 @@ function upwardImports(layer: string, files: Array<{ file: string; text: string 
   for (const { file, text } of files) {
     for (const match of text.matchAll(IMPORT)) {
       const used = match[1]!;
+      if (used === TEST_KIT) {
+        if (!/(^|\/)test\//.test(file)) found.push({ file, used });
+        continue;
+      }
       if (used !== layer && LAYERS.indexOf(used) >= rank) found.push({ file, used });
       if (LAYERS.indexOf(used) === -1) found.push({ file, used });
     }
@@ -42,6 +48,9 @@ describe('layering', () => {
     const files = [{ file: 'x.ts', text: "import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';" }];
     expect(upwardImports('basehttpserver', files)).toEqual([{ file: 'x.ts', used: 'cgihttpserver' }]);
     expect(upwardImports('cli', files)).toEqual([]);
+    const kit = "import { dial } from '@httpstack/test-kit';";
+    expect(upwardImports('cli', [{ file: 'packages/cli/test/a.test.ts', text: kit }])).toEqual([]);
+    expect(upwardImports('cli', [{ file: 'packages/cli/src/a.ts', text: kit }])).toEqual([{ file: 'packages/cli/src/a.ts', used: TEST_KIT }]);
   });
 
   it.for(LAYERS)('%s imports only lower layers', (layer) => {
@@ -59,8 +68,9 @@ describe('layering', () => {
   it.for(LAYERS)('%s declares only lower layers (package.json, tsconfig)', (layer) => {
     const rank = LAYERS.indexOf(layer);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', layer, 'package.json'), 'utf8'));
+    expect(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }), `${layer}: test-kit is for tests only`).not.toContain(`@httpstack/${TEST_KIT}`);
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies })
-      .filter((name) => name.startsWith('@httpstack/'))
+      .filter((name) => name.startsWith('@httpstack/') && name !== `@httpstack/${TEST_KIT}`)
       .map((name) => name.slice('@httpstack/'.length));
     for (const dep of deps) expect(LAYERS.indexOf(dep), `${layer} depends on ${dep}`).toBeGreaterThanOrEqual(0);
     for (const dep of deps) expect(LAYERS.indexOf(dep), `${layer} depends on ${dep}`).toBeLessThan(rank);

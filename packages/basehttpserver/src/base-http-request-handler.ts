@@ -6,15 +6,69 @@ import { HTTPRequestError } from './http-request-error.js';
 import type { HTTPServer } from './http-server.js';
 import { authorize } from './internal/authorize.js';
 import { BodyReader } from './internal/body-reader.js';
-import { RequestHead, requestPath } from './internal/head-parser.js';
+import type { RequestHead } from './internal/head-parser.js';
+import { requestPath } from './request-target.js';
 import { forwardedClient } from './internal/forwarded.js';
-import { EOF, HeadReader, HeadTimeout, LINE, TOO_LONG } from './internal/head-reader.js';
-import { HTTPResponseWriter } from './internal/http-response-writer.js';
+import { HeadReader, HeadTimeout } from './internal/head-reader.js';
+import { HTTPResponseWriter } from './http-response-writer.js';
 import { WatchedWriter } from './internal/write-timeout.js';
+import { dispatchName } from './internal/caches.js';
 import { capEcho, hasToken, pyRepr } from './internal/text.js';
 
 /** An unread body up to this size is drained to keep the connection; beyond, it is closed. */
 const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * Python's class attributes of `BaseHTTPRequestHandler`, declared here and given their
+ * defaults on the prototype (see the end of this file): a subclass field, an assignment on
+ * the instance (also per request, in a hook) or a getter in a subclass each take effect
+ * on the next request.
+ */
+export interface BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends HTTPResponseWriter<S> {
+  /** Version assumed until the request line is parsed (error responses before that). May be overridden. */
+  defaultRequestVersion: string;
+  /** Class of `headers`. May be overridden. */
+  MessageClass: new () => HTTPMessage;
+  /** Largest body `body()` / `readBody()` accept, in bytes (413 beyond). May be overridden. */
+  maxBodySize: number;
+  /** Longest request line in bytes (414 beyond). May be overridden. */
+  maxRequestLineSize: number;
+  /** Longest header line in bytes (431 beyond). May be overridden. */
+  maxHeaderLineSize: number;
+  /** Most header lines in one request (431 beyond). May be overridden. */
+  maxHeaders: number;
+  /** Most bytes of header lines in one request (431 beyond). May be overridden. */
+  maxHeadSize: number;
+  /** The request head must arrive within this many ms of the connection or of the previous response. May be overridden. */
+  headTimeout: number;
+  /** A body read waits at most this many ms for more bytes (408 beyond). May be overridden. */
+  bodyTimeout: number;
+  /** An idle keep-alive connection is closed after this many ms. May be overridden. */
+  keepAliveTimeout: number;
+  /**
+   * A connection whose response bytes make no progress for this many ms (the client stopped
+   * reading) is closed; 0 turns it off. May be overridden.
+   *
+   * **Security:** without it, a client that never reads holds its handler and connection
+   * forever (memory stays bounded by backpressure). Armed the first time a response write
+   * has to wait for the connection (through `wfile`, or left unsent at the end of a
+   * request); not armed when the socket core's `idleTimeout` or the handler's `timeout`
+   * already bounds the connection.
+   */
+  writeTimeout: number;
+  /**
+   * Realm of the HTTP Basic authentication every request must pass (`null`, the default:
+   * none). When set, `parseRequest()` answers a request without valid credentials with 401
+   * and `WWW-Authenticate`, before any `do_*` method runs: static files, listings, CGI
+   * scripts and uploads alike. May be overridden.
+   *
+   * **Security:** Basic credentials cross the network in clear text unless the connection
+   * is TLS (`HTTPSServer`).
+   */
+  authRealm: string | null;
+  /** Accounts the default `authenticate()` accepts (`null`, the default: none). May be overridden. */
+  credentials: BasicCredentials | null;
+}
 
 /**
  * BaseHTTPRequestHandler parses HTTP/1.x requests on a stream connection and dispatches
@@ -43,56 +97,12 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   /** The request's header fields. */
   headers: HTTPMessage = EMPTY_MESSAGE;
 
-  /** Version assumed until the request line is parsed (error responses before that). May be overridden. */
-  declare defaultRequestVersion: string;
-  /** Class of `headers`. May be overridden. */
-  declare MessageClass: new () => HTTPMessage;
-  /** Largest body `body()` / `readBody()` accept, in bytes (413 beyond). May be overridden. */
-  declare maxBodySize: number;
-  /** Longest request line in bytes (414 beyond). May be overridden. */
-  declare maxRequestLineSize: number;
-  /** Longest header line in bytes (431 beyond). May be overridden. */
-  declare maxHeaderLineSize: number;
-  /** Most header lines in one request (431 beyond). May be overridden. */
-  declare maxHeaders: number;
-  /** Most bytes of header lines in one request (431 beyond). May be overridden. */
-  declare maxHeadSize: number;
-  /** The request head must arrive within this many ms of the connection or of the previous response. May be overridden. */
-  declare headTimeout: number;
-  /** A body read waits at most this many ms for more bytes (408 beyond). May be overridden. */
-  declare bodyTimeout: number;
-  /** An idle keep-alive connection is closed after this many ms. May be overridden. */
-  declare keepAliveTimeout: number;
-  /**
-   * A connection whose response bytes make no progress for this many ms (the client stopped
-   * reading) is closed; 0 turns it off. May be overridden.
-   *
-   * **Security:** without it, a client that never reads holds its handler and connection
-   * forever (memory stays bounded by backpressure). Armed the first time a response write
-   * has to wait for the connection (through `wfile`, or left unsent at the end of a
-   * request); not armed when the socket core's `idleTimeout` or the handler's `timeout`
-   * already bounds the connection.
-   */
-  declare writeTimeout: number;
-
   /**
    * The scheme the client used (`'http'`/`'https'`) as a trusted proxy reported it
    * (`X-Forwarded-Proto`, or `proto=` of `Forwarded`); undefined when no trusted proxy said.
    */
   declare forwardedProto: 'http' | 'https' | undefined;
 
-  /**
-   * Realm of the HTTP Basic authentication every request must pass (`null`, the default:
-   * none). When set, `parseRequest()` answers a request without valid credentials with 401
-   * and `WWW-Authenticate`, before any `do_*` method runs: static files, listings, CGI
-   * scripts and uploads alike. May be overridden.
-   *
-   * **Security:** Basic credentials cross the network in clear text unless the connection
-   * is TLS (`HTTPSServer`).
-   */
-  declare authRealm: string | null;
-  /** Accounts the default `authenticate()` accepts (`null`, the default: none). May be overridden. */
-  declare credentials: BasicCredentials | null;
   /** The user `authenticate()` accepted for the current request, or `undefined`. */
   declare authenticatedUser: string | undefined;
 
@@ -102,6 +112,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #body: BodyReader | undefined;
   #bodyStart = 0;
   #loop: RequestLoop | undefined;
+  /** The promise the last `handleOneRequest()` returned, until it settles. */
+  #inFlight: Promise<void> | undefined;
+  /** Whether `handle()`'s loop goes on from `#inFlight`'s own settling (one reaction, not two). */
+  #resumeAfter = false;
 
   /**
    * The connection's own peer: `clientAddress` before any forwarding header replaced it
@@ -117,70 +131,63 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     this.wfile = new WatchedWriter(this.request, this);
   }
 
+  // --- the request loop: handle → handleOneRequest → parseRequest → do_<COMMAND> -----------
+
   /**
-   * Serves requests until the connection is to be closed: calls `handleOneRequest()` for
-   * each, as Python's loop does, but driven by the connection's input: a request whose
-   * head is already buffered is served within the event that brought it, without a
-   * promise unless the `do_*` method returns one.
+   * Serves requests until the connection is to be closed, as Python's `handle()`:
+   * `closeConnection = true`, `handleOneRequest()`, then `handleOneRequest()` again while
+   * `closeConnection` is false. Between requests it waits for the next one's first bytes
+   * with a callback on `rfile` (no promise, no async frame for an idle connection); a
+   * request whose head is buffered is served within the event that brought it.
    */
   override handle(): Promise<void> {
     this.closeConnection = true;
-    const reader = (this.#reader ??= new HeadReader(this));
+    this.#reader ??= new HeadReader(this.rfile);
     return new Promise<void>((resolve, reject) => {
-      const next = () => (this.closeConnection ? this.#endLoop() : this.#serve());
       this.#loop = {
         resolve,
         reject,
-        onRequestBytes: () => this.#requestArrived(),
-        onHandled: next,
-        onRequestDone: () => {
-          this.#endRequest(reader);
-          next();
-        },
-        onRequestFailed: (error) => {
-          try {
-            this.#requestFailed(reader, error);
-          } catch (rethrown) {
-            return reject(rethrown);
-          }
-          next();
-        },
+        onInput: () => this.#inputArrived(),
+        onHandled: () => (this.closeConnection ? this.#endLoop() : this.#handleRequests()),
       };
-      this.#serve();
+      this.#handleRequests();
     });
   }
 
-  /** Serves the buffered requests in turn; returns when one is pending or input is awaited. */
-  #serve(): void {
+  /** `handleOneRequest()` once, then while `closeConnection` is false; returns when one is pending. */
+  #handleRequests(): void {
     const loop = this.#loop!;
-    const reader = this.#reader!;
-    // Python's loop calls `handleOneRequest()`; its own is entered below its promise (one hop less).
-    const own = this.handleOneRequest === BaseHTTPRequestHandler.prototype.handleOneRequest;
     try {
-      while (this.rfile.buffered > 0) {
-        if (own) {
-          const pending = this.#beginRequest(reader);
-          if (pending !== undefined) return void pending.then(loop.onRequestDone, loop.onRequestFailed);
-        } else {
-          const pending = this.handleOneRequest();
-          if (pending !== undefined) return void pending.then(loop.onHandled, loop.reject);
+      do {
+        if (this.rfile.buffered === 0) return this.#awaitRequest();
+        const pending = this.handleOneRequest();
+        if (pending !== undefined) {
+          // The very promise handleOneRequest() made resumes the loop as it settles; any other
+          // (an async override's) is awaited.
+          if (pending === this.#inFlight) this.#resumeAfter = true;
+          else pending.then(loop.onHandled, loop.reject);
+          return;
         }
-        if (this.closeConnection) return this.#endLoop();
-      }
-      // Idle between requests: no promise, no async frame (memory per connection).
-      if (this.server.shuttingDown || this.rfile.sourceEnded) return this.#endLoop();
-      reader.awaitRequest(loop.onRequestBytes);
+      } while (!this.closeConnection);
+      this.#endLoop();
     } catch (error) {
       loop.reject(error);
     }
   }
 
-  #requestArrived(): void {
+  /** Idle until the next request's first bytes (Python's blocking `readline`), or its end. */
+  #awaitRequest(): void {
+    if (this.server.shuttingDown || this.rfile.sourceEnded) return this.#endLoop();
+    this.idle = true;
+    this.#reader!.awaitRequest(this, this.#loop!.onInput);
+  }
+
+  #inputArrived(): void {
     this.idle = false;
     const reader = this.#reader!;
     if (reader.timedOut || this.rfile.buffered === 0) return this.#endLoop();
     reader.clearIdleTimer();
-    this.#serve();
+    this.#handleRequests();
   }
 
   #endLoop(): void {
@@ -189,56 +196,49 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   }
 
   /**
-   * Reads, parses and dispatches one request; answers protocol faults itself. Returns a
-   * promise only when the request could not be served at once (its head is not all
-   * buffered, or the `do_*` method returned a promise). May be overridden (an override
-   * may be async).
+   * Handles one request, as Python's `handle_one_request()`: reads the head, calls
+   * `parseRequest()`, dispatches to `do_<command>`, then finishes the response (logs it,
+   * sends what is held). Synchronous when the head is buffered and `do_*` returns no
+   * promise; otherwise returns the promise it waits on. Protocol faults are answered here
+   * or in `parseRequest()`; an error of the handler is answered with 500 and rethrown for
+   * the server's `handleError`. An override may be async. May be overridden.
    */
   handleOneRequest(): void | Promise<void> {
-    const reader = (this.#reader ??= new HeadReader(this));
-    const pending = this.#beginRequest(reader);
-    if (pending === undefined) return;
-    return pending.then(() => this.#endRequest(reader), (error) => this.#requestFailed(reader, error));
-  }
-
-  /**
-   * Serves one request. Ends it and returns nothing when it is done at once; otherwise
-   * returns the promise it waits on, and the caller ends it (`#endRequest` once settled,
-   * `#requestFailed` on rejection).
-   */
-  #beginRequest(reader: HeadReader): Promise<unknown> | undefined {
     let pending: void | PromiseLike<unknown>;
     try {
-      pending = this.#serveRequest(reader);
+      const head = this.#reader!.readHead(this, new this.MessageClass());
+      pending = step(head, (read) => {
+        if (read === undefined) return void (this.closeConnection = true); // no request: the connection ended
+        this.#request = read;
+        return step(this.parseRequest(), (ok) => (ok ? this.#dispatch() : undefined));
+      });
     } catch (error) {
-      this.#requestFailed(reader, error);
-      return undefined;
+      return this.#requestFailed(error);
     }
-    if (pending === undefined) {
-      this.#endRequest(reader);
-      return undefined;
-    }
-    return pending instanceof Promise ? pending : Promise.resolve(pending);
+    if (pending === undefined) return this.#endRequest();
+    const settled = Promise.resolve(pending).then(() => this.#settled(undefined, false), (error) => this.#settled(error, true));
+    this.#inFlight = settled;
+    return settled;
   }
 
-  /** The request line, then `#dispatch`; a promise only when the line is not all buffered. */
-  #serveRequest(reader: HeadReader): void | PromiseLike<unknown> {
-    const found = reader.readRequestLine();
-    if (typeof found !== 'number') return found.then((line) => this.#parseAndDispatch(reader, line));
-    return this.#parseAndDispatch(reader, found);
-  }
-
-  #parseAndDispatch(reader: HeadReader, found: number): void | PromiseLike<unknown> {
-    if (found !== LINE) return this.#noRequestLine(found);
-    const parsed = this.parseRequest();
-    if (typeof parsed !== 'boolean') return parsed.then((ok) => this.#dispatch(reader, ok));
-    return this.#dispatch(reader, parsed);
+  /** Ends a request that had to wait; resumes `handle()`'s loop when it waits on this one. */
+  #settled(error: unknown, failed: boolean): void {
+    this.#inFlight = undefined;
+    const resume = this.#resumeAfter;
+    this.#resumeAfter = false;
+    try {
+      if (failed) this.#requestFailed(error);
+      else this.#endRequest();
+    } catch (rethrown) {
+      if (!resume) throw rethrown;
+      return this.#loop!.reject(rethrown);
+    }
+    if (resume) this.#loop!.onHandled();
   }
 
   /** Calls `do_<command>`; then drains a body it left unread. */
-  #dispatch(reader: HeadReader, ok: boolean): void | PromiseLike<unknown> {
-    reader.clearTimer(); // the head is in: its deadline no longer applies
-    if (!ok) return;
+  #dispatch(): void | PromiseLike<unknown> {
+    this.#reader!.clearTimer(); // the head is in: its deadline no longer applies
     const method = dispatchMethod(this as unknown as Dispatch, this.command);
     if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(capEcho(this.command))})`);
     const request = this.#request!;
@@ -250,20 +250,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     if (request.hasBody && !this.closeConnection) return this.#finishBody();
   }
 
-  #noRequestLine(found: number): void {
-    this.closeConnection = true;
-    if (found === EOF) return;
-    this.requestline = '';
-    this.command = '';
-    this.requestVersion = this.defaultRequestVersion;
-    if (found === TOO_LONG) this.sendError(414);
-    else this.sendError(400, 'Incomplete request line');
-  }
-
   /**
-   * Parses the request line and header fields into `command`, `path`, `requestVersion`,
-   * `headers`; checks them; handles `Expect: 100-continue`. Returns false after sending
-   * the error response itself when the request is refused. May be overridden.
+   * Takes the head `handleOneRequest()` read into `command`, `path`, `requestVersion`,
+   * `headers`; checks it; handles `Expect: 100-continue`. Returns false after sending the
+   * error response itself when the request is refused. May be overridden.
    *
    * **Security:** refuses (400, connection closed) every framing ambiguity of RFC 9112:
    * `Content-Length` with `Transfer-Encoding`, a repeated or malformed `Content-Length`,
@@ -276,33 +266,23 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       this.clientAddress = this.#peer; // each request on a proxy's connection names its own client
       this.forwardedProto = undefined;
     }
+    const head = this.#request!;
     this.command = '';
     this.requestVersion = this.defaultRequestVersion;
     this.closeConnection = true;
-    const reader = this.#reader!;
-    const head = new RequestHead(new this.MessageClass());
-    this.#request = head;
     this.headers = head.message;
-    const lineOk = head.parseRequestLine(reader.buf, reader.lineStart, reader.lineEnd);
     this.requestline = head.requestline;
-    if (!lineOk) return this.#refuse(head);
+    if (head.version === '') return this.#refuse(head); // the request line itself was refused
     this.requestVersion = head.version;
     if (head.version === 'HTTP/1.1' && this.protocolVersion >= 'HTTP/1.1') this.closeConnection = false;
     this.command = head.method;
     this.path = requestPath(head.target);
     if (head.version === 'HTTP/0.9') {
-      reader.endSimpleRequest();
       if (this.authRealm === null) return true;
       this.authenticatedUser = undefined;
       return authorize(this, false); // no header can carry credentials: 401
     }
-    const fields = reader.readFields(head);
-    return typeof fields === 'boolean' ? this.#checkHead(head, fields) : fields.then((done) => this.#checkHead(head, done));
-  }
-
-  /** The rest of `parseRequest` once the fields are in: framing, `Connection`, `Expect`. */
-  #checkHead(head: RequestHead, fieldsOk: boolean): boolean | Promise<boolean> {
-    if (!fieldsOk || !head.finish()) return this.#refuse(head);
+    if (head.error !== undefined || !head.finish()) return this.#refuse(head);
     if ((this.server as Partial<HTTPServer>).trustedProxies?.length) this.#applyForwarded(head.message);
     if (head.hasBody) this.#bodyStart = this.request.bytesRead - this.rfile.buffered;
     this.#applyConnection(head.connection);
@@ -333,6 +313,7 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
 
   #refuse(head: RequestHead): false {
     const error = head.error ?? { status: 400, message: 'Bad request' };
+    this.closeConnection = true;
     this.sendError(error.status, error.message, error.explain);
     return false;
   }
@@ -469,29 +450,31 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     throw error;
   }
 
-  #requestFailed(reader: HeadReader, error: unknown): void {
+  #requestFailed(error: unknown): void {
     try {
       this.#failed(error);
     } finally {
-      this.#endRequest(reader);
+      this.#endRequest();
     }
   }
 
-  #endRequest(reader: HeadReader): void {
+  /** Python's `wfile.flush()` at the end of `handle_one_request`, and forgetting the request. */
+  #endRequest(): void {
     this.endResponse();
     const wfile = this.wfile;
     // The answers to pipelined requests leave together, once none is left to serve.
     if (wfile.held && (this.rfile.buffered === 0 || this.closeConnection)) wfile.release();
     // Bytes written to the socket directly (not through `wfile`) that it could not take yet.
     if (this.request.writableLength > 0 && wfile instanceof WatchedWriter) wfile.watch();
-    reader.reset();
+    this.#reader!.reset();
     this.#request = undefined;
     this.#body = undefined;
   }
 }
 
 // Python's class attributes: defaults on the prototype (no memory per connection); a
-// subclass overrides them with a field (`protocolVersion = 'HTTP/1.1'`) or an assignment.
+// subclass field (`protocolVersion = 'HTTP/1.1'`), an assignment on the instance or a
+// getter in a subclass overrides them.
 Object.assign(BaseHTTPRequestHandler.prototype, {
   MessageClass: HTTPMessage,
   defaultRequestVersion: 'HTTP/1.0',
@@ -513,16 +496,19 @@ const EMPTY_MESSAGE = new HTTPMessage();
 
 type Dispatch = Record<string, unknown>;
 
-/** How `handle()` ends, and what wakes it when the next request's bytes arrive. */
+/** How `handle()` ends, and its callbacks, made once per connection. */
 interface RequestLoop {
   resolve(): void;
   reject(error: unknown): void;
-  onRequestBytes(): void;
-  /** After an overriding `handleOneRequest()` settled. */
+  /** The next request's first bytes arrived (or the connection ended, or time is up). */
+  onInput(): void;
+  /** A `handleOneRequest()` that returned a promise settled. */
   onHandled(): void;
-  /** After a request of the handler's own `handleOneRequest()` settled. */
-  onRequestDone(): void;
-  onRequestFailed(error: unknown): void;
+}
+
+/** `next(value)`, at once for a value, after it settles for a promise: the loop's fast path. */
+function step<T, R>(value: T | PromiseLike<T>, next: (value: T) => R): R | PromiseLike<Awaited<R>> {
+  return isThenable(value) ? (value.then(next) as PromiseLike<Awaited<R>>) : next(value as T);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -540,16 +526,4 @@ function dispatchMethod(handler: Dispatch, command: string): unknown {
     case 'POST': return handler.do_POST;
     default: return handler[dispatchName(command)];
   }
-}
-
-/** `'do_' + command`, remembered for up to 64 commands (a shared string makes a fast lookup). */
-const dispatchNames = new Map<string, string>();
-
-function dispatchName(command: string): string {
-  let name = dispatchNames.get(command);
-  if (name === undefined) {
-    name = `do_${command}`;
-    if (dispatchNames.size < 64) dispatchNames.set(command, name);
-  }
-  return name;
 }

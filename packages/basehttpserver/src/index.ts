@@ -6,3 +6,6 @@ export { HTTPStatus, DEFAULT_RESPONSES } from './http-status.js';
 export { HTTPMessage } from './http-message.js';
 export { HTTPRequestError } from './http-request-error.js';
 export { trimOWS, splitList } from './optional-whitespace.js';
+export { printf, SEND_ERROR_FORMAT } from './log-format.js';
+export { ChunkedWriter } from './chunked-writer.js';
+export { parseRequestTarget, type RequestTarget, type RequestTargetOptions } from './request-target.js';

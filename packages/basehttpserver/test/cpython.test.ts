@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RequestHandlerClass } from '@httpstack/socketserver';
 import { BaseHTTPRequestHandler, HTTPStatus } from '../src/index.js';
+import { serveInMemory } from '../src/testing.js';
 import { QuietHandler, exchange, logs, parseResponses, serve } from './helpers.js';
 
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -94,13 +95,13 @@ class Typical extends QuietHandler {
 }
 const typicalCalls: Array<Record<string, unknown>> = [];
 
+/** As CPython's `SocketlessRequestHandler`: the handler over an in-memory connection. */
 async function sendTypical(raw: string, Handler: RequestHandlerClass = Typical): Promise<string> {
   typicalCalls.length = 0;
-  const { port } = await serve(Handler);
-  return exchange(port, raw);
+  return (await serveInMemory(Handler, Buffer.from(raw, 'latin1'))).raw.toString('latin1');
 }
 
-describe('test_httpservers.BaseHTTPRequestHandlerTestCase (over a real socket)', () => {
+describe('test_httpservers.BaseHTTPRequestHandlerTestCase (socketless, @httpstack/basehttpserver/testing)', () => {
   it('test_http_1_1 (with Host: we require it on HTTP/1.1)', async () => {
     const result = await sendTypical('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(result).toMatch(/^HTTP\/1\.1 200 OK\r\n/);

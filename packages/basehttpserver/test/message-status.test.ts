@@ -99,6 +99,7 @@ it('exports exactly these runtime names', () => {
   expect(Object.keys(basehttpserver).sort()).toEqual([
     'BaseHTTPRequestHandler',
     'BasicCredentials',
+    'ChunkedWriter',
     'DEFAULT_ERROR_CONTENT_TYPE',
     'DEFAULT_ERROR_MESSAGE',
     'DEFAULT_RESPONSES',
@@ -107,6 +108,9 @@ it('exports exactly these runtime names', () => {
     'HTTPSServer',
     'HTTPServer',
     'HTTPStatus',
+    'SEND_ERROR_FORMAT',
+    'parseRequestTarget',
+    'printf',
     'splitList',
     'trimOWS',
   ]);

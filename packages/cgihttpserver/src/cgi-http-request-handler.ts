@@ -20,6 +20,68 @@ export type { SpawnMode } from './internal/script-limits.js';
 const MAX_LOCAL_REDIRECTS = 10;
 
 /**
+ * Python's class attributes of `CGIHTTPRequestHandler`, declared here and given their
+ * defaults on the prototype (see the end of this file): a subclass field, an assignment on
+ * the instance (also per request, in a hook) or a getter in a subclass each take effect on
+ * the next request.
+ */
+export interface CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
+  /** URL directories whose files are scripts. May be overridden. */
+  cgiDirectories: readonly string[];
+  /**
+   * A script is stopped (SIGTERM to its process group) after this many ms with no progress:
+   * no output read from it and no request body written to it. A script that keeps
+   * streaming (a large `git clone`) never reaches it. May be overridden.
+   */
+  cgiIdleTimeout: number;
+  /** A script is stopped after this many ms in all, progress or not (default `Infinity`: no total limit). May be overridden. */
+  cgiTimeout: number;
+  /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
+  cgiKillDelay: number;
+  /**
+   * ms a script may go on after the client half-closes (sends FIN) before the client is
+   * taken as gone and the script stopped. By default (`Infinity`) a half-closed client
+   * still gets its answer: the script is stopped only when the connection closes or fails,
+   * or a write to it fails (a client that has left answers the first write with a reset).
+   * A reset stops the script at once. May be overridden.
+   */
+  cgiHalfCloseGrace: number;
+  /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
+  maxScripts: number;
+  /** How long a request waits for a free script slot before its 503, in ms. May be overridden. */
+  scriptQueueTimeout: number;
+  /** Seconds sent in `Retry-After` with a 503. May be overridden. */
+  retryAfter: number;
+  /** Names of variables of the server's environment to pass on beyond the allow-list. May be overridden. */
+  inheritEnv: readonly string[];
+  /** Variables set for every script (meta-variables still win). May be overridden. */
+  cgiEnv: Readonly<Record<string, string>>;
+  /** User (name or uid) scripts run as when the server runs as root; `null`: as root. May be overridden. */
+  cgiUser: string | number | null;
+  /**
+   * How scripts are started. `'helper'`: through a small helper process — the native one
+   * (built from C when the package is installed or by `pnpm build`, where a C compiler is there; `vfork` + `execve`), else the
+   * Node one; `'node-helper'`: always the Node helper; `'direct'`: from this process, which
+   * slows down as its heap grows. May be overridden.
+   */
+  spawnMode: SpawnMode;
+  /** Longest header block a script may write, in bytes (500 beyond). May be overridden. */
+  maxScriptHeaderSize: number;
+  /** A chunked body larger than this goes to a temporary file. May be overridden. */
+  bodyMemoryLimit: number;
+  /** Interpreter of scripts for which `isPython()` is true (run with `PYTHONUNBUFFERED=1`). May be overridden. */
+  pythonInterpreter: string;
+  /**
+   * Interpreters by file extension, as lighttpd's `cgi.assign` and Apache's `Action`:
+   * `{ '.php': '/usr/bin/php-cgi', '.pl': '/usr/bin/perl' }`. A mapped script in a CGI
+   * directory runs as `interpreter script` and need not be executable.
+   * **Security:** a file with a mapped extension outside the CGI directories is refused
+   * (403), neither run nor served: its source may hold secrets. May be overridden.
+   */
+  cgiInterpreters: Readonly<Record<string, string>>;
+}
+
+/**
  * CGIHTTPRequestHandler runs CGI scripts (RFC 3875) found in `cgiDirectories` for GET,
  * HEAD and POST, and serves every other path as `SimpleHTTPRequestHandler` does.
  *
@@ -62,61 +124,6 @@ const MAX_LOCAL_REDIRECTS = 10;
  * `docs/python-mapping.md`.
  */
 export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends SimpleHTTPRequestHandler<S> {
-  /** URL directories whose files are scripts. May be overridden. */
-  cgiDirectories: string[] = ['/cgi-bin', '/htbin'];
-  /**
-   * A script is stopped (SIGTERM to its process group) after this many ms with no progress:
-   * no output read from it and no request body written to it. A script that keeps
-   * streaming (a large `git clone`) never reaches it. May be overridden.
-   */
-  cgiIdleTimeout = 60_000;
-  /** A script is stopped after this many ms in all, progress or not (default `Infinity`: no total limit). May be overridden. */
-  cgiTimeout = Infinity;
-  /** ms between SIGTERM and SIGKILL when a script is stopped. May be overridden. */
-  cgiKillDelay = 2_000;
-  /**
-   * ms a script may go on after the client half-closes (sends FIN) before the client is
-   * taken as gone and the script stopped. By default (`Infinity`) a half-closed client
-   * still gets its answer: the script is stopped only when the connection closes or fails,
-   * or a write to it fails (a client that has left answers the first write with a reset).
-   * A reset stops the script at once. May be overridden.
-   */
-  cgiHalfCloseGrace = Infinity;
-  /** Scripts running at once per server; beyond, 503 with `Retry-After`. May be overridden. */
-  maxScripts = 32;
-  /** How long a request waits for a free script slot before its 503, in ms. May be overridden. */
-  scriptQueueTimeout = 1000;
-  /** Seconds sent in `Retry-After` with a 503. May be overridden. */
-  retryAfter = 1;
-  /** Names of variables of the server's environment to pass on beyond the allow-list. May be overridden. */
-  inheritEnv: string[] = [];
-  /** Variables set for every script (meta-variables still win). May be overridden. */
-  cgiEnv: Record<string, string> = {};
-  /** User (name or uid) scripts run as when the server runs as root; `null`: as root. May be overridden. */
-  cgiUser: string | number | null = 'nobody';
-  /**
-   * How scripts are started. `'helper'`: through a small helper process — the native one
-   * (built from C by `pnpm build` when a C compiler is there; `vfork` + `execve`), else the
-   * Node one; `'node-helper'`: always the Node helper; `'direct'`: from this process, which
-   * slows down as its heap grows. May be overridden.
-   */
-  spawnMode: SpawnMode = 'helper';
-  /** Longest header block a script may write, in bytes (500 beyond). May be overridden. */
-  maxScriptHeaderSize = 64 * 1024;
-  /** A chunked body larger than this goes to a temporary file. May be overridden. */
-  bodyMemoryLimit = 1024 * 1024;
-  /** Interpreter of scripts for which `isPython()` is true (run with `PYTHONUNBUFFERED=1`). May be overridden. */
-  pythonInterpreter = 'python3';
-  /**
-   * Interpreters by file extension, as lighttpd's `cgi.assign` and Apache's `Action`:
-   * `{ '.php': '/usr/bin/php-cgi', '.pl': '/usr/bin/perl' }`. A mapped script in a CGI
-   * directory runs as `interpreter script` and need not be executable.
-   * **Security:** a file with a mapped extension outside the CGI directories is refused
-   * (403), neither run nor served: its source may hold secrets. May be overridden.
-   */
-  cgiInterpreters: Record<string, string> = {};
-  /** Largest request body passed to a script (413 beyond). May be overridden. */
-  override maxBodySize = 128 * 1024 * 1024;
   /** Python's `cgi_info`: the CGI directory and the rest of the path, set by `isCGI()`. */
   cgiInfo: CGIInfo | undefined;
 
@@ -393,3 +400,25 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
     for (const line of text.split('\n')) if (line !== '') this.logError('CGI script %s: %s', script.scriptName, line);
   }
 }
+
+// Python's class attributes: defaults on the prototype (no memory per connection). The
+// largest request body passed to a script is 128 MiB (413 beyond).
+Object.assign(CGIHTTPRequestHandler.prototype, {
+  cgiDirectories: Object.freeze(['/cgi-bin', '/htbin']),
+  cgiIdleTimeout: 60_000,
+  cgiTimeout: Infinity,
+  cgiKillDelay: 2_000,
+  cgiHalfCloseGrace: Infinity,
+  maxScripts: 32,
+  scriptQueueTimeout: 1000,
+  retryAfter: 1,
+  inheritEnv: Object.freeze([]),
+  cgiEnv: Object.freeze({}),
+  cgiUser: 'nobody',
+  spawnMode: 'helper',
+  maxScriptHeaderSize: 64 * 1024,
+  bodyMemoryLimit: 1024 * 1024,
+  pythonInterpreter: 'python3',
+  cgiInterpreters: Object.freeze({}),
+  maxBodySize: 128 * 1024 * 1024,
+});

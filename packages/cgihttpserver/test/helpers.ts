@@ -9,6 +9,8 @@ import { format as formatLog } from 'node:util';
 import { HTTPServer } from '@httpstack/basehttpserver';
 import { CGIHTTPRequestHandler } from '../src/index.js';
 
+export { exchange, receiveAll } from '@httpstack/test-kit';
+
 /** An interpreter's absolute path if it runs here, else `undefined`. */
 export function findProgram(name: string, candidates: string[]): string | undefined {
   for (const path of candidates) {
@@ -135,26 +137,6 @@ export async function serve(root: string, fields: Partial<CGIHTTPRequestHandler>
       await server.serverClose();
     },
   };
-}
-
-/** Sends raw bytes, half-closes, and resolves with all received until the server closes. */
-export async function exchange(port: number, request: string | Buffer): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const received = receiveAll(socket);
-  socket.end(request);
-  return received;
-}
-
-/** Everything `socket` receives until it closes, as latin1 text. */
-export function receiveAll(socket: Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (data: string) => (text += data));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(text));
-  });
 }
 
 /** True while a process with `pid` exists (and is not a zombie). */

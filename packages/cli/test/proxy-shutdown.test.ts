@@ -5,34 +5,12 @@ import { writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { refused, sendAndWaitClose as raw } from '@httpstack/test-kit';
 import { layerReady, startCli, tempDir, waitUntil } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
 const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
-/** Sends `bytes` on a fresh connection and resolves with all received until the server closes. */
-async function raw(port: number, bytes: string): Promise<string> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  let text = '';
-  socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
-  socket.write(bytes);
-  await once(socket, 'close');
-  return text;
-}
-
-/** Resolves once a connection to `port` is refused (tries every 20 ms, at most 10 s). */
-async function refused(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const probe = net.connect(port, '127.0.0.1');
-      probe.once('connect', () => probe.destroy() && resolve(true)).once('error', () => resolve(false));
-    });
-    if (!accepted) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`port ${port} still accepts connections after 10 s`);
-}
 
 describe.skipIf(!ready)('httpstack --proxy-protocol', () => {
   it.for([['1'], ['2']])('--workers %s: the PROXY header names the client in the access log; no header, no answer', async ([workers]) => {

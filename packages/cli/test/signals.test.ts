@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { refused } from '@httpstack/test-kit';
 import { layerReady, startCli, tempDir, waitFor } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
@@ -69,18 +70,3 @@ function slowDownload(port: number, path: string) {
   return { socket, started, done, resume: () => socket.resume() };
 }
 
-/** Resolves once a connection to `port` is refused (tries every 20 ms, gives up after 10 s). */
-async function refused(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const probe = net.connect(port, '127.0.0.1');
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(true);
-      }).once('error', () => resolve(false));
-    });
-    if (!accepted) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`port ${port} still accepts connections after 10 s`);
-}

@@ -4,4 +4,5 @@ export {
   type ResponseBody,
   type FileCacheOptions,
 } from './simple-http-request-handler.js';
-export { FileBody, FileChangedError } from './internal/file-body.js';
+export { FileBody, FileChangedError } from './file-body.js';
+export { statQuiet } from './stat-quiet.js';

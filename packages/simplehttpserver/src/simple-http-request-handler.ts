@@ -5,7 +5,7 @@ import { BrokenPipeError, type SocketWriter } from '@httpstack/socketserver';
 import { answerOptions, implementedMethods } from './internal/cors.js';
 import { cleanUrlLocation, findFallback } from './internal/fallbacks.js';
 import { ERROR_PAGE } from './internal/error-page.js';
-import { FileBody, READ_SIZE } from './internal/file-body.js';
+import { FileBody, READ_SIZE } from './file-body.js';
 import type { FileCacheOptions } from './internal/file-cache.js';
 import { listDirectory } from './internal/list-directory.js';
 import { DEFAULT_EXTENSIONS_MAP, guessMimeType } from './internal/mime.js';
@@ -13,7 +13,7 @@ import { contained } from './internal/open-entry.js';
 import { MAX_RANGES } from './internal/range.js';
 import { sendFile, sharesStats, type ResponseBody } from './internal/serve-file.js';
 import { translateTarget, type Translation } from './internal/translate.js';
-import { statQuiet } from './internal/turn-stat.js';
+import { statQuiet } from './stat-quiet.js';
 import { receivePut } from './internal/upload.js';
 import { receiveForm } from './internal/upload-form.js';
 
@@ -29,6 +29,74 @@ export type SimpleHTTPOptions = Partial<
     | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize' | 'authRealm' | 'credentials'
   >
 >;
+
+/**
+ * Python's class attributes of `SimpleHTTPRequestHandler`, declared here and given their
+ * defaults on the prototype (see the end of this file): a subclass field, an assignment on
+ * the instance (also per request, in a hook) or a getter in a subclass each take effect on
+ * the next response.
+ */
+export interface SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
+  /** The directory served (default: the working directory, read when the handler first uses it). May be overridden. */
+  directory: string;
+  /** Files that stand for their directory, tried in order. May be overridden. */
+  indexPages: readonly string[];
+  /**
+   * Extension → content type, consulted before the MIME database. The default object is
+   * shared by every handler, as Python's class attribute: assign a new object rather than
+   * changing it in place. May be overridden.
+   */
+  extensionsMap: Readonly<Record<string, string>>;
+  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). May be overridden. */
+  dotfiles: boolean;
+  /** Serve symlinks whose real path leaves `directory` (default false: 404). May be overridden. */
+  followExternalSymlinks: boolean;
+  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
+  precompressed: boolean;
+  /**
+   * Compress compressible types (mime-db's `compressible` flag: text, JSON, JS, CSS, SVG,
+   * WASM…) of 1 KiB and more on the fly with `br`, `gzip` (and `zstd` where Node has it) by
+   * `Accept-Encoding` (default true). A precompressed sibling is still preferred. May be overridden.
+   */
+  compress: boolean;
+  /**
+   * Single-page app: a GET or HEAD of a missing path without an extension that accepts HTML
+   * gets the root's index page with 200 (assets still 404). Default false. May be overridden.
+   */
+  spa: boolean;
+  /**
+   * Clean URLs: `/about` serves `about.html` when there is no `about`, and `/about.html`
+   * redirects (301) to `/about`. Default false. May be overridden.
+   */
+  cleanUrls: boolean;
+  /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
+  listDirectories: boolean;
+  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
+  cacheControl: string | null;
+  /**
+   * `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). When set,
+   * answers also expose `ETag`, `Content-Range`… and `OPTIONS` preflights get 204. May be overridden.
+   */
+  cors: string | null;
+  /**
+   * Accept uploads: `PUT` of a file, `multipart/form-data` `POST` to a directory, and an
+   * upload form on listings (default false: both methods answer 501, as Python). May be overridden.
+   */
+  upload: boolean;
+  /** Let an upload replace an existing file (default false: 409). May be overridden. */
+  uploadOverwrite: boolean;
+  /** Largest upload body in bytes (default 1 GiB; 413 beyond, nothing written). May be overridden. */
+  maxUploadSize: number;
+  /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
+  readSize: number;
+  /** Most ranges honoured in one request; more make a plain 200 (default 16). May be overridden. */
+  maxRanges: number;
+  /**
+   * Limits of the file cache, or `false` for none. Handlers with the same options object
+   * (and `directory`, `followExternalSymlinks`) share one cache. May be overridden.
+   */
+  fileCache: FileCacheOptions | false;
+}
 
 /**
  * SimpleHTTPRequestHandler serves the files under `directory` for GET and HEAD: index
@@ -48,8 +116,8 @@ export type SimpleHTTPOptions = Partial<
  * form the listing then shows, streamed to a temporary file and moved into place only when
  * complete (see `do_PUT()`).
  *
- * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory with their
- * pre-built header lines; every answer is checked against a `stat(2)` of the file (one per
+ * Small files (up to `fileCache.maxFileSize`, 256 KiB) are kept in memory (their bytes,
+ * version and ETag; every header is made per response from the fields and hooks); every answer is checked against a `stat(2)` of the file (one per
  * file per event-loop turn, see `fileCache.shareStats`), so an edited, replaced or deleted
  * file is not served stale. Large files are streamed in `readSize` reads with
  * backpressure, never read whole.
@@ -67,63 +135,6 @@ export type SimpleHTTPOptions = Partial<
  * `sendHead()` resolves to a `Buffer` or `FileBody` instead of a file object.
  */
 export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends BaseHTTPRequestHandler<S> {
-  /** Python's `server_version`. May be overridden. */
-  override serverVersion = 'SimpleHTTP/0.6';
-  /** The error page: Python's fields in the listing's look, linking home. May be overridden. */
-  override errorMessageFormat = ERROR_PAGE;
-  /** The directory served (default: the working directory when the handler is made). May be overridden. */
-  directory: string = process.cwd();
-  /** Files that stand for their directory, tried in order. May be overridden. */
-  indexPages: string[] = ['index.html', 'index.htm'];
-  /** Extension → content type, consulted before the MIME database. May be overridden. */
-  extensionsMap: Record<string, string> = { ...DEFAULT_EXTENSIONS_MAP };
-  /** Serve and list names starting with `.` (default false: 404, except `.well-known`). May be overridden. */
-  dotfiles = false;
-  /** Serve symlinks whose real path leaves `directory` (default false: 404). May be overridden. */
-  followExternalSymlinks = false;
-  /** Serve `file.br` / `file.gz` for `file` when `Accept-Encoding` allows (default true). May be overridden. */
-  precompressed = true;
-  /**
-   * Compress compressible types (mime-db's `compressible` flag: text, JSON, JS, CSS, SVG,
-   * WASM…) of 1 KiB and more on the fly with `br`, `gzip` (and `zstd` where Node has it) by
-   * `Accept-Encoding` (default true). A precompressed sibling is still preferred. May be overridden.
-   */
-  compress = true;
-  /**
-   * Single-page app: a GET or HEAD of a missing path without an extension that accepts HTML
-   * gets the root's index page with 200 (assets still 404). Default false. May be overridden.
-   */
-  spa = false;
-  /**
-   * Clean URLs: `/about` serves `about.html` when there is no `about`, and `/about.html`
-   * redirects (301) to `/about`. Default false. May be overridden.
-   */
-  cleanUrls = false;
-  /** List directories without an index page (default true, as Python; false: 404). May be overridden. */
-  listDirectories = true;
-  /** `Cache-Control` of file and listing answers (`null`: none). Default `'no-cache'`. May be overridden. */
-  cacheControl: string | null = 'no-cache';
-  /**
-   * `Access-Control-Allow-Origin` value (`null`, the default: no CORS header). When set,
-   * answers also expose `ETag`, `Content-Range`… and `OPTIONS` preflights get 204. May be overridden.
-   */
-  cors: string | null = null;
-  /** Bytes per read when streaming a large file (default 1 MiB). May be overridden. */
-  readSize = READ_SIZE;
-  /** Most ranges honoured in one request; more make a plain 200 (default 16). May be overridden. */
-  maxRanges = MAX_RANGES;
-  /** Limits of the per-class file cache, or `false` for none; read when the cache is made. May be overridden. */
-  fileCache: FileCacheOptions | false = {};
-  /**
-   * Accept uploads: `PUT` of a file, `multipart/form-data` `POST` to a directory, and an
-   * upload form on listings (default false: both methods answer 501, as Python). May be overridden.
-   */
-  upload = false;
-  /** Let an upload replace an existing file (default false: 409). May be overridden. */
-  uploadOverwrite = false;
-  /** Largest upload body in bytes (default 1 GiB; 413 beyond, nothing written). May be overridden. */
-  maxUploadSize = 1024 * 1024 * 1024;
-
   #refusal: 400 | 404 = 404;
 
   /**
@@ -332,3 +343,39 @@ export class SimpleHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends
     return guessMimeType(path, this.extensionsMap);
   }
 }
+
+// Python's class attributes: defaults on the prototype (no memory per connection).
+Object.assign(SimpleHTTPRequestHandler.prototype, {
+  serverVersion: 'SimpleHTTP/0.6',
+  // The error page: Python's fields in the listing's look, linking home.
+  errorMessageFormat: ERROR_PAGE,
+  indexPages: Object.freeze(['index.html', 'index.htm']),
+  extensionsMap: DEFAULT_EXTENSIONS_MAP,
+  dotfiles: false,
+  followExternalSymlinks: false,
+  precompressed: true,
+  compress: true,
+  spa: false,
+  cleanUrls: false,
+  listDirectories: true,
+  cacheControl: 'no-cache',
+  cors: null,
+  upload: false,
+  uploadOverwrite: false,
+  maxUploadSize: 1024 * 1024 * 1024,
+  readSize: READ_SIZE,
+  maxRanges: MAX_RANGES,
+  fileCache: Object.freeze({}),
+});
+
+// `directory` defaults to the working directory as it is when first read; an assignment
+// (a subclass field, `configure()`, a hook) makes it the instance's own value.
+Object.defineProperty(SimpleHTTPRequestHandler.prototype, 'directory', {
+  configurable: true,
+  get(): string {
+    return process.cwd();
+  },
+  set(this: SimpleHTTPRequestHandler, value: string) {
+    Object.defineProperty(this, 'directory', { value, writable: true, enumerable: true, configurable: true });
+  },
+});

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DYNAMIC_CODINGS } from '../src/internal/compression.js';
-import { cacheFor } from '../src/internal/open-entry.js';
+import { fileCacheFor } from '../src/internal/caches.js';
 import { APP_JS, get, makeFixture, OLD_MTIME, raw, serve, type Fixture, type Running } from './helpers.js';
 
 const TEXT = Array.from({ length: 700 }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog\n`).join('').slice(0, 20 * 1024);
@@ -78,7 +78,8 @@ describe('compression on the fly', () => {
     writeFileSync(path, 'a{color:red}\n'.repeat(200));
     utimesSync(path, OLD_MTIME, OLD_MTIME);
     const first = await get(running.port, '/edited.css', { 'accept-encoding': 'br' });
-    const cache = cacheFor(running.server.RequestHandlerClass, fixture.root, {});
+    const { fileCache } = running.server.RequestHandlerClass.prototype as { fileCache: false | object };
+    const cache = fileCacheFor({ fileCache, directory: fixture.root, followExternalSymlinks: false });
     const entry = cache.get(path, statSync(path));
     expect(entry?.encoded?.get('br')?.body).toEqual(first.body);
     const second = await get(running.port, '/edited.css', { 'accept-encoding': 'br' });

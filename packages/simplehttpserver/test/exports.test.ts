@@ -3,7 +3,7 @@ import * as api from '../src/index.js';
 
 describe('@httpstack/simplehttpserver exports', () => {
   it('exports exactly these names', () => {
-    expect(Object.keys(api).sort()).toEqual(['FileBody', 'FileChangedError', 'SimpleHTTPRequestHandler']);
+    expect(Object.keys(api).sort()).toEqual(['FileBody', 'FileChangedError', 'SimpleHTTPRequestHandler', 'statQuiet']);
   });
 
   it('keeps the Python members on SimpleHTTPRequestHandler', () => {

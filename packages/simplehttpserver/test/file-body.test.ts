@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileBody, FileChangedError, readRange, readWhole } from '../src/internal/file-body.js';
+import { FileBody, FileChangedError, readRange, readWhole } from '../src/file-body.js';
 
 let dir: string;
 const content = Buffer.from(Array.from({ length: 1000 }, (_, i) => i & 0xff));

@@ -4,7 +4,7 @@ import { FileCache, RACY_MS, type FileEntry, type FileVersion } from '../src/int
 const now = 1_800_000_000_000;
 const version = (over: Partial<FileVersion> = {}): FileVersion => ({ dev: 1, ino: 2, size: 3, mtimeMs: now - 10_000, ctimeMs: now - 10_000, ...over });
 const entry = (path: string, v = version(), body?: Buffer): FileEntry => ({
-  path, version: v, etag: '"e"', lastModified: 'x', contentType: 'text/plain', body, heads: new Map(),
+  path, version: v, etag: '"e"', body,
 });
 
 describe('FileCache', () => {

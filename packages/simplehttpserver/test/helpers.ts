@@ -138,15 +138,7 @@ export function get(port: number, path: string, headers: Record<string, string> 
 }
 
 /** Writes `bytes` on a raw connection and resolves with everything received until it closes. */
-export function raw(port: number, bytes: string | Buffer): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(bytes));
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-  });
-}
+export { exchange as raw } from '@httpstack/test-kit';
 
 /** The status code of the first response in raw `text`. */
 export function statusOf(text: string): number {

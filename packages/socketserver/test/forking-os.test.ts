@@ -25,7 +25,7 @@ describe("ForkingMixIn scheduling: 'os'", () => {
     const failures: string[] = [];
     let killed = 0;
     for (let i = 0; i < 120; i++) {
-      const answer = await exchange(portOf(server), [`r${i}\n`]).catch((error: Error) => error.message);
+      const answer = await exchange(portOf(server), `r${i}\n`).catch((error: Error) => error.message);
       if (!/^\d+ r\d+\n$/.test(answer)) failures.push(`request ${i}: got ${JSON.stringify(answer)}`);
       if (i === 30) {
         killed = Number(answer.split(' ')[0]);

@@ -39,7 +39,7 @@ function alive(pid: number): boolean {
 async function answeringPids(target: number | string): Promise<Set<number>> {
   const pids = new Set<number>();
   for (let i = 0; i < 20 && pids.size < 2; i++) {
-    const answer = await exchange(target, [`hello ${i}\n`]);
+    const answer = await exchange(target, `hello ${i}\n`);
     expect(answer).toMatch(new RegExp(`^\\d+ hello ${i}\\n$`));
     pids.add(Number(answer.split(' ')[0]));
   }
@@ -60,7 +60,7 @@ describe('ForkingMixIn(TCPServer) (test_ForkingTCPServer)', () => {
     for (const pid of pids) expect(server.workerPids).toContain(pid);
 
     const replaced = workersListening(1);
-    expect(await exchange(portOf(server), ['crash\n'])).toBe('');
+    expect(await exchange(portOf(server), 'crash\n')).toBe('');
     await replaced;
     expect(server.workerPids).toHaveLength(2);
     expect(await answeringPids(portOf(server))).toHaveProperty('size', 2);
@@ -189,7 +189,7 @@ describe('ForkingMixIn under load: crashes, SIGTERM and shutdown drain', () => {
     const rest = receiveAll(client);
     process.kill(Number(pid), 'SIGTERM');
     // The worker stops accepting at once; the other one serves new connections meanwhile.
-    expect(await exchange(portOf(server), ['during\n'])).toMatch(/^\d+ during\n$/);
+    expect(await exchange(portOf(server), 'during\n')).toMatch(/^\d+ during\n$/);
     client.end('go\n');
     expect(await rest).toBe(`${pid} slow\n`);
     expect(await exited).toBe(0);

@@ -59,8 +59,8 @@ describe('a handler typed for its server', () => {
     await server.serverBind();
     void server.serveForever();
     expect(server).toBeInstanceOf(BaseServer);
-    expect(await exchange(portOf(server), ['greeting\n'])).toBe('hello\n');
-    expect(await exchange(portOf(server), ['other\n'])).toBe('(nil)\n');
+    expect(await exchange(portOf(server), 'greeting\n')).toBe('hello\n');
+    expect(await exchange(portOf(server), 'other\n')).toBe('(nil)\n');
   });
 });
 

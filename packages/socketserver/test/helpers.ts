@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+export { dial, exchange, receiveAll, refused, type Target } from '@httpstack/test-kit';
 import { afterEach } from 'vitest';
 import { StreamRequestHandler, type BaseServer } from '../src/index.js';
 
@@ -27,33 +28,6 @@ export function serverTracker(): <T extends BaseServer<any>>(server: T) => T {
     servers.push(server);
     return server;
   };
-}
-
-/** Connects a raw client; resolves once connected. */
-export async function dial(target: number | string, host = '127.0.0.1'): Promise<Socket> {
-  const socket = typeof target === 'string' ? connect(target) : connect(target, host);
-  await once(socket, 'connect');
-  return socket;
-}
-
-/** Everything `socket` receives until the peer closes, as latin1 text. */
-export function receiveAll(socket: Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let received = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (data: string) => (received += data));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(received));
-  });
-}
-
-/** Connects, sends `parts`, half-closes, and resolves with all received until the server closes. */
-export async function exchange(target: number | string, parts: Array<string | Buffer>, host?: string): Promise<string> {
-  const socket = await dial(target, host);
-  const received = receiveAll(socket);
-  for (const part of parts) socket.write(part);
-  socket.end();
-  return received;
 }
 
 /** Resolves with the next line the socket receives (without closing it). */

@@ -63,7 +63,7 @@ describe('TCPServer.proxyProtocol (PROXY protocol v1/v2 on)', () => {
   ])('$name: the connection is closed, no handler runs', async ({ parts }) => {
     const server = await serve();
     const before = AddressEcho.made;
-    expect(await exchange(portOf(server), parts)).toBe('');
+    expect(await exchange(portOf(server), ...parts)).toBe('');
     expect(AddressEcho.made).toBe(before);
   });
 
@@ -104,7 +104,7 @@ describe('TCPServer.proxyProtocol (PROXY protocol v1/v2 on)', () => {
 describe('TCPServer with proxyProtocol off (the default)', () => {
   it('a PROXY header is plain bytes for the handler, never trusted', async () => {
     const server = await serve({ proxyProtocol: false });
-    const answer = await exchange(portOf(server), ['PROXY TCP4 6.6.6.6 127.0.0.1 1 2\r\n']);
+    const answer = await exchange(portOf(server), 'PROXY TCP4 6.6.6.6 127.0.0.1 1 2\r\n');
     expect(answer).toMatch(/^\["127\.0\.0\.1",\d+\] PROXY TCP4 6\.6\.6\.6 127\.0\.0\.1 1 2\r\n$/);
   });
 

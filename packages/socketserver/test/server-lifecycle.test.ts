@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BaseRequestHandler, StreamRequestHandler, TCPServer, type Address } from '../src/index.js';
-import { dial, exchange, portOf, receiveAll, serverTracker, signal, UpperEcho } from './helpers.js';
+import { dial, exchange, portOf, receiveAll, refused, serverTracker, signal, UpperEcho } from './helpers.js';
 
 const track = serverTracker();
 
@@ -14,11 +14,6 @@ async function serving<T extends TCPServer>(server: T): Promise<T> {
   await server.serverBind();
   void server.serveForever(10);
   return server;
-}
-
-/** Resolves with the error of a connect that fails. */
-function refused(port: number): Promise<unknown> {
-  return new Promise((resolve) => connect(port, '127.0.0.1').on('error', resolve).on('connect', () => resolve(undefined)));
 }
 
 describe('verifyRequest / shutdownRequest (test_shutdown_request_called_if_verify_request_false)', () => {
@@ -36,7 +31,7 @@ describe('verifyRequest / shutdownRequest (test_shutdown_request_called_if_verif
     }
     const server = track(new Refusing(['127.0.0.1', 0], UpperEcho));
     await server.serverBind();
-    const answer = exchange(portOf(server), ['hello\n']);
+    const answer = exchange(portOf(server), 'hello\n');
     await server.handleRequest();
     expect(await answer).toBe('');
     expect(calls).toEqual(['verify 127.0.0.1', 'shutdownRequest']);
@@ -53,7 +48,7 @@ describe('verifyRequest / shutdownRequest (test_shutdown_request_called_if_verif
       }
     }
     const server = await serving(new Throwing(['127.0.0.1', 0], UpperEcho));
-    expect(await exchange(portOf(server), ['hello\n'])).toBe('');
+    expect(await exchange(portOf(server), 'hello\n')).toBe('');
     expect(errors).toEqual(['verify failed']);
   });
 
@@ -64,7 +59,7 @@ describe('verifyRequest / shutdownRequest (test_shutdown_request_called_if_verif
       }
     }
     const server = await serving(new Async(['127.0.0.1', 0], UpperEcho));
-    expect(await exchange(portOf(server), ['yes\n'])).toBe('YES\n');
+    expect(await exchange(portOf(server), 'yes\n')).toBe('YES\n');
   });
 });
 
@@ -95,8 +90,8 @@ describe('handleError (ErrorHandlerTest.test_sync_handled / test_threading_handl
       }
     }
     const server = await serving(new Logging(['127.0.0.1', 0], Bad));
-    expect(await exchange(portOf(server), ['first\n'])).toBe('');
-    expect(await exchange(portOf(server), ['second\n'])).toBe('SECOND\n');
+    expect(await exchange(portOf(server), 'first\n')).toBe('');
+    expect(await exchange(portOf(server), 'second\n')).toBe('SECOND\n');
     const first = where === 'handle' ? ['Handler called', 'finish', 'Error handled'] : ['finish', 'Error handled'];
     expect(log).toEqual([...first, 'Handler called', 'finish']);
   });
@@ -112,7 +107,7 @@ describe('handleError (ErrorHandlerTest.test_sync_handled / test_threading_handl
     process.stderr.write = ((text: string) => written.push(text) > 0) as typeof write;
     try {
       const server = await serving(new TCPServer(['127.0.0.1', 0], Bad));
-      await exchange(portOf(server), []);
+      await exchange(portOf(server));
     } finally {
       process.stderr.write = write;
     }
@@ -264,8 +259,8 @@ describe('handleRequest / handleTimeout (BaseServer.handle_request)', () => {
   it('serves exactly one request per call, in arrival order', async () => {
     const server = track(new TCPServer(['127.0.0.1', 0], UpperEcho));
     await server.serverBind();
-    const first = exchange(portOf(server), ['one\n']);
-    const second = exchange(portOf(server), ['two\n']);
+    const first = exchange(portOf(server), 'one\n');
+    const second = exchange(portOf(server), 'two\n');
     let secondDone = false;
     void second.then(() => (secondDone = true));
     await server.handleRequest();
@@ -309,7 +304,7 @@ describe('handleRequest / handleTimeout (BaseServer.handle_request)', () => {
     const server = track(new TCPServer(['127.0.0.1', 0], UpperEcho));
     await server.serverBind();
     for (let i = 0; i < 10; i++) {
-      const answer = exchange(portOf(server), ['x\n']);
+      const answer = exchange(portOf(server), 'x\n');
       await server.handleRequest();
       await answer;
     }
@@ -347,7 +342,7 @@ describe('serverBind / serverClose / Symbol.asyncDispose (test_close_immediately
     const server = new TCPServer(['127.0.0.1', 0], UpperEcho);
     const loop = server.serveForever(10);
     await server.serverBind();
-    expect(await exchange(portOf(server), ['a\n'])).toBe('A\n');
+    expect(await exchange(portOf(server), 'a\n')).toBe('A\n');
     await server[Symbol.asyncDispose]();
     await loop;
     expect(server.socket?.listening).toBe(false);
@@ -367,7 +362,7 @@ describe('limits and options: maxConnections, idleTimeout, options vs subclass f
     const server = await serving(new TCPServer(['127.0.0.1', 0], Hold, { maxConnections: 2 }));
     const held = [await dial(portOf(server)), await dial(portOf(server))];
     const answers = held.map((socket) => receiveAll(socket));
-    expect(await exchange(portOf(server), [])).toBe('');
+    expect(await exchange(portOf(server))).toBe('');
     held[0]!.end();
     expect(await answers[0]).toBe('hi\n');
     await closedOnServer[0];

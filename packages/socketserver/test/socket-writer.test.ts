@@ -39,7 +39,7 @@ async function run(script: (handler: StreamRequestHandler) => Promise<void>): Pr
   const server = track(new TCPServer(['127.0.0.1', 0], Handler));
   await server.serverBind();
   void server.serveForever(10);
-  const received = Buffer.from(await exchange(portOf(server), ['go']), 'latin1');
+  const received = Buffer.from(await exchange(portOf(server), 'go'), 'latin1');
   return { received, writes: writes.length };
 }
 

@@ -31,9 +31,9 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
   it('echoes lines through readline/write for three clients in turn, and several at once', async () => {
     const server = await serving(new TCPServer(['127.0.0.1', 0], UpperEcho));
     for (let i = 0; i < 3; i++) {
-      expect(await exchange(portOf(server), ['hello\nwor', 'ld\n', 'no newline'])).toBe('HELLO\nWORLD\nNO NEWLINE');
+      expect(await exchange(portOf(server), 'hello\nwor', 'ld\n', 'no newline')).toBe('HELLO\nWORLD\nNO NEWLINE');
     }
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange(portOf(server), [`c${i}\n`])));
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => exchange(portOf(server), `c${i}\n`)));
     expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => `C${i}\n`));
   });
 
@@ -45,7 +45,7 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
       }
     }
     const server = await serving(new TCPServer(['127.0.0.1', 0], Collect));
-    expect(await exchange(portOf(server), ['abc', 'def'])).toBe('got 6 bytes after EOF');
+    expect(await exchange(portOf(server), 'abc', 'def')).toBe('got 6 bytes after EOF');
   });
 
   it('read(n) takes exact sizes, as a length-prefixed protocol needs', async () => {
@@ -62,7 +62,7 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
     const server = await serving(new TCPServer(['127.0.0.1', 0], Framed));
     const frame = (text: string) => Buffer.concat([Buffer.from([0, text.length]), Buffer.from(text)]);
     const both = Buffer.concat([frame('hello'), frame('world')]);
-    expect(await exchange(portOf(server), [both.subarray(0, 3), both.subarray(3, 9), both.subarray(9)])).toBe('[hello][world]');
+    expect(await exchange(portOf(server), both.subarray(0, 3), both.subarray(3, 9), both.subarray(9))).toBe('[hello][world]');
   });
 
   it('async iteration of rfile yields every byte until the client ends', async () => {
@@ -75,7 +75,7 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
     }
     const server = await serving(new TCPServer(['127.0.0.1', 0], Count));
     const big = Buffer.alloc(1024 * 1024, 'x');
-    expect(await exchange(portOf(server), [big, big, 'tail'])).toBe(String(2 * big.length + 4));
+    expect(await exchange(portOf(server), big, big, 'tail')).toBe(String(2 * big.length + 4));
   });
 
   it('readline(limit) returns at most limit bytes; the rest of the line follows', async () => {
@@ -87,7 +87,7 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
       }
     }
     const server = await serving(new TCPServer(['127.0.0.1', 0], Limited));
-    expect(await exchange(portOf(server), ['abcdefg\nhi\n'])).toBe('"abcd","efg\\n","hi\\n"');
+    expect(await exchange(portOf(server), 'abcdefg\nhi\n')).toBe('"abcd","efg\\n","hi\\n"');
   });
 
   it('wfile.write sends at once, without flush (SocketWriterTest.test_write)', async () => {
@@ -116,7 +116,7 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
       }
     }
     const server = await serving(new TCPServer(['127.0.0.1', 0], Probe));
-    await exchange(portOf(server), []);
+    await exchange(portOf(server));
     expect(seen).toEqual([true, false]);
   });
 
@@ -160,7 +160,7 @@ describe('TCPServer over TLS (the tls option)', () => {
 
   it('a plaintext client is dropped and the server keeps serving TLS', async () => {
     const server = await serving(new TCPServer(['127.0.0.1', 0], UpperEcho, { tls: { cert, key } }));
-    await exchange(portOf(server), ['GET / HTTP/1.0\r\n\r\n']);
+    await exchange(portOf(server), 'GET / HTTP/1.0\r\n\r\n');
     const client = tls.connect({ port: portOf(server), host: '127.0.0.1', ca: cert });
     await once(client, 'secureConnect');
     const received = receiveAll(client as never);
@@ -188,7 +188,7 @@ describe('TCPServer on IPv6 and dual-stack', () => {
   it.skipIf(!ipv6)('serves on ::1', async () => {
     const server = await serving(new TCPServer(['::1', 0], UpperEcho));
     expect(server.serverAddress[0]).toBe('::1');
-    expect(await exchange(portOf(server), ['six\n'], '::1')).toBe('SIX\n');
+    expect(await exchange({ port: portOf(server), host: '::1' }, 'six\n')).toBe('SIX\n');
   });
 
   it.skipIf(!ipv6)("binding '::' is dual-stack: reached through 127.0.0.1 and ::1", async () => {
@@ -200,8 +200,8 @@ describe('TCPServer on IPv6 and dual-stack', () => {
       }
     }
     const server = await serving(new TCPServer(['::', 0], Who));
-    expect(await exchange(portOf(server), [], '127.0.0.1')).toBe('ok');
-    expect(await exchange(portOf(server), [], '::1')).toBe('ok');
+    expect(await exchange(portOf(server))).toBe('ok');
+    expect(await exchange({ port: portOf(server), host: '::1' })).toBe('ok');
     expect(clients).toEqual(['::ffff:127.0.0.1', '::1']);
   });
 });
@@ -221,7 +221,7 @@ describe('UnixStreamServer echo (test_UnixStreamServer)', () => {
     }
     const server = await serving(new UnixStreamServer(path, Echo));
     expect(server.serverAddress).toBe(path);
-    for (let i = 0; i < 3; i++) expect(await exchange(path, ['unix\n'])).toBe('UNIX\n');
+    for (let i = 0; i < 3; i++) expect(await exchange(path, 'unix\n')).toBe('UNIX\n');
     expect(clients).toEqual(['', '', '']);
     await server.shutdown();
     await server.serverClose();

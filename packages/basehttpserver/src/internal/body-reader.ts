@@ -11,7 +11,8 @@ const MAX_CHUNK_LINE = 4096;
 /** Longest trailer section accepted, in bytes. */
 const MAX_TRAILERS = 16 * 1024;
 
-const SIZE = 0, DATA = 1, DATA_END = 2, TRAILERS = 3, DONE = 4;
+/** Where the reader is in the body: a chunk-size line, data, the CRLF after a chunk, trailers, or done. */
+type BodyState = 'size' | 'data' | 'data-end' | 'trailers' | 'done';
 
 /**
  * BodyReader hands out the decoded body piece by piece with `read()`. `rawConsumed`
@@ -24,7 +25,7 @@ export class BodyReader {
   #rfile: BufferedReader;
   #chunked: boolean;
   #left: number; // bytes left in the body (Content-Length) or in the current chunk
-  #state: number;
+  #state: BodyState;
   #maxSize: number;
   #timeout: number;
   #trailerBytes = 0;
@@ -33,14 +34,14 @@ export class BodyReader {
     this.#rfile = rfile;
     this.#chunked = chunked;
     this.#left = chunked ? 0 : Math.max(0, contentLength);
-    this.#state = chunked ? SIZE : this.#left > 0 ? DATA : DONE;
+    this.#state = chunked ? 'size' : this.#left > 0 ? 'data' : 'done';
     this.#maxSize = maxSize;
     this.#timeout = timeout;
   }
 
   /** True once the whole body has been read. */
   get done(): boolean {
-    return this.#state === DONE;
+    return this.#state === 'done';
   }
 
   /** Refuses a `Content-Length` body over the limit before reading any of it. */
@@ -54,14 +55,14 @@ export class BodyReader {
   async read(): Promise<Buffer | null> {
     for (;;) {
       switch (this.#state) {
-        case DONE:
+        case 'done':
           return null;
-        case DATA:
+        case 'data':
           return this.#readData();
-        case SIZE:
+        case 'size':
           this.#parseSize(await this.#line());
           break;
-        case DATA_END:
+        case 'data-end':
           await this.#dataEnd();
           break;
         default:
@@ -83,7 +84,7 @@ export class BodyReader {
     this.rawConsumed += n;
     this.decoded += n;
     this.#left -= n;
-    if (this.#left === 0) this.#state = this.#chunked ? DATA_END : DONE;
+    if (this.#left === 0) this.#state = this.#chunked ? 'data-end' : 'done';
     return piece;
   }
 
@@ -108,7 +109,7 @@ export class BodyReader {
 
   /** One CRLF-terminated framing line (chunk size or trailer), without its CRLF. */
   async #line(): Promise<Buffer> {
-    const limit = this.#state === SIZE ? MAX_CHUNK_LINE : MAX_TRAILERS;
+    const limit = this.#state === 'size' ? MAX_CHUNK_LINE : MAX_TRAILERS;
     for (;;) {
       const line = this.#rfile.tryReadline(limit + 2);
       if (line === undefined) {
@@ -138,14 +139,14 @@ export class BodyReader {
     if (i === 0) throw new HTTPRequestError(400, 'Invalid chunk size');
     if (i < line.length) checkExtension(line, i);
     if (size === 0) {
-      this.#state = TRAILERS;
+      this.#state = 'trailers';
       return;
     }
     if (this.decoded + size > this.#maxSize) {
       throw new HTTPRequestError(413, `Request body exceeds the limit of ${this.#maxSize} bytes`);
     }
     this.#left = size;
-    this.#state = DATA;
+    this.#state = 'data';
   }
 
   /** The CRLF that must follow chunk data. */
@@ -159,14 +160,14 @@ export class BodyReader {
     if (bytes[0] !== CR || bytes[1] !== LF) throw new HTTPRequestError(400, 'Chunk data not followed by CRLF');
     rfile.consume(2);
     this.rawConsumed += 2;
-    this.#state = SIZE;
+    this.#state = 'size';
   }
 
   /** trailer-section = *( field-line CRLF ) CRLF; fields are checked, then dropped. */
   #parseTrailer(line: Buffer): void {
     this.#trailerBytes += line.length + 2;
     if (line.length === 0) {
-      this.#state = DONE;
+      this.#state = 'done';
       return;
     }
     if (this.#trailerBytes > MAX_TRAILERS) throw new HTTPRequestError(431, 'Trailer section too large');

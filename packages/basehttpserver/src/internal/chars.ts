@@ -49,40 +49,9 @@ export function latin1(buf: Buffer, start: number, end: number): string {
   return latin1Slice.call(buf, start, end);
 }
 
-const validNames = new Set<string>();
-
-let lastName0 = '';
-let lastName1 = '';
-let lastName2 = '';
-
-/**
- * `isToken`, remembering up to 512 names already checked (response headers repeat); the
- * last three are compared first, which is cheaper than a set lookup.
- */
-export function isHeaderName(name: string): boolean {
-  if (name === lastName0 || name === lastName1 || name === lastName2) return name !== '';
-  if (!validNames.has(name)) {
-    if (!isToken(name)) return false;
-    if (validNames.size < 512) validNames.add(name);
-  }
-  lastName2 = lastName1;
-  lastName1 = lastName0;
-  lastName0 = name;
-  return true;
-}
-
-let lastValue0 = '';
-let lastValue1 = '';
-let lastValue2 = '';
-
-/** `isFieldValue`, remembering the last three values checked (`Server`, `Date`, `Content-Type` repeat). */
-export function isHeaderValue(value: string): boolean {
-  if (value === lastValue0 || value === lastValue1 || value === lastValue2) return true;
-  if (!isFieldValue(value)) return false;
-  if (value.length <= 256) {
-    lastValue2 = lastValue1;
-    lastValue1 = lastValue0;
-    lastValue0 = value;
-  }
+/** True when `buf[start, end)` holds exactly the (latin1) characters of `text`. */
+export function matches(buf: Buffer, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
   return true;
 }

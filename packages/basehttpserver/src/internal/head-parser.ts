@@ -4,7 +4,9 @@
  * checks. No regular expression, no copy of the bytes beyond the strings it keeps.
  */
 import type { HTTPMessage } from '../http-message.js';
-import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1 } from './chars.js';
+import { isTargetForm } from '../request-target.js';
+import { knownField, requestLine, requestTarget } from './caches.js';
+import { COLON, CR, FIELD_VALUE, HTAB, SP, TARGET, TOKEN, latin1, matches } from './chars.js';
 import { capEcho, pyRepr as repr } from './text.js';
 import { splitList } from '../optional-whitespace.js';
 
@@ -15,6 +17,9 @@ export interface HeadLimits {
   maxHeaders: number;
   maxHeadSize: number;
 }
+
+/** What one field line was: the end of the head, a field, or a refusal. */
+export type FieldState = 'end' | 'field' | 'refused';
 
 /** Why a head was refused: the status to answer with and Python-style message / explanation. */
 export interface HeadError {
@@ -71,10 +76,10 @@ export class RequestHead {
     const targetStart = ++i;
     while (i < end && TARGET[buf[i]!] === 1) i++;
     if (i === targetStart) return this.#badSyntax(buf, start, end);
-    this.target = recent.target(buf, targetStart, i);
+    this.target = requestTarget(buf, targetStart, i);
     if (!isTargetForm(this.method, this.target)) {
       this.requestline = latin1(buf, start, end);
-      return this.refuse(400, `Bad request target (${repr(this.target)})`);
+      return this.refuse(400, `Bad request target (${repr(capEcho(this.target))})`);
     }
     if (i === end) {
       this.requestline = `${this.method} ${this.target}`;
@@ -97,7 +102,7 @@ export class RequestHead {
     this.minor = buf[at + 7]! - ZERO;
     this.version = this.minor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
     const raw = this.minor <= 1 ? this.version : latin1(buf, at, end);
-    this.requestline = recent.requestline(this.method, this.target, raw);
+    this.requestline = requestLine(this.method, this.target, raw);
     return true;
   }
 
@@ -113,13 +118,13 @@ export class RequestHead {
   }
 
   /**
-   * Parses one field line `buf[start, end)` (`end` at its LF). Returns 1 for the empty line
-   * that ends the head, 0 for a field, -1 (with `error` set) when the line is refused.
+   * Parses one field line `buf[start, end)` (`end` at its LF): `'end'` for the empty line
+   * that ends the head, `'field'` for a field, `'refused'` (with `error` set) otherwise.
    */
-  parseFieldLine(buf: Buffer, start: number, end: number, limits: HeadLimits): number {
+  parseFieldLine(buf: Buffer, start: number, end: number, limits: HeadLimits): FieldState {
     this.size += end + 1 - start;
     if (end > start && buf[end - 1] === CR) end--;
-    if (end === start) return 1;
+    if (end === start) return 'end';
     if (end - start > limits.maxHeaderLineSize) return this.#refuse(431, 'Line too long');
     if (this.size > limits.maxHeadSize) return this.#refuse(431, 'Request header block too large');
     if (this.message.size >= limits.maxHeaders) return this.#refuse(431, 'Too many headers');
@@ -146,7 +151,7 @@ export class RequestHead {
       known?.remember(value);
     }
     this.message.append(name, value);
-    return this.#noteField(name, value) ? 0 : -1;
+    return this.#noteField(name, value) ? 'field' : 'refused';
   }
 
   /** Records the fields that decide framing and connection handling. */
@@ -220,9 +225,9 @@ export class RequestHead {
     return true;
   }
 
-  #refuse(status: number, message: string): number {
+  #refuse(status: number, message: string): 'refused' {
     this.refuse(status, message);
-    return -1;
+    return 'refused';
   }
 
   /** Records why the request is refused; returns false. */
@@ -238,83 +243,6 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 function methodName(buf: Buffer, start: number, end: number): string {
   for (const method of METHODS) if (matches(buf, start, end, method)) return method;
   return latin1(buf, start, end);
-}
-
-/**
- * A common field name in one spelling, with the last value accepted for it: a client
- * sends the same `Host`, `User-Agent` or `Accept` on every request, and a value equal to
- * the last one is shared instead of checked and decoded again.
- */
-class KnownField {
-  #last = '';
-  constructor(readonly name: string) {}
-
-  /** The last value accepted, if `buf[from, to)` holds the same bytes. */
-  lastValue(buf: Buffer, from: number, to: number): string | undefined {
-    const last = this.#last;
-    return matches(buf, from, to, last) ? last : undefined;
-  }
-
-  /** Remembers a value that passed the checks (short ones only). */
-  remember(value: string): void {
-    if (value.length <= 256) this.#last = value;
-  }
-}
-
-/** Known fields by name length (an array lookup, then a few byte comparisons). */
-const KNOWN_FIELDS: KnownField[][] = [];
-for (const name of [
-  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
-  'Content-Type', 'Transfer-Encoding', 'Expect', 'Cookie', 'Referer', 'Origin', 'Authorization', 'Range',
-  'If-None-Match', 'If-Modified-Since', 'If-Range', 'Cache-Control', 'Pragma', 'Upgrade', 'Keep-Alive',
-  'Sec-Fetch-Mode', 'Sec-Fetch-Site', 'Sec-Fetch-Dest', 'Upgrade-Insecure-Requests', 'DNT', 'TE',
-]) {
-  for (const spelling of [name, name.toLowerCase()]) {
-    const list = (KNOWN_FIELDS[spelling.length] ??= []);
-    if (!list.some((field) => field.name === spelling)) list.push(new KnownField(spelling));
-  }
-}
-
-/** The known field spelled as `buf[start, end)`, or undefined. */
-function knownField(buf: Buffer, start: number, end: number): KnownField | undefined {
-  const known = KNOWN_FIELDS[end - start];
-  if (known !== undefined) for (const field of known) if (matches(buf, start, end, field.name)) return field;
-  return undefined;
-}
-
-/**
- * The last request target and request line made: successive requests often repeat them,
- * and a repeat is shared rather than decoded or joined again.
- */
-const recent = {
-  lastTarget: '/',
-  lineMethod: '',
-  lineTarget: '',
-  lineVersion: '',
-  line: '',
-
-  target(buf: Buffer, start: number, end: number): string {
-    if (matches(buf, start, end, this.lastTarget)) return this.lastTarget;
-    const target = latin1(buf, start, end);
-    if (end - start <= 256) this.lastTarget = target;
-    return target;
-  },
-
-  requestline(method: string, target: string, version: string): string {
-    if (method !== this.lineMethod || target !== this.lineTarget || version !== this.lineVersion) {
-      this.lineMethod = method;
-      this.lineTarget = target;
-      this.lineVersion = version;
-      this.line = `${method} ${target} ${version}`;
-    }
-    return this.line;
-  },
-};
-
-function matches(buf: Buffer, start: number, end: number, text: string): boolean {
-  if (end - start !== text.length) return false;
-  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
-  return true;
 }
 
 /** Bytes a Host value may hold (RFC 3986 reg-name, IP-literal, port), as Go's `ValidHostHeader`. */
@@ -336,36 +264,4 @@ function is(name: string, usual: string, lower: string): boolean {
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= ZERO + 9;
-}
-
-/**
- * Whether `target` has one of the four forms of RFC 9112 §3.2: origin-form (starts with
- * `/`), absolute-form (`scheme://…`), authority-form for CONNECT, asterisk-form for
- * OPTIONS. **Differs from Python:** a target without a leading slash (`GET dir/file`),
- * which Python's layers read inconsistently, is refused with 400 in every layer.
- */
-export function isTargetForm(method: string, target: string): boolean {
-  if (target.charCodeAt(0) === 0x2f) return true;
-  if (method === 'CONNECT') return true;
-  if (target === '*') return method === 'OPTIONS';
-  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target);
-}
-
-/**
- * The path of a request target: the target itself for origin-form, the path and query of
- * an absolute-form target (RFC 9112 §3.2.2); a leading `//` reduced to `/` as Python does
- * (gh-87389: no open redirect through a scheme-relative path).
- */
-export function requestPath(target: string): string {
-  let path = target;
-  if (path.charCodeAt(0) !== 0x2f) {
-    const scheme = path.indexOf('://');
-    if (scheme > 0 && /^[a-z][a-z0-9+.-]*$/i.test(path.slice(0, scheme))) {
-      const slash = path.indexOf('/', scheme + 3);
-      const query = path.indexOf('?', scheme + 3);
-      path = slash !== -1 && (query === -1 || slash < query) ? path.slice(slash) : `/${query === -1 ? '' : path.slice(query)}`;
-    }
-  }
-  if (path.charCodeAt(0) === 0x2f && path.charCodeAt(1) === 0x2f) path = `/${path.replace(/^\/+/, '')}`;
-  return path;
 }

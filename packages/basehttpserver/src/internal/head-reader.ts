@@ -1,25 +1,22 @@
 /**
- * Reads one request head from `rfile`: straight from the buffered bytes when the whole
- * head is there (no promise, no copy), line by line as bytes arrive otherwise, under the
- * head deadline and the keep-alive idle timeout.
+ * Reads one request head from `rfile` into a finished `RequestHead`: straight from the
+ * buffered bytes when the whole head is there (no promise, no copy), line by line as bytes
+ * arrive otherwise, under the head deadline and the keep-alive idle timeout.
  */
 import type { BufferedReader } from '@httpstack/socketserver';
+import type { HTTPMessage } from '../http-message.js';
 import { CR, LF } from './chars.js';
-import type { HeadLimits, RequestHead } from './head-parser.js';
+import { RequestHead, type HeadLimits } from './head-parser.js';
 
-const EMPTY = Buffer.alloc(0);
-
-/** What `HeadReader` needs from its handler. */
-export interface HeadSource extends HeadLimits {
-  rfile: BufferedReader;
-  idle: boolean;
-  headTimeout: number;
-  keepAliveTimeout: number;
+/** What one read of a head is bounded by: the size limits, the deadlines, the server's state. */
+export interface HeadPolicy extends HeadLimits {
+  readonly headTimeout: number;
+  readonly keepAliveTimeout: number;
   readonly server: { readonly shuttingDown: boolean };
 }
 
-/** Outcomes of reading a request line. */
-export const LINE = 0, EOF = 1, TOO_LONG = 2, INCOMPLETE = 3;
+/** Where the search for a request line ended. */
+type LineState = 'line' | 'eof' | 'too-long' | 'incomplete';
 
 /** The head timed out: `partial` when some of it had arrived. */
 export class HeadTimeout extends Error {
@@ -30,18 +27,14 @@ export class HeadTimeout extends Error {
 }
 
 /**
- * HeadReader finds the request line and the field lines of successive requests. One per
- * connection; it holds the peeked buffer only while a head is being parsed.
+ * HeadReader reads the heads of successive requests of one connection. `readHead()`
+ * returns the finished `RequestHead` — refused, with `error` holding the status to answer,
+ * when a limit or a rule is broken — or `undefined` when the connection ended before a
+ * request. It keeps nothing of a request once its head is returned.
  */
 export class HeadReader {
-  /** Bytes holding the current line(s); `lineStart`/`lineEnd` locate the request line. */
-  buf: Buffer = EMPTY;
-  lineStart = 0;
-  lineEnd = 0;
-  #pos = 0;
-  #peeked = false;
-  #src: HeadSource;
-  /** Requests completed on this connection (the first waits under the head deadline only). */
+  readonly #rfile: BufferedReader;
+  /** Requests begun on this connection (the first waits under the head deadline only). */
   requests = 0;
   /** When the armed timer fires (ms since the epoch); 0 while none is armed. */
   firesAt = 0;
@@ -51,19 +44,25 @@ export class HeadReader {
   #deadline = 0;
   #timedOut = false;
 
-  constructor(src: HeadSource) {
-    this.#src = src;
+  constructor(rfile: BufferedReader) {
+    this.#rfile = rfile;
   }
 
-  /** Locates the next request line; resolves to `LINE`, `EOF`, `TOO_LONG` or `INCOMPLETE`. */
-  readRequestLine(): number | Promise<number> {
-    const fast = this.#peekRequestLine();
-    return fast === -1 ? this.#readRequestLineSlow() : fast;
+  /** The next request's head, parsed into a new `RequestHead` over `message`. */
+  readHead(policy: HeadPolicy, message: HTTPMessage): RequestHead | undefined | Promise<RequestHead | undefined> {
+    const head = new RequestHead(message);
+    const read = this.#readBuffered(head, policy);
+    if (read === 'done') return head;
+    return read === 'fields' ? this.#readFieldsSlow(head, policy) : this.#readSlow(head, policy);
   }
 
-  #peekRequestLine(): number {
-    const rfile = this.#src.rfile;
-    if (rfile.buffered === 0) return -1;
+  /**
+   * Parses the head from the buffered bytes, consuming what it parsed: `'done'` when the
+   * head (or its refusal) is complete, else where the line-by-line reading must go on.
+   */
+  #readBuffered(head: RequestHead, policy: HeadPolicy): 'done' | 'line' | 'fields' {
+    const rfile = this.#rfile;
+    if (rfile.buffered === 0) return 'line';
     const buf = rfile.peek();
     let pos = 0;
     // RFC 9112 §2.2: empty lines before the request line are ignored.
@@ -73,105 +72,86 @@ export class HeadReader {
       else break;
     }
     const lf = buf.indexOf(LF, pos);
-    const max = this.#src.maxRequestLineSize;
-    if (lf === -1) {
-      if (buf.length - pos > max + 1) return TOO_LONG;
+    const max = policy.maxRequestLineSize;
+    if (lf === -1 || lf - pos - (buf[lf - 1] === CR ? 1 : 0) > max) {
+      if (lf !== -1 || buf.length - pos > max + 1) return tooLong(head);
       if (pos > 0) rfile.consume(pos);
-      return -1;
+      return 'line';
     }
-    if (lf - pos - (buf[lf - 1] === CR ? 1 : 0) > max) return TOO_LONG;
-    this.buf = buf;
-    this.lineStart = pos;
-    this.lineEnd = lf;
-    this.#pos = lf + 1;
-    this.#peeked = true;
-    return LINE;
+    if (!head.parseRequestLine(buf, pos, lf) || head.version === 'HTTP/0.9') {
+      rfile.consume(lf + 1);
+      return 'done';
+    }
+    return this.#parseBufferedFields(head, policy, buf, lf + 1);
   }
 
-  async #readRequestLineSlow(): Promise<number> {
-    const rfile = this.#src.rfile;
-    const limit = this.#src.maxRequestLineSize + 2;
-    if (this.#deadline === 0) this.#deadline = Date.now() + this.#src.headTimeout;
-    for (;;) {
-      const line = rfile.tryReadline(limit);
-      if (line === undefined) {
-        if (this.#src.server.shuttingDown && rfile.buffered === 0) return EOF;
-        await this.#wait(rfile.buffered > 0);
-        continue;
-      }
-      const n = line.length;
-      if (n === 0) return EOF;
-      if (line[n - 1] !== LF) return n >= limit ? TOO_LONG : INCOMPLETE;
-      if (n === 1 || (n === 2 && line[0] === CR)) continue;
-      if (n - 1 - (line[n - 2] === CR ? 1 : 0) > this.#src.maxRequestLineSize) return TOO_LONG;
-      this.buf = line;
-      this.lineStart = 0;
-      this.lineEnd = n - 1;
-      this.#pos = n;
-      this.#peeked = false;
-      return LINE;
-    }
-  }
-
-  /** Parses the field lines into `head`; resolves true at the empty line, false on refusal. */
-  readFields(head: RequestHead): boolean | Promise<boolean> {
-    if (this.#peeked) {
-      const done = this.#parseBuffered(head);
-      if (done !== undefined) return done;
-    }
-    return this.#readFieldsSlow(head);
-  }
-
-  #parseBuffered(head: RequestHead): boolean | undefined {
-    const buf = this.buf;
-    const src = this.#src;
-    let pos = this.#pos;
+  #parseBufferedFields(head: RequestHead, policy: HeadPolicy, buf: Buffer, pos: number): 'done' | 'fields' {
     for (;;) {
       const lf = buf.indexOf(LF, pos);
       if (lf === -1) break;
-      const result = head.parseFieldLine(buf, pos, lf, src);
+      const state = head.parseFieldLine(buf, pos, lf, policy);
       pos = lf + 1;
-      if (result !== 0) {
-        this.#release(pos);
-        return result === 1;
+      if (state !== 'field') {
+        this.#rfile.consume(pos);
+        return 'done';
       }
     }
     const rest = buf.length - pos;
-    if (rest > src.maxHeaderLineSize + 1) return head.refuse(431, 'Line too long');
-    if (head.size + rest > src.maxHeadSize) return head.refuse(431, 'Request header block too large');
-    this.#release(pos);
-    return undefined;
+    this.#rfile.consume(pos);
+    if (rest > policy.maxHeaderLineSize + 1) return (head.refuse(431, 'Line too long'), 'done');
+    if (head.size + rest > policy.maxHeadSize) return (head.refuse(431, 'Request header block too large'), 'done');
+    return 'fields';
   }
 
-  async #readFieldsSlow(head: RequestHead): Promise<boolean> {
-    const rfile = this.#src.rfile;
-    const limit = this.#src.maxHeaderLineSize + 2;
-    if (this.#deadline === 0) this.#deadline = Date.now() + this.#src.headTimeout;
+  /** The request line and fields as their bytes arrive. */
+  async #readSlow(head: RequestHead, policy: HeadPolicy): Promise<RequestHead | undefined> {
+    const state = await this.#readRequestLineSlow(head, policy);
+    if (state === 'eof') return undefined;
+    if (state === 'too-long') return tooLong(head), head;
+    if (state === 'incomplete') return head.refuse(400, 'Incomplete request line'), head;
+    if (head.error !== undefined || head.version === 'HTTP/0.9') return head;
+    return this.#readFieldsSlow(head, policy);
+  }
+
+  async #readRequestLineSlow(head: RequestHead, policy: HeadPolicy): Promise<LineState> {
+    const rfile = this.#rfile;
+    const max = policy.maxRequestLineSize;
+    const limit = max + 2;
+    if (this.#deadline === 0) this.#deadline = Date.now() + policy.headTimeout;
     for (;;) {
       const line = rfile.tryReadline(limit);
       if (line === undefined) {
-        await this.#wait(true);
+        if (policy.server.shuttingDown && rfile.buffered === 0) return 'eof';
+        await this.#wait(policy, rfile.buffered > 0);
+        continue;
+      }
+      const n = line.length;
+      if (n === 0) return 'eof';
+      if (line[n - 1] !== LF) return n >= limit ? 'too-long' : 'incomplete';
+      if (n === 1 || (n === 2 && line[0] === CR)) continue;
+      if (n - 1 - (line[n - 2] === CR ? 1 : 0) > max) return 'too-long';
+      head.parseRequestLine(line, 0, n - 1);
+      return 'line';
+    }
+  }
+
+  async #readFieldsSlow(head: RequestHead, policy: HeadPolicy): Promise<RequestHead> {
+    const rfile = this.#rfile;
+    const limit = policy.maxHeaderLineSize + 2;
+    if (this.#deadline === 0) this.#deadline = Date.now() + policy.headTimeout;
+    for (;;) {
+      const line = rfile.tryReadline(limit);
+      if (line === undefined) {
+        await this.#wait(policy, true);
         continue;
       }
       const n = line.length;
       if (n === 0 || line[n - 1] !== LF) {
-        return n >= limit ? head.refuse(431, 'Line too long') : head.refuse(400, 'Incomplete request head');
+        head.refuse(n >= limit ? 431 : 400, n >= limit ? 'Line too long' : 'Incomplete request head');
+        return head;
       }
-      const result = head.parseFieldLine(line, 0, n - 1, this.#src);
-      if (result !== 0) return result === 1;
+      if (head.parseFieldLine(line, 0, n - 1, policy) !== 'field') return head;
     }
-  }
-
-  /** Consumes the parsed bytes and drops the peeked buffer. */
-  #release(pos: number): void {
-    if (this.#peeked) this.#src.rfile.consume(pos);
-    this.#peeked = false;
-    this.buf = EMPTY;
-  }
-
-  /** Drops the buffer after a request line that has no fields (HTTP/0.9). */
-  endSimpleRequest(): void {
-    this.#release(this.#pos);
   }
 
   /**
@@ -179,13 +159,11 @@ export class HeadReader {
    * idle timeout between requests, under the head deadline before the first. `onBytes`
    * runs when bytes arrive, the connection ends or fails, or time is up (`timedOut`).
    */
-  awaitRequest(onBytes: () => void): void {
-    const src = this.#src;
+  awaitRequest(policy: HeadPolicy, onBytes: () => void): void {
     const now = Date.now(); // once: a clock read is a measurable part of a keep-alive request
-    this.#deadline = now + src.headTimeout;
-    src.idle = true;
-    this.#arm(true, now);
-    src.rfile.whenReadable(onBytes);
+    this.#deadline = now + policy.headTimeout;
+    this.#arm(policy, true, now);
+    this.#rfile.whenReadable(onBytes);
   }
 
   /** True once a timer of this reader has fired (the connection is then done). */
@@ -197,28 +175,23 @@ export class HeadReader {
    * Waits for more bytes under the head deadline, or the keep-alive idle timeout while
    * nothing of the next request has arrived. Throws `HeadTimeout` when time is up.
    */
-  async #wait(begun: boolean): Promise<void> {
-    const src = this.#src;
-    src.idle = !begun;
-    this.#arm(!begun);
+  async #wait(policy: HeadPolicy, begun: boolean): Promise<void> {
+    this.#arm(policy, !begun);
     try {
-      await src.rfile.wait();
+      await this.#rfile.wait();
     } catch (error) {
       if (!this.#timedOut) throw error;
-    } finally {
-      src.idle = false;
     }
-    if (this.#timedOut) throw new HeadTimeout(begun || src.rfile.buffered > 0);
+    if (this.#timedOut) throw new HeadTimeout(begun || this.#rfile.buffered > 0);
   }
 
   /** Arms the idle timer (`idle`, after a first request) or the head deadline timer. */
-  #arm(idle: boolean, now = Date.now()): void {
-    const src = this.#src;
+  #arm(policy: HeadPolicy, idle: boolean, now = Date.now()): void {
     const remaining = Math.max(0, this.#deadline - now);
-    const useIdle = idle && this.requests > 0 && src.keepAliveTimeout < remaining;
+    const useIdle = idle && this.requests > 0 && policy.keepAliveTimeout < remaining;
     if (this.firesAt !== 0 && this.#timerIdle === useIdle) return;
     this.#timerIdle = useIdle;
-    const ms = useIdle ? src.keepAliveTimeout : remaining;
+    const ms = useIdle ? policy.keepAliveTimeout : remaining;
     this.firesAt = now + ms;
     deadlines.watch(this, ms);
   }
@@ -227,15 +200,13 @@ export class HeadReader {
   expire(): void {
     this.firesAt = 0;
     this.#timedOut = true;
-    this.#src.rfile.destroy(Object.assign(new Error('request head timed out'), { code: 'ETIMEDOUT' }));
+    this.#rfile.destroy(Object.assign(new Error('request head timed out'), { code: 'ETIMEDOUT' }));
   }
 
-  /** Ends one request: clears timers, forgets the buffer. */
+  /** Ends one request: clears timers. */
   reset(): void {
     this.clearTimer();
     this.#deadline = 0;
-    this.#peeked = false;
-    this.buf = EMPTY;
     this.requests++;
   }
 
@@ -248,6 +219,12 @@ export class HeadReader {
     this.firesAt = 0;
     this.#timerIdle = false;
   }
+}
+
+/** Refuses `head` for a request line longer than the limit (Python: 414). */
+function tooLong(head: RequestHead): 'done' {
+  head.error = { status: 414 };
+  return 'done';
 }
 
 /**

@@ -1,22 +1,5 @@
-/** Text helpers of the HTTP layer: printf-style formatting, escaping, dates. */
+/** Text helpers of the HTTP layer: Python's repr, escaping, dates. */
 import { trimOWS } from '../optional-whitespace.js';
-
-/**
- * Python's `format % args` for `%s`, `%d`, `%r` and `%%`; extra arguments are appended
- * with spaces, missing ones leave the directive as is.
- */
-export function printf(format: string, args: readonly unknown[]): string {
-  let next = 0;
-  const out = format.replace(/%([sdir%])/g, (whole, kind: string) => {
-    if (kind === '%') return '%';
-    if (next >= args.length) return whole;
-    const arg = args[next++];
-    if (kind === 'd' || kind === 'i') return String(Math.trunc(Number(arg)));
-    if (kind === 'r') return typeof arg === 'string' ? pyRepr(arg) : String(arg);
-    return String(arg);
-  });
-  return next < args.length ? [out, ...args.slice(next).map(String)].join(' ') : out;
-}
 
 /** At most this many characters of request text are echoed in a status line, error page or log line. */
 export const ECHO_LIMIT = 200;
@@ -83,24 +66,6 @@ export function formatNamed(template: string, values: Record<string, string | nu
     if (value === undefined) return whole;
     return kind === 'd' ? String(Math.trunc(Number(value))) : String(value);
   });
-}
-
-let cachedDate: string | undefined;
-
-/**
- * The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a
- * second (an unref'd timer clears the cache at the next second, as `node:http` does).
- */
-export function httpDateNow(): string {
-  if (cachedDate !== undefined) return cachedDate;
-  const now = Date.now();
-  cachedDate = new Date(now).toUTCString();
-  setTimeout(clearDate, 1000 - (now % 1000)).unref();
-  return cachedDate;
-}
-
-function clearDate(): void {
-  cachedDate = undefined;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -3,8 +3,9 @@
  * of Python's `_url_collapse_path`, `CGIHTTPRequestHandler.is_cgi` and the path half of
  * `run_cgi`.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseRequestTarget } from '@httpstack/basehttpserver';
+import { statQuiet } from '@httpstack/simplehttpserver';
 
 /** A request path split at its CGI directory: `/cgi-bin` and `a.sh/x`. */
 export interface CGIInfo {
@@ -33,31 +34,6 @@ export interface ScriptProblem {
 }
 
 /**
- * Decodes `path` (without its query) and collapses `.` and `..` segments and repeated
- * slashes, as Python's `_url_collapse_path` does. Returns the segments, or `null` when the
- * path climbs above the root or holds bytes no file name should (NUL, backslash) or a bad
- * escape — such a path is never a CGI script.
- */
-export function collapsePath(path: string): string[] | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments: string[] = [];
-  for (const part of decoded.split('/')) {
-    if (part === '..') {
-      if (segments.pop() === undefined) return null;
-    } else if (part !== '' && part !== '.') {
-      segments.push(part);
-    }
-  }
-  return segments;
-}
-
-/**
  * Splits a request target at the first CGI directory its collapsed path lies in; `null`
  * when it lies in none (Python's `is_cgi`). `/cgi-bin/` is inside (and answers 403 as a
  * directory, never a listing); `/cgi-bin` is not (the static layer redirects it to `/cgi-bin/`).
@@ -66,11 +42,14 @@ export function collapsePath(path: string): string[] | null {
  * `/cgi-bin/%2e%2e/etc` cannot reach outside a CGI directory or into one by a detour.
  */
 export function splitCGIPath(target: string, cgiDirectories: readonly string[]): CGIInfo | null {
-  const mark = target.indexOf('?');
+  // `..` collapsed as Python's `_url_collapse_path`; a path that climbs above the root, or
+  // holds NUL, a backslash or a bad escape, is never a CGI script.
+  const parsed = parseRequestTarget(target, { dotDot: 'collapse' });
+  if (!parsed.ok) return null;
+  const { segments } = parsed;
+  const query = parsed.query.slice(1);
+  const mark = target.search(/[?#]/);
   const rawPath = mark === -1 ? target : target.slice(0, mark);
-  const query = mark === -1 ? '' : target.slice(mark + 1);
-  const segments = collapsePath(rawPath);
-  if (segments === null) return null;
   for (let i = 1; i < segments.length; i++) {
     const dir = '/' + segments.slice(0, i).join('/');
     if (cgiDirectories.includes(dir)) {
@@ -80,7 +59,7 @@ export function splitCGIPath(target: string, cgiDirectories: readonly string[]):
   }
   // `/cgi-bin/` itself is in the CGI directory too (Python: 403), so it is never listed.
   const whole = '/' + segments.join('/');
-  if (rawPath.endsWith('/') && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
+  if (parsed.trailingSlash && cgiDirectories.includes(whole)) return { dir: whole, rest: '', query };
   return null;
 }
 
@@ -93,7 +72,7 @@ function endsAsDirectory(rawPath: string): boolean {
   try {
     last = decodeURIComponent(last);
   } catch {
-    return false; // collapsePath has refused such a path already
+    return false; // parseRequestTarget has refused such a path already
   }
   return /(?:^|\/)\.{0,2}$/.test(last);
 }
@@ -134,14 +113,6 @@ export async function checkScript(
     return { status: 403, message: `CGI script is not executable (${script.scriptName})` };
   }
   return null;
-}
-
-/**
- * `stat(2)` without the thread pool: a stat of a cached local path takes microseconds,
- * less than the round trip to a pool thread, and it runs for every script request.
- */
-function statQuiet(path: string): import('node:fs').Stats | undefined {
-  return statSync(path, { throwIfNoEntry: false });
 }
 
 async function isDirectory(path: string): Promise<boolean> {

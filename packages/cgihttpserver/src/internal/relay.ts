@@ -4,6 +4,7 @@
  * the connection. Replaces the pass-through of Python's `run_cgi`.
  */
 import type { Readable } from 'node:stream';
+import { ChunkedWriter } from '@httpstack/basehttpserver';
 import type { SocketWriter } from '@httpstack/socketserver';
 import {
   isClientRedirect, isLocalRedirect, ScriptHeaderError, ScriptHeaderParser, type ScriptHeaders,
@@ -41,8 +42,6 @@ export interface RelayHooks {
   ended(): Promise<boolean>;
 }
 
-const CRLF = Buffer.from('\r\n');
-const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 
 /**
  * Reads `stdout` to its end and answers the request from it. Resolves once the output is
@@ -212,6 +211,7 @@ function decide(headers: ScriptHeaders): number | RelayOutcome {
 /** Writes the response body in the framing chosen for it (the head is `sendHead`'s). */
 class BodyWriter {
   readonly chunked: boolean;
+  readonly #chunks: ChunkedWriter | undefined;
   readonly #target: ResponseTarget;
   readonly #bodyless: boolean;
   /** Bytes still allowed by the script's Content-Length (Infinity: none given). */
@@ -223,33 +223,27 @@ class BodyWriter {
     this.#left = headers.contentLength ?? Infinity;
     this.chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
       target.requestVersion === 'HTTP/1.1' && target.protocolVersion >= 'HTTP/1.1';
+    this.#chunks = this.chunked ? new ChunkedWriter(target.wfile) : undefined;
   }
 
   /** Queues `chunk`; returns a promise only when the client must catch up first (or has gone). */
   write(chunk: Buffer): Promise<void> | undefined {
     if (this.#bodyless || chunk.length === 0) return undefined;
+    if (this.#chunks !== undefined) return this.#chunks.write(chunk);
     const wfile = this.#target.wfile;
     if (wfile.closed) return wfile.write(chunk); // rejects: the client went away
-    if (this.chunked) {
-      // Size line, data, CRLF (RFC 9112 §7.1): the writer gathers them, and sends a large
-      // chunk together with its size line in one writev.
-      void wfile.write(chunk.length.toString(16) + '\r\n', 'latin1').catch(ignore);
-      void wfile.write(chunk).catch(ignore);
-      void wfile.write(CRLF).catch(ignore);
-    } else {
-      if (chunk.length > this.#left) {
-        chunk = chunk.subarray(0, this.#left);
-        this.#target.closeConnection = true; // the script wrote more than it declared
-      }
-      this.#left -= chunk.length;
-      if (chunk.length > 0) void wfile.write(chunk).catch(ignore);
+    if (chunk.length > this.#left) {
+      chunk = chunk.subarray(0, this.#left);
+      this.#target.closeConnection = true; // the script wrote more than it declared
     }
+    this.#left -= chunk.length;
+    if (chunk.length > 0) void wfile.write(chunk).catch(ignore);
     return wfile.socket.writableNeedDrain ? wfile.drain() : undefined;
   }
 
   /** Ends the body: the last chunk, or a closed connection when it fell short of its length. */
   end(): void {
-    if (this.chunked) void this.#target.wfile.write(LAST_CHUNK).catch(ignore);
+    if (this.#chunks !== undefined) this.#chunks.end();
     else if (this.#left !== Infinity && this.#left > 0 && !this.#bodyless) this.#target.closeConnection = true;
   }
 }

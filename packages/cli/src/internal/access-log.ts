@@ -1,12 +1,9 @@
 /** `--log-format json` and `--quiet`: the access log through the handler's logging hooks. */
 import { performance } from 'node:perf_hooks';
-import type { BaseHTTPRequestHandler } from '@httpstack/basehttpserver';
+import { printf, SEND_ERROR_FORMAT, type BaseHTTPRequestHandler } from '@httpstack/basehttpserver';
 
 /** `common`: Python's lines, unchanged; `json`: one JSON object a line; `none`: no access log. */
 export type AccessLogFormat = 'common' | 'json' | 'none';
-
-/** The format `sendError()` logs its answer with, as Python's `send_error`. */
-const SEND_ERROR_FORMAT = 'code %d, message %s';
 
 type HandlerClass = new (...args: any[]) => BaseHTTPRequestHandler<any>;
 
@@ -73,10 +70,4 @@ function writeLine(record: object): void {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
-}
-
-/** Python's `%`-formatting for the `%s`/`%d`/`%r` the log calls use. */
-function printf(format: string, args: unknown[]): string {
-  let i = 0;
-  return format.replace(/%[sdr%]/g, (spec) => (spec === '%%' ? '%' : String(args[i++])));
 }

@@ -16,7 +16,7 @@ export type Encoded =
   | { entry: FileEntry; handle: FileHandle; body?: undefined };
 
 /**
- * The entry of `identity` compressed as `coding`: the same version, type and date, and a
+ * The entry of `identity` compressed as `coding`: the same version, and a
  * strong ETag of its own (`"…-br"`), since its bytes differ (RFC 9110 §8.8.3.3). `body`
  * (the compressed bytes) gives the entry its size; without it (a large file, compressed as
  * it is sent) the size stays the identity size, the bytes to read.
@@ -26,10 +26,7 @@ export function encodedEntry(identity: FileEntry, coding: Exclude<Coding, 'ident
     path: identity.path,
     version: { ...identity.version, size: body?.length ?? identity.version.size },
     etag: `${identity.etag.slice(0, -1)}-${coding}"`,
-    lastModified: identity.lastModified,
-    contentType: identity.contentType,
     body,
-    heads: new Map(),
   };
 }
 

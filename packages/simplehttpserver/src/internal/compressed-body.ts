@@ -2,7 +2,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { compressChunks } from './compression.js';
 import type { Coding } from './encoding.js';
-import { FileBody, FileChangedError, type BodyWriter } from './file-body.js';
+import { FileBody, FileChangedError, type BodyWriter } from '../file-body.js';
 
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 

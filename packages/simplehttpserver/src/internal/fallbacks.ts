@@ -7,7 +7,7 @@ import { extname, join, sep } from 'node:path';
 import { splitList, trimOWS } from '@httpstack/basehttpserver';
 import { encodeName } from './file-names.js';
 import { translateTarget } from './translate.js';
-import { statQuiet } from './turn-stat.js';
+import { statQuiet } from '../stat-quiet.js';
 
 /** What the fallbacks need from the handler. */
 export interface FallbackSource {
@@ -15,7 +15,7 @@ export interface FallbackSource {
   command: string;
   directory: string;
   dotfiles: boolean;
-  indexPages: string[];
+  indexPages: readonly string[];
   spa: boolean;
   cleanUrls: boolean;
   headers: { get(name: string): string | undefined };

@@ -14,18 +14,18 @@ export interface FileVersion {
   ctimeMs: number;
 }
 
-/** What is known about one file: its version, validators, type, and maybe its bytes. */
+/**
+ * What is known about one file: its version, ETag, and maybe its bytes — the file's own
+ * facts only. Header values a field or hook decides (type, dates, Cache-Control…) are
+ * made for each response.
+ */
 export interface FileEntry {
+  /** The cache key: the path, with `\0br` / `\0gzip` for a precompressed sibling. */
   readonly path: string;
   readonly version: FileVersion;
   readonly etag: string;
-  /** `Last-Modified` value (an HTTP date). */
-  readonly lastModified: string;
-  readonly contentType: string;
   /** The file's bytes, when small and safely cacheable (see `FileCache.mayKeepBody`). */
   body: Buffer | undefined;
-  /** Pre-built header lines of a 200 answer, per content coding. */
-  heads: Map<string, ReadonlyArray<readonly [string, string]>>;
   /**
    * The file's bytes compressed on the fly, per coding, each an entry of its own (its
    * `version.size` is the compressed size): kept beside the identity bytes and dropped with them.

@@ -1,6 +1,7 @@
 /** Content types from file names: Python's `guess_type` on the `mime-db` database. */
 import { extname } from 'node:path';
 import mimeTypes from 'mime-types';
+import { memoMime } from './caches.js';
 
 /** Python's `SimpleHTTPRequestHandler.extensions_map` defaults (compressed files stay opaque). */
 export const DEFAULT_EXTENSIONS_MAP: Readonly<Record<string, string>> = {
@@ -22,20 +23,17 @@ export function guessMimeType(path: string, extensionsMap: Readonly<Record<strin
   const mapped = extensionsMap[ext] ?? extensionsMap[ext.toLowerCase()];
   if (mapped !== undefined) return mapped;
   if (ext === '') return FALLBACK;
-  const type = mimeTypes.lookup(ext);
-  if (type === false) return FALLBACK;
-  return withCharset(type);
+  return memoMime(ext, databaseType);
 }
 
-const charsetCache = new Map<string, string>();
+/** The `mime-db` type of `ext`, with its charset, else `application/octet-stream`. */
+function databaseType(ext: string): string {
+  const type = mimeTypes.lookup(ext);
+  return type === false ? FALLBACK : withCharset(type);
+}
 
 /** `type` with `; charset=utf-8` when the database says it is UTF-8 text. */
 export function withCharset(type: string): string {
-  let full = charsetCache.get(type);
-  if (full === undefined) {
-    const charset = mimeTypes.charset(type);
-    full = charset ? `${type}; charset=${charset.toLowerCase()}` : type;
-    charsetCache.set(type, full);
-  }
-  return full;
+  const charset = mimeTypes.charset(type);
+  return charset ? `${type}; charset=${charset.toLowerCase()}` : type;
 }

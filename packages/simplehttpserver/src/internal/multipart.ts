@@ -1,6 +1,6 @@
 /** `multipart/byteranges` bodies for multiple-range requests (RFC 9110 §14.6). */
 import { randomBytes } from 'node:crypto';
-import type { BodyPart } from './file-body.js';
+import type { BodyPart } from '../file-body.js';
 import { contentRange, type ByteRange } from './range.js';
 
 /** A multipart body laid out: its content type (with boundary), parts and total length. */

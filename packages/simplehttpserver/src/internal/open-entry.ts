@@ -3,8 +3,8 @@ import { constants, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { makeETag } from './conditional.js';
-import { FileCache, sameVersion, versionOf, type FileCacheOptions, type FileEntry } from './file-cache.js';
-import { readWhole } from './file-body.js';
+import { sameVersion, versionOf, type FileCache, type FileEntry } from './file-cache.js';
+import { readWhole } from '../file-body.js';
 import { decodeEscaped, fsPath } from './file-names.js';
 import { isInside } from './translate.js';
 
@@ -12,8 +12,6 @@ import { isInside } from './translate.js';
 export interface EntrySource {
   directory: string;
   followExternalSymlinks: boolean;
-  guessType(path: string): string;
-  dateTimeString(timestamp?: Date | number): string;
 }
 
 /** An entry with the bytes to send: in memory, or an open file (the caller closes it). */
@@ -23,20 +21,6 @@ export type Opened = { entry: FileEntry; body: Buffer; handle?: undefined } | { 
 // (regular files ignore the flag); O_NOFOLLOW: the checked real path must not become a link.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 const OPEN_REAL_FLAGS = OPEN_FLAGS | (constants.O_NOFOLLOW ?? 0);
-
-const caches = new WeakMap<object, Map<string, FileCache>>();
-
-/** The cache of one handler class and directory (made on first use with `options`). */
-export function cacheFor(owner: object, directory: string, options: FileCacheOptions | false): FileCache {
-  let byDirectory = caches.get(owner);
-  if (byDirectory === undefined) caches.set(owner, (byDirectory = new Map()));
-  let cache = byDirectory.get(directory);
-  if (cache === undefined) {
-    cache = new FileCache(options === false ? { maxFileSize: 0, maxEntries: 0 } : options);
-    byDirectory.set(directory, cache);
-  }
-  return cache;
-}
 
 /**
  * Whether `path` really lies inside the served directory once every symlink is resolved.
@@ -64,7 +48,6 @@ export async function openEntry(
   key: string,
   path: string,
   cached: FileEntry | undefined,
-  contentType?: string,
 ): Promise<Opened | undefined> {
   let handle: FileHandle | undefined;
   try {
@@ -81,7 +64,7 @@ export async function openEntry(
       handle = await open(fsPath(real), OPEN_REAL_FLAGS);
       const stat = await handle.stat();
       if (!stat.isFile()) return undefined;
-      entry = makeEntry(source, key, path, stat, contentType);
+      entry = makeEntry(key, stat);
       cache.set(entry);
     }
     if (entry.version.size > cache.maxFileSize) {
@@ -99,15 +82,12 @@ export async function openEntry(
   }
 }
 
-function makeEntry(source: EntrySource, key: string, path: string, stat: Stats, contentType?: string): FileEntry {
-  const version = versionOf(stat);
+/** The file's own facts: its version and ETag (never a value a hook decides). */
+function makeEntry(key: string, stat: Stats): FileEntry {
   return {
     path: key,
-    version,
+    version: versionOf(stat),
     etag: makeETag(stat.ino, stat.size, stat.mtimeMs, stat.ctimeMs),
-    lastModified: source.dateTimeString(stat.mtimeMs),
-    contentType: contentType ?? source.guessType(path),
     body: undefined,
-    heads: new Map(),
   };
 }

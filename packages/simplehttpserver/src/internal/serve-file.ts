@@ -11,11 +11,12 @@ import { COMPRESS_MIN_SIZE, DYNAMIC_CODINGS, isCompressible } from './compressio
 import { corsLines } from './cors.js';
 import { evaluateConditions, ifRangeMatches } from './conditional.js';
 import { negotiateEncoding, SIBLINGS, type Coding } from './encoding.js';
-import { FileBody } from './file-body.js';
+import { FileBody } from '../file-body.js';
 import type { FileCache, FileCacheOptions, FileEntry } from './file-cache.js';
 import { joinParts, multipartByteranges } from './multipart.js';
-import { cacheFor, openEntry, type EntrySource } from './open-entry.js';
-import { statQuiet } from './turn-stat.js';
+import { fileCacheFor } from './caches.js';
+import { openEntry, type EntrySource } from './open-entry.js';
+import { statQuiet } from '../stat-quiet.js';
 import { contentRange, parseRange, unsatisfiedRange, type ByteRange } from './range.js';
 
 /** The bytes that follow a response head: in memory, or read from an open file. */
@@ -34,6 +35,8 @@ export interface FileResponder extends EntrySource {
   readSize: number;
   maxRanges: number;
   fileCache: FileCacheOptions | false;
+  guessType(path: string): string;
+  dateTimeString(timestamp?: Date | number): string;
   sendResponse(code: number, message?: string): void;
   sendHeader(keyword: string, value: string): void;
   endHeaders(): void;
@@ -42,6 +45,8 @@ export interface FileResponder extends EntrySource {
 
 /** The chosen representation: the file or a precompressed sibling, with its bytes. */
 interface Chosen {
+  /** The file asked for (a precompressed sibling has its content type). */
+  path: string;
   entry: FileEntry;
   coding: Coding;
   body?: Buffer | undefined;
@@ -56,11 +61,11 @@ interface Chosen {
  * file is answered synchronously; anything else opens the file.
  */
 export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
-  const cache = cacheFor(h.constructor, h.directory, h.fileCache);
+  const cache = fileCacheFor(h);
   const accept = h.headers.get('accept-encoding');
   // without Accept-Encoding no sibling can be chosen: no stats of siblings on that path
   const siblings = h.precompressed && accept !== undefined ? negotiate(h, path, stat, accept) : undefined;
-  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, cache, path, stat, accept);
+  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, path, stat, accept);
   if (dynamic !== undefined && dynamic !== 'identity') return sendEncoded(h, cache, path, stat, dynamic);
   const vary = siblings?.vary === true || dynamic !== undefined;
   const cached = fromCache(cache, path, stat, siblings, vary);
@@ -72,9 +77,9 @@ export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseB
  * it is (a `Range` is answered from the identity bytes), `undefined` when the file is never
  * compressed (`compress` off, a type that is not compressible, under `COMPRESS_MIN_SIZE`).
  */
-function dynamicCoding(h: FileResponder, cache: FileCache, path: string, stat: Stats, accept: string | undefined): Coding | undefined {
+function dynamicCoding(h: FileResponder, path: string, stat: Stats, accept: string | undefined): Coding | undefined {
   if (!h.compress || stat.size < COMPRESS_MIN_SIZE) return undefined;
-  if (!isCompressible(cache.get(path, stat)?.contentType ?? h.guessType(path))) return undefined;
+  if (!isCompressible(h.guessType(path))) return undefined;
   if (h.command === 'GET' && h.headers.get('range') !== undefined) return 'identity';
   return negotiateEncoding(accept, DYNAMIC_CODINGS);
 }
@@ -84,14 +89,14 @@ function sendEncoded(
   h: FileResponder, cache: FileCache, path: string, stat: Stats, coding: Exclude<Coding, 'identity'>,
 ): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const hit = cache.get(path, stat)?.encoded?.get(coding);
-  if (hit?.body !== undefined) return answer(h, { entry: hit, body: hit.body, coding, vary: true });
+  if (hit?.body !== undefined) return answer(h, { path, entry: hit, body: hit.body, coding, vary: true });
   return encodeFile(h, cache, path, stat, coding).then(async (encoded) => {
     if (encoded === undefined) {
       h.sendError(404, 'File not found');
       return undefined;
     }
-    if (encoded.body !== undefined) return answer(h, { entry: encoded.entry, body: encoded.body, coding, vary: true });
-    return answerStreamed(h, encoded.entry, encoded.handle, coding);
+    if (encoded.body !== undefined) return answer(h, { path, entry: encoded.entry, body: encoded.body, coding, vary: true });
+    return answerStreamed(h, path, encoded.entry, encoded.handle, coding);
   });
 }
 
@@ -101,18 +106,18 @@ function sendEncoded(
  * it returns owns it.
  */
 async function answerStreamed(
-  h: FileResponder, entry: FileEntry, handle: FileHandle, coding: Exclude<Coding, 'identity'>,
+  h: FileResponder, path: string, entry: FileEntry, handle: FileHandle, coding: Exclude<Coding, 'identity'>,
 ): Promise<ResponseBody | undefined> {
-  const chosen: Chosen = { entry, handle, coding, vary: true };
+  const chosen: Chosen = { path, entry, handle, coding, vary: true };
   if (preconditionsAnswered(h, chosen)) {
     await handle.close().catch(() => {});
     return undefined;
   }
   const chunked = h.requestVersion >= 'HTTP/1.1' && h.protocolVersion >= 'HTTP/1.1';
   h.sendResponse(200);
-  h.sendHeader('Content-Type', entry.contentType);
+  h.sendHeader('Content-Type', h.guessType(path));
   if (chunked) h.sendHeader('Transfer-Encoding', 'chunked');
-  for (const [name, value] of validatorLines(h, chosen)) h.sendHeader(name, value);
+  sendValidators(h, chosen);
   h.endHeaders();
   return new CompressedBody(handle, entry.path, entry.version.size, coding, chunked, h.readSize);
 }
@@ -149,11 +154,11 @@ function negotiate(h: FileResponder, path: string, stat: Stats, accept: string):
 function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean): Chosen | undefined {
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
     const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
-    return sibling?.body === undefined ? undefined : { entry: sibling, body: sibling.body, coding: negotiated.coding, vary };
+    return sibling?.body === undefined ? undefined : { path, entry: sibling, body: sibling.body, coding: negotiated.coding, vary };
   }
   const entry = cache.get(path, stat);
   if (entry === undefined) return undefined;
-  return entry.body === undefined ? undefined : { entry, body: entry.body, coding: 'identity', vary };
+  return entry.body === undefined ? undefined : { path, entry, body: entry.body, coding: 'identity', vary };
 }
 
 async function sendOpened(
@@ -181,12 +186,12 @@ async function open(
     const key = `${path}\0${negotiated.coding}`;
     const suffix = SIBLINGS.find(([name]) => name === negotiated.coding)![1];
     const cached = cache.get(key, negotiated.siblingStat!);
-    const sibling = await openEntry(h, cache, key, path + suffix, cached, entry?.contentType ?? h.guessType(path));
-    if (sibling !== undefined) return { ...sibling, coding: negotiated.coding, vary };
+    const sibling = await openEntry(h, cache, key, path + suffix, cached);
+    if (sibling !== undefined) return { ...sibling, path, coding: negotiated.coding, vary };
   }
   const opened = await openEntry(h, cache, path, path, entry);
   if (opened === undefined) return undefined;
-  return { ...opened, coding: 'identity', vary };
+  return { ...opened, path, coding: 'identity', vary };
 }
 
 /** Sends 412 or 304 when the request's preconditions say so (RFC 9110 §13.2.2); true when it did. */
@@ -209,7 +214,7 @@ function preconditionsAnswered(h: FileResponder, chosen: Chosen): boolean {
   if (status === 304) {
     h.sendResponse(304);
     h.sendHeader('ETag', entry.etag);
-    for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
+    sendCommonLines(h, chosen.vary);
     h.endHeaders();
     return true;
   }
@@ -231,8 +236,7 @@ function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   }
   if (range.type === 'partial') return sendPartial(h, chosen, range.ranges);
   h.sendResponse(200);
-  for (const [name, value] of headLines(chosen)) h.sendHeader(name, value);
-  for (const [name, value] of commonLines(h, chosen.vary)) h.sendHeader(name, value);
+  sendHeadLines(h, chosen);
   h.endHeaders();
   return bodyOf(h, chosen, [[0, size]]);
 }
@@ -251,14 +255,14 @@ function sendPartial(h: FileResponder, chosen: Chosen, ranges: ByteRange[]): Res
   h.sendResponse(206);
   if (ranges.length === 1) {
     const [range] = ranges as [ByteRange];
-    h.sendHeader('Content-Type', entry.contentType);
+    h.sendHeader('Content-Type', h.guessType(chosen.path));
     h.sendHeader('Content-Range', contentRange(range, size));
     h.sendHeader('Content-Length', String(range.end + 1 - range.start));
     sendValidators(h, chosen);
     h.endHeaders();
     return bodyOf(h, chosen, [[range.start, range.end + 1]]);
   }
-  const multipart = multipartByteranges(ranges, size, entry.contentType);
+  const multipart = multipartByteranges(ranges, size, h.guessType(chosen.path));
   h.sendHeader('Content-Type', multipart.contentType);
   h.sendHeader('Content-Length', String(multipart.length));
   sendValidators(h, chosen);
@@ -277,38 +281,24 @@ function bodyOf(h: FileResponder, chosen: Chosen, parts: ConstructorParameters<t
   return new FileBody(chosen.handle!, chosen.entry.path, parts, h.readSize);
 }
 
-/** The file's own header lines of a 200 answer, built once per entry and coding. */
-function headLines(chosen: Chosen): ReadonlyArray<readonly [string, string]> {
-  let lines = chosen.entry.heads.get(chosen.coding);
-  if (lines === undefined) {
-    lines = [
-      ['Content-Type', chosen.entry.contentType],
-      ['Content-Length', String(chosen.entry.version.size)],
-      ...fileValidatorLines(chosen),
-    ];
-    chosen.entry.heads.set(chosen.coding, lines);
-  }
-  return lines;
-}
-
-function sendValidators(h: FileResponder, chosen: Chosen): void {
-  for (const [name, value] of validatorLines(h, chosen)) h.sendHeader(name, value);
+/**
+ * Content-Type, Content-Length, then the validators and the common headers of a 200
+ * answer, built for each request: the cached entry holds the file's facts only, and every
+ * field or hook these lines come from is read again.
+ */
+function sendHeadLines(h: FileResponder, chosen: Chosen): void {
+  h.sendHeader('Content-Type', h.guessType(chosen.path));
+  h.sendHeader('Content-Length', String(chosen.entry.version.size));
+  sendValidators(h, chosen);
 }
 
 /** Last-Modified, ETag, Accept-Ranges, Content-Encoding, then the common headers. */
-function validatorLines(h: FileResponder, chosen: Chosen): Array<[string, string]> {
-  return fileValidatorLines(chosen).concat(commonLines(h, chosen.vary));
-}
-
-/** Last-Modified, ETag, Accept-Ranges, Content-Encoding: facts of the file alone. */
-function fileValidatorLines(chosen: Chosen): Array<[string, string]> {
-  const lines: Array<[string, string]> = [
-    ['Last-Modified', chosen.entry.lastModified],
-    ['ETag', chosen.entry.etag],
-    ['Accept-Ranges', 'bytes'],
-  ];
-  if (chosen.coding !== 'identity') lines.push(['Content-Encoding', chosen.coding]);
-  return lines;
+function sendValidators(h: FileResponder, chosen: Chosen): void {
+  h.sendHeader('Last-Modified', h.dateTimeString(chosen.entry.version.mtimeMs));
+  h.sendHeader('ETag', chosen.entry.etag);
+  h.sendHeader('Accept-Ranges', 'bytes');
+  if (chosen.coding !== 'identity') h.sendHeader('Content-Encoding', chosen.coding);
+  sendCommonLines(h, chosen.vary);
 }
 
 /**
@@ -317,9 +307,9 @@ function fileValidatorLines(chosen: Chosen): Array<[string, string]> {
  * other bytes: a compressible file, or (asked with `Accept-Encoding`) one with a current
  * precompressed sibling.
  */
-function commonLines(h: Pick<FileResponder, 'cacheControl' | 'cors'>, vary: boolean): Array<[string, string]> {
-  const lines: Array<[string, string]> = [];
-  if (vary) lines.push(['Vary', 'Accept-Encoding']);
-  if (h.cacheControl !== null) lines.push(['Cache-Control', h.cacheControl]);
-  return lines.concat(corsLines(h.cors));
+function sendCommonLines(h: Pick<FileResponder, 'cacheControl' | 'cors' | 'sendHeader'>, vary: boolean): void {
+  if (vary) h.sendHeader('Vary', 'Accept-Encoding');
+  const cacheControl = h.cacheControl;
+  if (cacheControl !== null) h.sendHeader('Cache-Control', cacheControl);
+  for (const [name, value] of corsLines(h.cors)) h.sendHeader(name, value);
 }

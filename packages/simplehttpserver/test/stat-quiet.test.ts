@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { statNow, statQuiet, statThisTurn } from '../src/internal/turn-stat.js';
+import { statNow, statThisTurn } from '../src/internal/caches.js';
+import { statQuiet } from '../src/stat-quiet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'httpstack-turn-stat-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,13 +1,41 @@
 /**
- * The response half of `BaseHTTPRequestHandler`: Python's `send_*`, `end_headers`,
- * `log_*` and date/version helpers, over the buffered head of one response.
+ * The response half of `BaseHTTPRequestHandler` (port of its `send_error`, `send_response`,
+ * `send_header`, `end_headers`, `flush_headers`, `log_*` and date/version helpers), over
+ * the buffered head of one response. Its members are documented and used as members of
+ * `BaseHTTPRequestHandler`, which extends it.
  */
 import { StreamRequestHandler } from '@httpstack/socketserver';
-import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, type ErrorPage, formatErrorPage } from '../error-message.js';
-import type { HTTPServer } from '../http-server.js';
-import { DEFAULT_RESPONSES } from '../http-status.js';
-import { isFieldValue, isHeaderName, isHeaderValue } from './chars.js';
-import { capEcho, escapeControl, hasToken, httpDateNow, logDate, printf, pyRepr } from './text.js';
+import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, type ErrorPage, formatErrorPage } from './error-message.js';
+import type { HTTPServer } from './http-server.js';
+import { DEFAULT_RESPONSES } from './http-status.js';
+import { headerLine, httpDate, httpDateNow, isHeaderName, isHeaderValue, joinedVersion, numberText, statusLine } from './internal/caches.js';
+import { isFieldValue } from './internal/chars.js';
+import { printf, SEND_ERROR_FORMAT } from './log-format.js';
+import { capEcho, escapeControl, hasToken, logDate, pyRepr } from './internal/text.js';
+
+/**
+ * Python's class attributes of `BaseHTTPRequestHandler` (response half), declared here and
+ * given their defaults on the prototype below: a subclass field, an assignment on the
+ * instance (also per request, in a hook) or a getter in a subclass each take effect on the
+ * next response.
+ */
+export interface HTTPResponseWriter<S extends HTTPServer = HTTPServer> extends StreamRequestHandler<S> {
+  /** Server software name and version, first word of the `Server` header. May be overridden. */
+  serverVersion: string;
+  /** Runtime name and version, second word of the `Server` header. May be overridden. */
+  sysVersion: string;
+  /**
+   * Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`, escaped for
+   * `errorContentType` (HTML; JSON string escapes for a JSON type). May be overridden.
+   */
+  errorMessageFormat: string;
+  /** `Content-Type` of the `sendError` page. May be overridden. */
+  errorContentType: string;
+  /** Version the server speaks; `'HTTP/1.1'` enables keep-alive and pipelining. May be overridden. */
+  protocolVersion: string;
+  /** Code → `[phrase, description]` used by `sendResponse` and `sendError`. May be overridden. */
+  responses: Readonly<Record<number, readonly [string, string]>>;
+}
 
 /**
  * HTTPResponseWriter builds a response head in a string, writes it with `endHeaders()`
@@ -23,22 +51,6 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   requestline = '';
   /** True when the connection ends after this response. */
   closeConnection = true;
-
-  /** Server software name and version, first word of the `Server` header. May be overridden. */
-  declare serverVersion: string;
-  /** Runtime name and version, second word of the `Server` header. May be overridden. */
-  declare sysVersion: string;
-  /**
-   * Page template of `sendError`, with `%(code)d`, `%(message)s`, `%(explain)s`, escaped for
-   * `errorContentType` (HTML; JSON string escapes for a JSON type). May be overridden.
-   */
-  declare errorMessageFormat: string;
-  /** `Content-Type` of the `sendError` page. May be overridden. */
-  declare errorContentType: string;
-  /** Version the server speaks; `'HTTP/1.1'` enables keep-alive and pipelining. May be overridden. */
-  declare protocolVersion: string;
-  /** Code → `[phrase, description]` used by `sendResponse` and `sendError`. May be overridden. */
-  declare responses: Readonly<Record<number, readonly [string, string]>>;
 
   #head = '';
   /** Status of the final response begun (0: none yet). */
@@ -68,7 +80,7 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     const [shortMessage, longMessage] = this.responses[code] ?? ['???', '???'];
     message ??= shortMessage;
     explain ??= longMessage;
-    this.logError('code %d, message %s', code, message);
+    this.logError(SEND_ERROR_FORMAT, code, message);
     if (this.#sent) {
       this.closeConnection = true;
       return;
@@ -108,23 +120,8 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     if (this.#logCode !== 0) this.#logPending();
     this.#logCode = code;
     this.sendResponseOnly(code, message);
-    this.#sendServerAndDate(this.versionString(), this.dateTimeString());
-  }
-
-  /**
-   * The `Server` and `Date` lines. Checked by `sendHeader` once, then reused while the
-   * values stay the same (the date changes each second), unless a subclass has its own
-   * `sendHeader`, which must then see both headers.
-   */
-  #sendServerAndDate(server: string, date: string): void {
-    const ownSendHeader = this.sendHeader === HTTPResponseWriter.prototype.sendHeader;
-    if (ownSendHeader && serverDateLines.matches(server, date)) {
-      if (this.requestVersion !== 'HTTP/0.9') this.#head += serverDateLines.lines;
-      return;
-    }
-    this.sendHeader('Server', server);
-    this.sendHeader('Date', date);
-    if (ownSendHeader) serverDateLines.remember(server, date);
+    this.sendHeader('Server', this.versionString());
+    this.sendHeader('Date', this.dateTimeString());
   }
 
   /** Buffers the status line only (nothing for an HTTP/0.9 request). */
@@ -262,20 +259,17 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
 
   /** The `Server` header value: `serverVersion sysVersion`. May be overridden. */
   versionString(): string {
-    const { serverVersion, sysVersion } = this;
-    if (serverVersion !== versionCache[0] || sysVersion !== versionCache[1]) {
-      versionCache = [serverVersion, sysVersion, `${serverVersion} ${sysVersion}`];
-    }
-    return versionCache[2];
+    return joinedVersion(this.serverVersion, this.sysVersion);
   }
 
   /**
    * An HTTP date (`'Sun, 06 Nov 1994 08:49:37 GMT'`) for `timestamp` (a `Date` or ms since
-   * the epoch; now by default). **Differs from Python:** milliseconds, not seconds.
+   * the epoch; now by default), for `Date` and the static layer's `Last-Modified`. May be
+   * overridden. **Differs from Python:** milliseconds, not seconds.
    */
   dateTimeString(timestamp?: Date | number): string {
     if (timestamp === undefined) return httpDateNow();
-    return (timestamp instanceof Date ? timestamp : new Date(timestamp)).toUTCString();
+    return httpDate(timestamp instanceof Date ? timestamp.getTime() : timestamp);
   }
 
   /** The current local time for the log: `'24/Nov/2026 10:00:00'`. May be overridden. */
@@ -308,7 +302,8 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
 }
 
 // Python's class attributes: defaults on the prototype (no memory per connection); a
-// subclass overrides them with a field (`protocolVersion = 'HTTP/1.1'`) or an assignment.
+// subclass field (`protocolVersion = 'HTTP/1.1'`), an assignment on the instance or a
+// getter in a subclass overrides them.
 Object.assign(HTTPResponseWriter.prototype, {
   serverVersion: 'BaseHTTP/0.6',
   sysVersion: `Node.js/${process.versions.node}`,
@@ -318,78 +313,4 @@ Object.assign(HTTPResponseWriter.prototype, {
   responses: DEFAULT_RESPONSES,
 });
 
-/** The `Server` and `Date` lines of the last response, for values that passed `sendHeader`'s checks. */
-const serverDateLines = {
-  server: '',
-  date: '',
-  lines: '',
-  matches(server: string, date: string): boolean {
-    return server === this.server && date === this.date && this.lines !== '';
-  },
-  remember(server: string, date: string): void {
-    this.server = server;
-    this.date = date;
-    this.lines = `Server: ${server}\r\nDate: ${date}\r\n`;
-  },
-};
-
-/** The last `versionString()` made, so that the same string object is reused. */
-let versionCache: [string, string, string] = ['', '', ''];
-
-/** Status lines with the default phrase, per protocol version (`'HTTP/1.1 200 OK\r\n'`). */
-const statusLines = new Map<string, Map<number, string>>();
-
-/** The last status line made, returned again without a lookup for the same version and code. */
-const lastStatus = { version: '', code: 0, line: '' };
-
-function statusLine(version: string, code: number): string {
-  if (code === lastStatus.code && version === lastStatus.version) return lastStatus.line;
-  let lines = statusLines.get(version);
-  if (lines === undefined) {
-    if (!isFieldValue(version)) throw new TypeError(`invalid protocol version ${pyRepr(version)}`);
-    if (statusLines.size >= 8) statusLines.clear();
-    statusLines.set(version, (lines = new Map()));
-  }
-  let line = lines.get(code);
-  if (line === undefined) lines.set(code, (line = `${version} ${code} ${DEFAULT_RESPONSES[code]?.[0] ?? ''}\r\n`));
-  lastStatus.version = version;
-  lastStatus.code = code;
-  lastStatus.line = line;
-  return line;
-}
-
 function ignore(): void {}
-
-/** The last header lines made, by name and value (a handler sends the same few each time). */
-const LINE_SLOTS = 4;
-const lineNames: string[] = Array(LINE_SLOTS).fill('');
-const lineValues: string[] = Array(LINE_SLOTS).fill('');
-const lines: string[] = Array(LINE_SLOTS).fill('');
-let nextSlot = 0;
-
-/** `'Name: value\r\n'`, the same string object again for a name and value sent recently. */
-function headerLine(name: string, value: string): string {
-  for (let i = 0; i < LINE_SLOTS; i++) {
-    if (lineNames[i] === name && lineValues[i] === value) return lines[i]!;
-  }
-  const line = `${name}: ${value}\r\n`;
-  if (value.length <= 256) {
-    lineNames[nextSlot] = name;
-    lineValues[nextSlot] = value;
-    lines[nextSlot] = line;
-    nextSlot = (nextSlot + 1) % LINE_SLOTS;
-  }
-  return line;
-}
-
-let lastNumber = NaN;
-let lastNumberText = 'NaN';
-
-/** `String(value)`, remembering the last number (a fixed `Content-Length` repeats). */
-function numberText(value: number): string {
-  if (value !== lastNumber) {
-    lastNumber = value;
-    lastNumberText = String(value);
-  }
-  return lastNumberText;
-}

@@ -1,6 +1,6 @@
 /** File bytes sent after a response head: batched reads in slices, truncation detected. */
 import type { FileHandle } from 'node:fs/promises';
-import { SlicePool } from './slice-pool.js';
+import { SlicePool } from './internal/slice-pool.js';
 
 /** Default size of one read of a large file: big enough to keep the socket busy. */
 export const READ_SIZE = 1024 * 1024;
