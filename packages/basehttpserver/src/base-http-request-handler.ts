@@ -357,10 +357,6 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   }
 
   /**
-   * Decides on `Expect: 100-continue`: the default sends `100 Continue` and returns true.
-   * To refuse, send an error (e.g. `sendError(417)`) and return false. May be overridden.
-   */
-  /**
    * The largest body this request may carry, in bytes: `body()`, `readBody()` and the answer
    * to `Expect: 100-continue` (413 instead of `100 Continue` beyond it) use it. The default is
    * `maxBodySize`; a subclass that accepts uploads raises it for those requests. May be overridden.
@@ -369,6 +365,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
     return this.maxBodySize;
   }
 
+  /**
+   * Decides on `Expect: 100-continue`: the default sends `100 Continue` and returns true.
+   * To refuse, send an error (e.g. `sendError(417)`) and return false. May be overridden.
+   */
   handleExpect100(): boolean | Promise<boolean> {
     this.sendResponseOnly(100);
     this.endHeaders();

@@ -105,8 +105,8 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   /**
    * The body of a `sendError` response and its `Content-Type`: by default the
    * `errorMessageFormat` page in `errorContentType`, with `message` and `explain` escaped
-   * for it (HTML, or JSON string escapes for a JSON type). May be overridden, e.g. to send
-   * `application/problem+json` built with `JSON.stringify`.
+   * for it (HTML, or JSON string escapes for a JSON type). A subclass may send, e.g.,
+   * `application/problem+json` built with `JSON.stringify`. May be overridden.
    */
   errorPage(code: number, message: string, explain: string): ErrorPage {
     return formatErrorPage(this.errorMessageFormat, this.errorContentType, code, message, explain);

@@ -87,9 +87,9 @@ export interface CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extend
  *
  * Methods for the caller: `do_GET()`, `do_HEAD()`, `do_POST()`.
  * Methods that may be overridden: `isCGI()`, `isExecutable()`, `isPython()`,
- * `interpreterFor()`, `runCGI()` and its parts `resolveScript()`, `documentRoot()`,
- * `buildEnv()`, `spawnScript()`, `relayOutput()`, `remoteUser()`, `isUploadAllowed()` and `allowedMethods()`. Fields that may be
- * overridden: `cgiDirectories`, `cgiIdleTimeout`, `cgiTimeout`, `cgiKillDelay`,
+ * `interpreterFor()`, `runCGI()` and its parts `resolveScript()`, `buildEnv()`,
+ * `spawnScript()`, `relayOutput()`, and `remoteUser()`, `isUploadAllowed()`,
+ * `allowedMethods()`, `bodyLimit()`. Fields that may be overridden: `cgiDirectories`, `cgiIdleTimeout`, `cgiTimeout`, `cgiKillDelay`,
  * `cgiHalfCloseGrace`, `maxScripts`, `scriptQueueTimeout`, `retryAfter`, `inheritEnv`,
  * `cgiEnv`, `cgiUser`, `spawnMode`, `maxScriptHeaderSize`, `bodyMemoryLimit`,
  * `pythonInterpreter`, `cgiInterpreters`, `maxBodySize`.

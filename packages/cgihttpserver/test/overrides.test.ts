@@ -1,6 +1,6 @@
 // Every member of CGIHTTPRequestHandler documented "May be overridden." takes effect on the
 // next response, as a subclass field, as an assignment in a hook, and as a getter.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
@@ -16,6 +16,9 @@ writeFileSync(join(fixture.root, 'index.html'), 'index');
 writeFileSync(join(bin, 'ppid.sh'), sh('printf "Content-Type: text/plain\\n\\nppid=%s" "$PPID"'), { mode: 0o755 });
 writeFileSync(join(bin, 'head200.sh'), sh(`printf "Content-Type: text/plain\\nX-Pad: ${'p'.repeat(200)}\\n\\nok"`), { mode: 0o755 });
 writeFileSync(join(bin, 'row.py'), `#!${PYTHON ?? '/usr/bin/python3'}\nprint("Content-Type: text/plain\\n")\n`, { mode: 0o755 });
+// A mapped script: not executable, run as `interpreter page.rowi` (cat prints it).
+writeFileSync(join(bin, 'page.rowi'), 'Content-Type: text/x-rowi\n\nhi');
+mkdirSync(join(fixture.root, 'up'));
 const fakePython = join(fixture.pidDir, 'fake-python');
 writeFileSync(fakePython, sh('printf "Content-Type: text/x-fake\\n\\n"'), { mode: 0o755 });
 process.env.HTTPSTACK_ROW = 'inherited';
@@ -42,6 +45,11 @@ function marking(name: string): unknown {
 }
 const marked = (name: string) => async (c: Conn) => (await get(c, '/cgi-bin/hello.sh'), marks.includes(name));
 const envHas = (line: string) => async (c: Conn) => (await get(c, '/cgi-bin/env.sh'))?.body.split('\n').includes(line);
+
+let uploads = 0;
+/** A `PUT` of `hi` to a new name under `/up/`, answered with its status. */
+const put = async (c: Conn) =>
+  (await c.exchange(`PUT /up/new-${++uploads}.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`).catch(() => undefined))?.status;
 
 interface Row {
   name: string;
@@ -96,6 +104,18 @@ const rows: Row[] = [
   {
     name: 'pythonInterpreter', value: fakePython, want: 'text/x-fake', skip: !PYTHON && 'the control needs python3',
     probe: async (c) => (await get(c, '/cgi-bin/row.py'))?.header('content-type'),
+  },
+  { name: 'cgiIdleTimeout', value: 100, want: 'in time', control: false, probe: (c) => within(1000, get(c, '/cgi-bin/late.sh')) },
+  {
+    name: 'cgiInterpreters', value: { '.rowi': '/bin/cat' }, want: 'text/x-rowi',
+    probe: async (c) => (await get(c, '/cgi-bin/page.rowi'))?.header('content-type'),
+  },
+  { name: 'interpreterFor', value: () => '/bin/cat', want: 'text/x-rowi', probe: async (c) => (await get(c, '/cgi-bin/page.rowi'))?.header('content-type') },
+  { name: 'isUploadAllowed', value: () => false, want: 403, with: { upload: true }, probe: put },
+  { name: 'bodyLimit', value: () => 1, want: 413, with: { upload: true }, probe: put },
+  {
+    name: 'allowedMethods', value: () => ['GET', 'ROW'], want: 'GET, ROW', with: { cors: '*' },
+    probe: async (c) => (await c.exchange('OPTIONS /index.html HTTP/1.1\r\nHost: x\r\n\r\n')).header('allow'),
   },
   { name: 'isCGI', value: marking('isCGI'), want: true, probe: marked('isCGI') },
   { name: 'isExecutable', value: marking('isExecutable'), want: true, probe: marked('isExecutable') },

@@ -23,6 +23,8 @@ const files: Record<string, string | Buffer> = {
   'root/.secret': 'secret',
   'root/sub/x.txt': 'x',
   'root/big.bin': Buffer.alloc(300 * 1024, 0x62),
+  'root/style.css': 'a { color: red }\n'.repeat(128),
+  'root/up/existing.txt': 'old',
   'other/index.html': 'other',
   'outside/o.txt': 'outside',
 };
@@ -72,7 +74,21 @@ interface Row {
   value: unknown;
   probe(c: Conn, first: RawResponse): Promise<unknown>;
   want: unknown;
+  /** The handler the row overrides (default `TableHandler`). */
+  handler?: typeof TableHandler;
 }
+
+/** Uploads on: the rows of the members an upload consults. */
+class UploadTableHandler extends TableHandler {}
+Object.assign(UploadTableHandler.prototype, { upload: true });
+/** CORS on, so that OPTIONS is answered. */
+class CorsTableHandler extends TableHandler {}
+Object.assign(CorsTableHandler.prototype, { cors: '*' });
+
+let uploads = 0;
+/** A `PUT` of `hi` to a new name under `/up/` (or to `name`), answered with its status. */
+const put = (name?: string) => async (c: Conn) =>
+  (await c.exchange(`PUT /up/${name ?? `new-${++uploads}.txt`} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`)).status;
 
 const cacheOptions = { maxEntries: 5 };
 
@@ -91,6 +107,18 @@ const rows: Row[] = [
   {
     name: 'fileCache', value: cacheOptions, want: true,
     probe: async (c) => (await c.exchange(GET('/a.txt')), fileCacheFor({ directory: root, followExternalSymlinks: false, fileCache: cacheOptions }).size > 0),
+  },
+  { name: 'compress', value: false, want: undefined, probe: header('content-encoding', '/style.css', 'Accept-Encoding: gzip\r\n') },
+  { name: 'spa', value: true, want: 200, probe: status('/client/route', 'Accept: text/html\r\n') },
+  { name: 'cleanUrls', value: true, want: 'main', probe: body('/main') },
+  { name: 'upload', value: true, want: 201, probe: put() },
+  { name: 'uploadOverwrite', handler: UploadTableHandler, value: true, want: 204, probe: put('existing.txt') },
+  { name: 'maxUploadSize', handler: UploadTableHandler, value: 1, want: 413, probe: put() },
+  { name: 'isUploadAllowed', handler: UploadTableHandler, value: () => false, want: 403, probe: put() },
+  { name: 'bodyLimit', handler: UploadTableHandler, value: () => 1, want: 413, probe: put() },
+  {
+    name: 'allowedMethods', handler: CorsTableHandler, value: () => ['GET', 'ROW'], want: 'GET, ROW',
+    probe: async (c) => (await c.exchange('OPTIONS /a.txt HTTP/1.1\r\nHost: x\r\n\r\n')).header('allow'),
   },
   { name: 'sendHead', value: marking('sendHead'), want: true, probe: marked('sendHead') },
   {
@@ -132,13 +160,13 @@ describe('SimpleHTTPRequestHandler: the override contract (Python class attribut
   });
 
   it.for(rows.map((row) => [row.name, row] as const))('without an override, %s does not give the overridden answer (control)', async ([, row]) => {
-    expect(await observe(TableHandler, row.probe)).not.toEqual(row.want);
+    expect(await observe(row.handler ?? TableHandler, row.probe)).not.toEqual(row.want);
   });
 
   it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
     '%s as a %s takes effect on the next response',
     async ([name, mode, row]) => {
-      expect(await observe(overridden(TableHandler, mode, name, row.value), row.probe)).toEqual(row.want);
+      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(row.want);
     },
   );
 });

@@ -14,6 +14,12 @@ export type HandlerClass = new (...args: any[]) => object;
 export const MODES = ['subclass field', 'assignment in a hook', 'getter'] as const;
 export type Mode = (typeof MODES)[number];
 
+/**
+ * The hook's request carries these Basic credentials (`hook:hook`), so that it passes a
+ * handler whose own `credentials` accept them while the row turns authentication on.
+ */
+const HOOK_AUTHORIZATION = `Authorization: Basic ${Buffer.from('hook:hook').toString('base64')}`;
+
 /** Request header that makes the hook of `'assignment in a hook'` assign the member. */
 export const SET_HEADER = 'X-Override';
 
@@ -85,7 +91,7 @@ export async function probeAfterHook<T>(
 ): Promise<T> {
   const c = await Conn.open(port);
   try {
-    const first = await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${SET_HEADER}: 1\r\n\r\n`);
+    const first = await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${SET_HEADER}: 1\r\n${HOOK_AUTHORIZATION}\r\n\r\n`);
     if (first.status !== 200) throw new Error(`the hook's request got ${first.status}; want 200`);
     before();
     return await probe(c, first);
