@@ -24,6 +24,14 @@ async function pathInfoFor(target: string): Promise<{ status: number; pathInfo: 
 }
 
 describe('PATH_INFO', () => {
+  // lighttpd decodes it to `/a/b/`; like Apache (AllowEncodedSlashes Off) this host refuses
+  // an encoded `/` anywhere in a CGI path: it is never a separator, never a script's path.
+  it('refuses an encoded slash after the script (404), as Apache does', async () => {
+    const got = await pathInfoFor('/cgi-bin/env.sh/a%2Fb/');
+    expect(got.status).toBe(404);
+    expect(got.pathInfo).toBeUndefined();
+  });
+
   it.for([
     { target: '/cgi-bin/env.sh', want: '' },
     { target: '/cgi-bin/env.sh/', want: '/' },
@@ -35,7 +43,6 @@ describe('PATH_INFO', () => {
     { target: '/cgi-bin/env.sh/a/./b/.', want: '/a/b/' },
     { target: '/cgi-bin/env.sh/a/b/..', want: '/a/' },
     { target: '/cgi-bin/env.sh/a/b/%2e%2E', want: '/a/' },
-    { target: '/cgi-bin/env.sh/a%2Fb/', want: '/a/b/' },
   ])('$target gives PATH_INFO "$want"', async ({ target, want }) => {
     const got = await pathInfoFor(target);
     expect(got.status).toBe(200);

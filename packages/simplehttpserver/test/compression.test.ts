@@ -73,12 +73,12 @@ describe('compression on the fly', () => {
   });
 
   it('keeps the compressed bytes of a small file beside its identity bytes, and drops them on an edit', async () => {
-    running = await serve({ directory: fixture.root, fileCache: { racyMs: 0 } }); // ctime cannot be set old
+    const fileCache = { racyMs: 0 }; // ctime cannot be set old
+    running = await serve({ directory: fixture.root, fileCache });
     const path = join(fixture.root, 'edited.css');
     writeFileSync(path, 'a{color:red}\n'.repeat(200));
     utimesSync(path, OLD_MTIME, OLD_MTIME);
     const first = await get(running.port, '/edited.css', { 'accept-encoding': 'br' });
-    const { fileCache } = running.server.RequestHandlerClass.prototype as { fileCache: false | object };
     const cache = fileCacheFor({ fileCache, directory: fixture.root, followExternalSymlinks: false });
     const entry = cache.get(path, statSync(path));
     expect(entry?.encoded?.get('br')?.body).toEqual(first.body);

@@ -112,24 +112,25 @@ export function isHeaderValue(value: string): boolean {
 
 // --- dates ----------------------------------------------------------------------------------
 
-let dateNow: string | undefined;
-let dateTimer: NodeJS.Timeout | undefined;
+let dateNow = '';
+let dateSecond = Number.NaN;
 
 /**
- * The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), computed once a
- * second (an unref'd timer clears it at the next second, as `node:http` does).
+ * The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted once per
+ * second: keyed by the second `Date.now()` reads, so it is never stale, even when the event
+ * loop is late (a timer that clears it, as `node:http` has, fires late under load).
  */
 export function httpDateNow(): string {
-  if (dateNow !== undefined) return dateNow;
-  const now = Date.now();
-  dateNow = new Date(now).toUTCString();
-  dateTimer = setTimeout(forgetDateNow, 1000 - (now % 1000)).unref();
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateNow = new Date(second * 1000).toUTCString();
+  }
   return dateNow;
 }
 
 function forgetDateNow(): void {
-  dateNow = undefined;
-  clearTimeout(dateTimer);
+  dateSecond = Number.NaN;
 }
 
 const lastDate = { ms: NaN, text: '' };
