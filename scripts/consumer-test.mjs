@@ -40,7 +40,8 @@ function checkContents({ name, tarball }) {
     if (!files.includes(required)) fail(`${name}: the tarball has no ${required.slice(8)}`);
   }
   for (const file of files) {
-    if (/\.tsbuildinfo$|\.d\.ts\.map$|^package\/src\/.*\.ts$/.test(file)) fail(`${name}: the tarball ships ${file.slice(8)}`);
+    if (/\.tsbuildinfo$|\.d\.ts\.map$|^package\/src\/.*\.ts$/.test(file))
+      fail(`${name}: the tarball ships ${file.slice(8)}`);
   }
   // A source map must carry its sources: src/ is not shipped.
   const map = files.find((file) => file.endsWith('.js.map'));

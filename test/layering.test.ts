@@ -12,7 +12,10 @@ const IMPORT = /(?:from\s+|import\s*\(\s*|import\s+)['"]@httpstack\/([a-z-]+)/g;
 const TEST_KIT = 'test-kit';
 
 /** Lists `{file, used}` for each use of a layer that is not strictly below `layer`. */
-function upwardImports(layer: string, files: Array<{ file: string; text: string }>): Array<{ file: string; used: string }> {
+function upwardImports(
+  layer: string,
+  files: Array<{ file: string; text: string }>,
+): Array<{ file: string; used: string }> {
   const rank = LAYERS.indexOf(layer);
   const found: Array<{ file: string; used: string }> = [];
   for (const { file, text } of files) {
@@ -36,7 +39,8 @@ function sources(dir: string): Array<{ file: string; text: string }> {
       const path = join(d, name);
       if (name === 'node_modules' || name === 'dist') continue;
       if (statSync(path).isDirectory()) walk(path);
-      else if (/\.(ts|js|mjs)$/.test(name)) out.push({ file: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') });
+      else if (/\.(ts|js|mjs)$/.test(name))
+        out.push({ file: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') });
     }
   };
   walk(dir);
@@ -50,7 +54,9 @@ describe('layering', () => {
     expect(upwardImports('cli', files)).toEqual([]);
     const kit = "import { dial } from '@httpstack/test-kit';";
     expect(upwardImports('cli', [{ file: 'packages/cli/test/a.test.ts', text: kit }])).toEqual([]);
-    expect(upwardImports('cli', [{ file: 'packages/cli/src/a.ts', text: kit }])).toEqual([{ file: 'packages/cli/src/a.ts', used: TEST_KIT }]);
+    expect(upwardImports('cli', [{ file: 'packages/cli/src/a.ts', text: kit }])).toEqual([
+      { file: 'packages/cli/src/a.ts', used: TEST_KIT },
+    ]);
   });
 
   it.for(LAYERS)('%s imports only lower layers', (layer) => {
@@ -68,7 +74,10 @@ describe('layering', () => {
   it.for(LAYERS)('%s declares only lower layers (package.json, tsconfig)', (layer) => {
     const rank = LAYERS.indexOf(layer);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', layer, 'package.json'), 'utf8'));
-    expect(Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }), `${layer}: test-kit is for tests only`).not.toContain(`@httpstack/${TEST_KIT}`);
+    expect(
+      Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies }),
+      `${layer}: test-kit is for tests only`,
+    ).not.toContain(`@httpstack/${TEST_KIT}`);
     const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies, ...pkg.peerDependencies })
       .filter((name) => name.startsWith('@httpstack/') && name !== `@httpstack/${TEST_KIT}`)
       .map((name) => name.slice('@httpstack/'.length));

@@ -12,7 +12,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const wanted = args.filter((arg) => !arg.startsWith('--'));
 
-const files = readdirSync(join(here, 'suites')).filter((name) => name.endsWith('.js')).sort();
+const files = readdirSync(join(here, 'suites'))
+  .filter((name) => name.endsWith('.js'))
+  .sort();
 let failedTargets = 0;
 for (const file of files) {
   const { default: suite } = (await import(pathToFileURL(join(here, 'suites', file)).href)) as { default: Suite };
@@ -44,7 +46,8 @@ function printRatios(rows: Row[], ratios: Ratio[]): number {
     const value = subject / baseline;
     const met = ratio.target === undefined || (ratio.lowerIsBetter ? value <= ratio.target : value >= ratio.target);
     if (!met) failed++;
-    const target = ratio.target === undefined ? '' : `${ratio.lowerIsBetter ? '≤' : '≥'} ${ratio.target}× ${met ? 'met' : 'MISSED'}`;
+    const target =
+      ratio.target === undefined ? '' : `${ratio.lowerIsBetter ? '≤' : '≥'} ${ratio.target}× ${met ? 'met' : 'MISSED'}`;
     console.log(`| ${ratio.case} | ${ratio.subject} / ${ratio.baseline} | ${value.toFixed(2)}× | ${target} |`);
   }
   return failed;

@@ -11,7 +11,10 @@ import { CGIHTTPRequestHandler } from '@httpstack/cgihttpserver';
 
 const root = mkdtempSync(join(tmpdir(), 'httpstack-e2e-cgi-'));
 mkdirSync(join(root, 'cgi-bin'));
-writeFileSync(join(root, 'cgi-bin', 'addr.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nREMOTE_ADDR=%s REMOTE_PORT=%s\\n" "$REMOTE_ADDR" "$REMOTE_PORT"\n');
+writeFileSync(
+  join(root, 'cgi-bin', 'addr.sh'),
+  '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\nREMOTE_ADDR=%s REMOTE_PORT=%s\\n" "$REMOTE_ADDR" "$REMOTE_PORT"\n',
+);
 // Scripts run as nobody when the tests run as root: the folder must be reachable.
 for (const path of [root, join(root, 'cgi-bin')]) chmodSync(path, 0o755);
 chmodSync(join(root, 'cgi-bin', 'addr.sh'), 0o755);

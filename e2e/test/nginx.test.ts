@@ -24,7 +24,14 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     backends.push(await startBackend('a'), await startBackend('b'));
     [httpPort, streamPort] = [await freePort(), await freePort()];
     const [a, b] = backends as [Backend, Backend];
-    const vars = { A_PLAIN: a.plainPort, B_PLAIN: b.plainPort, A_PROXY: a.proxyPort, B_PROXY: b.proxyPort, HTTP_PORT: httpPort, STREAM_PORT: streamPort };
+    const vars = {
+      A_PLAIN: a.plainPort,
+      B_PLAIN: b.plainPort,
+      A_PROXY: a.proxyPort,
+      B_PROXY: b.proxyPort,
+      HTTP_PORT: httpPort,
+      STREAM_PORT: streamPort,
+    };
     nginx = await startNginx(info, vars, noStream ? [httpPort] : [httpPort, streamPort]);
   });
 
@@ -59,35 +66,44 @@ describe.skipIf(noNginx)('nginx in front of two httpstack instances', () => {
     expect(text).toMatch(/^HTTP\/1\.1 200 /);
   });
 
-  it.skipIf(noStream)('PROXY protocol: the client address and port reach clientAddress and the access log', async () => {
-    const seen = new Set<string>();
-    for (let i = 0; i < 6; i++) {
-      // The client connects from 127.0.0.2, nginx from 127.0.0.1: only the header can tell the backend.
-      const socket = connect({ port: streamPort, host: '127.0.0.1', localAddress: '127.0.0.2' });
-      await once(socket, 'connect');
-      const clientPort = socket.localPort;
-      let text = '';
-      socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
-      // No half-close: nginx's stream proxy ends both sides on the first FIN (proxy_half_close off).
-      socket.write(`GET /proxied-${i} HTTP/1.1\r\nHost: example\r\nConnection: close\r\n\r\n`);
-      await once(socket, 'close');
-      expect(text).toMatch(/^HTTP\/1\.1 200 /);
-      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
-      const [name, address] = body.trim().split(' ');
-      expect(JSON.parse(address!)).toEqual(['127.0.0.2', clientPort]);
-      const backend = backends.find((candidate) => candidate.name === name)!;
-      await backend.waitForLog(new RegExp(`^127\\.0\\.0\\.2 - - \\[[^\\]]+\\] "GET /proxied-${i} HTTP/1\\.1" 200 `, 'm'));
-      seen.add(name!);
-    }
-    expect([...seen].sort()).toEqual(['a', 'b']);
-  });
+  it.skipIf(noStream)(
+    'PROXY protocol: the client address and port reach clientAddress and the access log',
+    async () => {
+      const seen = new Set<string>();
+      for (let i = 0; i < 6; i++) {
+        // The client connects from 127.0.0.2, nginx from 127.0.0.1: only the header can tell the backend.
+        const socket = connect({ port: streamPort, host: '127.0.0.1', localAddress: '127.0.0.2' });
+        await once(socket, 'connect');
+        const clientPort = socket.localPort;
+        let text = '';
+        socket.on('data', (data: Buffer) => (text += data.toString('latin1')));
+        // No half-close: nginx's stream proxy ends both sides on the first FIN (proxy_half_close off).
+        socket.write(`GET /proxied-${i} HTTP/1.1\r\nHost: example\r\nConnection: close\r\n\r\n`);
+        await once(socket, 'close');
+        expect(text).toMatch(/^HTTP\/1\.1 200 /);
+        const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+        const [name, address] = body.trim().split(' ');
+        expect(JSON.parse(address!)).toEqual(['127.0.0.2', clientPort]);
+        const backend = backends.find((candidate) => candidate.name === name)!;
+        await backend.waitForLog(
+          new RegExp(`^127\\.0\\.0\\.2 - - \\[[^\\]]+\\] "GET /proxied-${i} HTTP/1\\.1" 200 `, 'm'),
+        );
+        seen.add(name!);
+      }
+      expect([...seen].sort()).toEqual(['a', 'b']);
+    },
+  );
 
   it('restarting one instance under a steady stream of requests loses none', async () => {
     const [a] = backends as [Backend, Backend];
     const load = steadyLoad(httpPort, 4);
     await load.until((stats) => stats.ok >= 100);
     // Long requests through nginx, of which round-robin sends some to a: SIGTERM lands while one is in flight there.
-    const inFlight = [0, 1, 2, 3].map((i) => fetch(`http://127.0.0.1:${httpPort}/slow?ms=800&tag${i}`).then(async (response) => [response.status, await response.text()] as const));
+    const inFlight = [0, 1, 2, 3].map((i) =>
+      fetch(`http://127.0.0.1:${httpPort}/slow?ms=800&tag${i}`).then(
+        async (response) => [response.status, await response.text()] as const,
+      ),
+    );
     await a.waitForLog(/^start \/slow\?ms=800&tag/m);
     const started = Date.now();
     expect(await a.stop()).toBe(0);
@@ -158,7 +174,8 @@ function steadyLoad(port: number, clients: number) {
     stats,
     async until(test: (stats: LoadStats) => boolean): Promise<void> {
       while (!test(stats)) {
-        if (stopping || Date.now() >= deadline) throw new Error(`load ended before the condition: ${JSON.stringify({ ...stats, names: [...stats.names] })}`);
+        if (stopping || Date.now() >= deadline)
+          throw new Error(`load ended before the condition: ${JSON.stringify({ ...stats, names: [...stats.names] })}`);
         await new Promise<void>((resolve) => waiters.push(resolve));
       }
     },

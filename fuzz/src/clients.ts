@@ -46,7 +46,12 @@ export async function getEventually(port: number, path: string, withinMs: number
  * Sends `count` requests for `path` one after another on one keep-alive connection (each
  * answered with a fixed-size `responseSize`-byte response) and resolves with the latencies.
  */
-export async function keepAliveLoop(port: number, path: string, count: number, responseSize: number): Promise<number[]> {
+export async function keepAliveLoop(
+  port: number,
+  path: string,
+  count: number,
+  responseSize: number,
+): Promise<number[]> {
   const socket = await dial(port);
   const request = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: fuzz\r\n\r\n`);
   const latencies: number[] = [];
@@ -71,7 +76,12 @@ export async function keepAliveLoop(port: number, path: string, count: number, r
         next();
       }
     });
-    socket.on('close', () => (sent < count || received !== 0) && reject(new Error(`connection closed after ${latencies.length} of ${count} responses`)));
+    socket.on(
+      'close',
+      () =>
+        (sent < count || received !== 0) &&
+        reject(new Error(`connection closed after ${latencies.length} of ${count} responses`)),
+    );
     next();
   });
 }

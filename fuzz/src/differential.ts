@@ -27,11 +27,13 @@ export async function check(ours: Target, node: Target, text: string, cuts: numb
   if (parsed) {
     const i = Number(parsed.slice(7));
     // llhttp reads header lines after an HTTP/0.9 request line; we (and Python) do not. Both close after it.
-    if (a.served[i]!.version === '0.9' && b.served[i]!.version === '0.9' && a.served.length === i + 1) return { comparison, decision: 'http09' };
+    if (a.served[i]!.version === '0.9' && b.served[i]!.version === '0.9' && a.served.length === i + 1)
+      return { comparison, decision: 'http09' };
     return { comparison, finding: `both served request ${i} but parsed it differently` };
   }
   const decision = classify(comparison, text);
-  if (decision === undefined) return { comparison, finding: `served ${a.served.length} vs node ${b.served.length} requests, unexplained` };
+  if (decision === undefined)
+    return { comparison, finding: `served ${a.served.length} vs node ${b.served.length} requests, unexplained` };
   return { comparison, decision };
 }
 

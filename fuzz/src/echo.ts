@@ -116,8 +116,16 @@ function nodeEcho(parsed: Map<number, Echo[]>, req: IncomingMessage, res: Server
   req.on('end', () => {
     const body = Buffer.concat(pieces);
     const headers: string[] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push(`${req.rawHeaders[i]!.toLowerCase()}:${req.rawHeaders[i + 1]}`);
-    const echo = { method: req.method ?? '', target: req.url ?? '', version: req.httpVersion, headers, bodyLength: body.length, bodyHash: hash(body) };
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      headers.push(`${req.rawHeaders[i]!.toLowerCase()}:${req.rawHeaders[i + 1]}`);
+    const echo = {
+      method: req.method ?? '',
+      target: req.url ?? '',
+      version: req.httpVersion,
+      headers,
+      bodyLength: body.length,
+      bodyHash: hash(body),
+    };
     record(parsed, req.socket.remotePort!, echo);
     const value = encodeEcho(echo);
     res.writeHead(200, { 'X-Echo': value, 'Content-Length': '0' });
@@ -131,7 +139,10 @@ export async function startNode(): Promise<Target> {
   const errors = new Map<number, string>();
   // requireHostHeader off: node:http's Host check runs after llhttp and is not the parser;
   // the comparison sees the request and `decisions.ts` explains our refusal.
-  const server: Server = createServer({ insecureHTTPParser: false, requireHostHeader: false, keepAliveTimeout: 5000 }, (req, res) => nodeEcho(parsed, req, res));
+  const server: Server = createServer(
+    { insecureHTTPParser: false, requireHostHeader: false, keepAliveTimeout: 5000 },
+    (req, res) => nodeEcho(parsed, req, res),
+  );
   // An `Expect` other than 100-continue: node:http answers 417 itself unless told otherwise;
   // our handler ignores it (as Python does): serve it on both sides, this is not the parser.
   server.on('connection', (socket: Socket) => {
@@ -160,7 +171,8 @@ export async function startNode(): Promise<Target> {
 
 /** The answer `node:http` sends on a parser error when no `clientError` listener exists. */
 function defaultAnswer(code: string | undefined): string {
-  if (code === 'HPE_HEADER_OVERFLOW') return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n';
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
   return 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 }

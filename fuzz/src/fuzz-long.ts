@@ -32,7 +32,9 @@ try {
     );
     if (result.failed) {
       failed = true;
-      console.log(`${name}: counterexample after ${result.numRuns} runs (seed ${seed}, path ${result.counterexamplePath}):\n${String(result.errorInstance)}`);
+      console.log(
+        `${name}: counterexample after ${result.numRuns} runs (seed ${seed}, path ${result.counterexamplePath}):\n${String(result.errorInstance)}`,
+      );
     } else console.log(`${name}: ${result.numRuns} cases, no unexplained disagreement (seed ${seed})`);
   }
 } finally {

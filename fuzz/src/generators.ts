@@ -23,50 +23,134 @@ export const anyByte: fc.Arbitrary<number> = fc.oneof(
 const tchars = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const token = fc.string({ unit: fc.constantFrom(...tchars), minLength: 1, maxLength: 12 });
 
-const method = rare(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'), fc.oneof(token, fc.constantFrom('get', 'SPAM', 'PRI', 'M-SEARCH', 'PURGE')), 15);
+const method = rare(
+  fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD'),
+  fc.oneof(token, fc.constantFrom('get', 'SPAM', 'PRI', 'M-SEARCH', 'PURGE')),
+  15,
+);
 
-const pathByte = rare(fc.constantFrom(...'abcxyz019/-._~%?=&;:@!$()*+,'.split('').map((c) => c.charCodeAt(0))), anyByte, 10);
-const target = rare(fc.array(pathByte, { maxLength: 24 }).map((bytes) => `/${str(bytes)}`), fc.constantFrom('*', 'http://a/x', '//x', '/a b', ''), 15);
+const pathByte = rare(
+  fc.constantFrom(...'abcxyz019/-._~%?=&;:@!$()*+,'.split('').map((c) => c.charCodeAt(0))),
+  anyByte,
+  10,
+);
+const target = rare(
+  fc.array(pathByte, { maxLength: 24 }).map((bytes) => `/${str(bytes)}`),
+  fc.constantFrom('*', 'http://a/x', '//x', '/a b', ''),
+  15,
+);
 
-const version = rare(fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'), fc.constantFrom('HTTP/1.2', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.10', 'http/1.1', 'HTTP/1.1 ', 'HTTP/1', ''), 15);
+const version = rare(
+  fc.constantFrom('HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0'),
+  fc.constantFrom('HTTP/1.2', 'HTTP/2.0', 'HTTP/0.9', 'HTTP/1.10', 'http/1.1', 'HTTP/1.1 ', 'HTTP/1', ''),
+  15,
+);
 
-const name = rare(fc.constantFrom('X-A', 'Accept', 'Cookie', 'User-Agent', 'Connection', 'Expect', 'Content-Type', 'X-B'), fc.oneof(token, fc.array(anyByte, { minLength: 1, maxLength: 8 }).map(str)), 6);
+const name = rare(
+  fc.constantFrom('X-A', 'Accept', 'Cookie', 'User-Agent', 'Connection', 'Expect', 'Content-Type', 'X-B'),
+  fc.oneof(token, fc.array(anyByte, { minLength: 1, maxLength: 8 }).map(str)),
+  6,
+);
 
 const value = fc.array(anyByte, { maxLength: 16 }).map(str);
 
 // Not optional whitespace (RFC 9110 §5.6.3): NBSP and NEL (obs-text), VT and FF (CTL).
 const notOWS = fc.constantFrom('\xa0', '\x85', '\x0b', '\x0c');
 
-const separator = rare(fc.constantFrom(': ', ':', ':\t', ':  '), fc.oneof(fc.constantFrom(' : ', ' :', '\t:'), notOWS.map((byte) => `:${byte}`)), 20);
+const separator = rare(
+  fc.constantFrom(': ', ':', ':\t', ':  '),
+  fc.oneof(
+    fc.constantFrom(' : ', ' :', '\t:'),
+    notOWS.map((byte) => `:${byte}`),
+  ),
+  20,
+);
 
 /** A field line's parts: name, separator, value, and an optional obs-fold continuation. */
 const field = fc.record({
   name,
   separator,
   value,
-  fold: rare(fc.constant(undefined), value.map((v) => ` ${v}`), 30),
+  fold: rare(
+    fc.constant(undefined),
+    value.map((v) => ` ${v}`),
+    30,
+  ),
 });
 type Field = { name: string; separator: string; value: string; fold: string | undefined };
 
 /** How `Content-Length` is written for a body of `n` bytes. */
-const lengthForm = rare(fc.constant('exact'), fc.constantFrom('zeros', 'plus', 'list', 'twice', 'twice-different', 'more', 'less', 'negative', 'hex', 'space', 'nbsp', 'nel', 'vt', 'ff'), 8);
+const lengthForm = rare(
+  fc.constant('exact'),
+  fc.constantFrom(
+    'zeros',
+    'plus',
+    'list',
+    'twice',
+    'twice-different',
+    'more',
+    'less',
+    'negative',
+    'hex',
+    'space',
+    'nbsp',
+    'nel',
+    'vt',
+    'ff',
+  ),
+  8,
+);
 
-const teValue = rare(fc.constant('chunked'), fc.oneof(
-  fc.constantFrom('Chunked', 'CHUNKED', 'chunked, identity', 'identity, chunked', 'gzip, chunked', 'chunked,', ', chunked', 'chunked, chunked', 'xchunked', '"chunked"', 'identity'),
-  notOWS.map((byte) => `${byte}chunked`),
-  notOWS.map((byte) => `chunked${byte}`),
-), 6);
+const teValue = rare(
+  fc.constant('chunked'),
+  fc.oneof(
+    fc.constantFrom(
+      'Chunked',
+      'CHUNKED',
+      'chunked, identity',
+      'identity, chunked',
+      'gzip, chunked',
+      'chunked,',
+      ', chunked',
+      'chunked, chunked',
+      'xchunked',
+      '"chunked"',
+      'identity',
+    ),
+    notOWS.map((byte) => `${byte}chunked`),
+    notOWS.map((byte) => `chunked${byte}`),
+  ),
+  6,
+);
 
 const chunk = fc.record({
   data: fc.array(anyByte, { maxLength: 20 }).map(str),
-  form: rare(fc.constantFrom('hex', 'HEX'), fc.constantFrom('zeros', '0x', 'space', 'plus', 'more', 'less', 'bare-lf', 'no-crlf'), 10),
-  ext: rare(fc.constant(''), fc.oneof(fc.constantFrom(';a=b', ';a="b c"', ' ;a', ';', ';a=\r'), fc.array(anyByte, { maxLength: 6 }).map((b) => `;${str(b)}`)), 8),
+  form: rare(
+    fc.constantFrom('hex', 'HEX'),
+    fc.constantFrom('zeros', '0x', 'space', 'plus', 'more', 'less', 'bare-lf', 'no-crlf'),
+    10,
+  ),
+  ext: rare(
+    fc.constant(''),
+    fc.oneof(
+      fc.constantFrom(';a=b', ';a="b c"', ' ;a', ';', ';a=\r'),
+      fc.array(anyByte, { maxLength: 6 }).map((b) => `;${str(b)}`),
+    ),
+    8,
+  ),
 });
 type Chunk = { data: string; form: string; ext: string };
 
 const framing = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('none' as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('length' as const), body: fc.array(anyByte, { maxLength: 40 }).map(str), form: lengthForm }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('length' as const),
+      body: fc.array(anyByte, { maxLength: 40 }).map(str),
+      form: lengthForm,
+    }),
+  },
   {
     weight: 4,
     arbitrary: fc.record({
@@ -105,8 +189,16 @@ function renderChunk(c: Chunk): string {
   const n = c.data.length;
   const hex = n.toString(16);
   const size: Record<string, string> = {
-    hex, HEX: hex.toUpperCase(), zeros: `00${hex}`, '0x': `0x${hex}`, space: `${hex} `, plus: `+${hex}`,
-    more: (n + 1).toString(16), less: Math.max(0, n - 1).toString(16), 'bare-lf': hex, 'no-crlf': hex,
+    hex,
+    HEX: hex.toUpperCase(),
+    zeros: `00${hex}`,
+    '0x': `0x${hex}`,
+    space: `${hex} `,
+    plus: `+${hex}`,
+    more: (n + 1).toString(16),
+    less: Math.max(0, n - 1).toString(16),
+    'bare-lf': hex,
+    'no-crlf': hex,
   };
   const sizeEnd = c.form === 'bare-lf' ? '\n' : '\r\n';
   const dataEnd = c.form === 'no-crlf' ? '' : '\r\n';
@@ -115,10 +207,21 @@ function renderChunk(c: Chunk): string {
 
 function lengthFields(n: number, form: string): string[] {
   const forms: Record<string, string[]> = {
-    exact: [`${n}`], zeros: [`000${n}`], plus: [`+${n}`], list: [`${n}, ${n}`], twice: [`${n}`, `${n}`],
-    'twice-different': [`${n}`, `${n + 1}`], more: [`${n + 3}`], less: [`${Math.max(0, n - 2)}`],
-    negative: [`-${n}`], hex: [`0x${n.toString(16)}`], space: [`${n} `],
-    nbsp: [`\xa0${n}`], nel: [`${n}\x85`], vt: [`\x0b${n}`], ff: [`${n}\x0c`],
+    exact: [`${n}`],
+    zeros: [`000${n}`],
+    plus: [`+${n}`],
+    list: [`${n}, ${n}`],
+    twice: [`${n}`, `${n}`],
+    'twice-different': [`${n}`, `${n + 1}`],
+    more: [`${n + 3}`],
+    less: [`${Math.max(0, n - 2)}`],
+    negative: [`-${n}`],
+    hex: [`0x${n.toString(16)}`],
+    space: [`${n} `],
+    nbsp: [`\xa0${n}`],
+    nel: [`${n}\x85`],
+    vt: [`\x0b${n}`],
+    ff: [`${n}\x0c`],
   };
   return forms[form]!.map((v) => `Content-Length: ${v}`);
 }
@@ -151,7 +254,9 @@ export function render(r: RequestModel): string {
 }
 
 /** A pipelined stream of one to three requests, as latin1 text. */
-export const stream: fc.Arbitrary<string> = fc.array(request, { minLength: 1, maxLength: 3 }).map((list) => list.map(render).join(''));
+export const stream: fc.Arbitrary<string> = fc
+  .array(request, { minLength: 1, maxLength: 3 })
+  .map((list) => list.map(render).join(''));
 
 /** A byte-level mutation applied to a rendered stream. */
 const mutation = fc.record({
@@ -162,18 +267,23 @@ const mutation = fc.record({
 });
 
 /** A rendered stream with one to three byte mutations (insert, replace, delete, duplicate a slice). */
-export const mutatedStream: fc.Arbitrary<string> = fc.tuple(stream, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([text, mutations]) => {
-  let out = text;
-  for (const m of mutations) {
-    const at = out.length === 0 ? 0 : m.at % out.length;
-    const b = String.fromCharCode(m.byte);
-    if (m.op === 'insert') out = out.slice(0, at) + b + out.slice(at);
-    else if (m.op === 'replace') out = out.slice(0, at) + b + out.slice(at + 1);
-    else if (m.op === 'delete') out = out.slice(0, at) + out.slice(at + m.length);
-    else out = out.slice(0, at) + out.slice(at, at + m.length) + out.slice(at);
-  }
-  return out;
-});
+export const mutatedStream: fc.Arbitrary<string> = fc
+  .tuple(stream, fc.array(mutation, { minLength: 1, maxLength: 3 }))
+  .map(([text, mutations]) => {
+    let out = text;
+    for (const m of mutations) {
+      const at = out.length === 0 ? 0 : m.at % out.length;
+      const b = String.fromCharCode(m.byte);
+      if (m.op === 'insert') out = out.slice(0, at) + b + out.slice(at);
+      else if (m.op === 'replace') out = out.slice(0, at) + b + out.slice(at + 1);
+      else if (m.op === 'delete') out = out.slice(0, at) + out.slice(at + m.length);
+      else out = out.slice(0, at) + out.slice(at, at + m.length) + out.slice(at);
+    }
+    return out;
+  });
 
 /** A stream and up to four positions where it is cut into separate TCP segments. */
-export const segmentedStream: fc.Arbitrary<[string, number[]]> = fc.tuple(stream, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }));
+export const segmentedStream: fc.Arbitrary<[string, number[]]> = fc.tuple(
+  stream,
+  fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+);

@@ -40,7 +40,9 @@ export interface ChildOptions {
 }
 
 // From dist/ (scripts) or src/ (vitest): the compiled child is always dist/server-child.js.
-const SCRIPT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/server-child.js' : './server-child.js', import.meta.url));
+const SCRIPT = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../dist/server-child.js' : './server-child.js', import.meta.url),
+);
 const TICK_MS = 1000 / 100; // USER_HZ on Linux
 
 /** Starts the server child and resolves once it listens. */
@@ -71,7 +73,9 @@ let nextId = 0;
 
 /** Resident set size of process `pid`, in bytes (`VmRSS` of `/proc/<pid>/status`). */
 function rss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'latin1').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'latin1')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
 }
 
@@ -93,7 +97,13 @@ async function stats(child: ChildProcess, gc: boolean): Promise<Stats> {
   const pid = child.pid!;
   const reply = await ask<{ heapUsed: number; resources: Record<string, number> }>(child, gc ? 'gc' : 'stats');
   const handles = Object.values(reply.resources).reduce((a, b) => a + b, 0);
-  return { rss: rss(pid), heapUsed: reply.heapUsed, fds: readdirSync(`/proc/${pid}/fd`).length, resources: reply.resources, handles };
+  return {
+    rss: rss(pid),
+    heapUsed: reply.heapUsed,
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+    resources: reply.resources,
+    handles,
+  };
 }
 
 /** User + system CPU time of `pid` in ms (fields 14 and 15 of `/proc/<pid>/stat`). */

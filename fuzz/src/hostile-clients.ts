@@ -32,7 +32,12 @@ export interface HostileFigures {
 }
 
 /** Runs `attack` with `connections` for `seconds` against a fresh `httpstack` process. */
-export async function measureAttack(attack: Attack, connections: number, seconds: number, tool: 'node' | 'slowhttptest'): Promise<HostileFigures> {
+export async function measureAttack(
+  attack: Attack,
+  connections: number,
+  seconds: number,
+  tool: 'node' | 'slowhttptest',
+): Promise<HostileFigures> {
   const site = makeSite();
   const server = await startServer(site);
   try {
@@ -69,16 +74,22 @@ function makeSite(): string {
   writeFileSync(join(site, 'hello.txt'), 'hello\n');
   writeFileSync(join(site, 'big10m.bin'), Buffer.alloc(10 * 1024 * 1024, 0x61));
   mkdirSync(join(site, 'cgi-bin'));
-  writeFileSync(join(site, 'cgi-bin', 'read.sh'), '#!/bin/sh\ncat >/dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nread\\n"\n', { mode: 0o755 });
+  writeFileSync(
+    join(site, 'cgi-bin', 'read.sh'),
+    '#!/bin/sh\ncat >/dev/null\nprintf "Content-Type: text/plain\\r\\n\\r\\nread\\n"\n',
+    { mode: 0o755 },
+  );
   return site;
 }
 
 async function startServer(site: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [BIN, '-q', '--cgi', '-p', 'HTTP/1.1', '-b', '127.0.0.1', '-d', site, '0'], { stdio: ['ignore', 'pipe', 'ignore'] }); // its log: thousands of refusals
+  const child = spawn(process.execPath, [BIN, '-q', '--cgi', '-p', 'HTTP/1.1', '-b', '127.0.0.1', '-d', site, '0'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }); // its log: thousands of refusals
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (out += text));
   while (!/port (\d+)/.test(out)) {
-    const [exitCode] = await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')]) as [unknown];
+    const [exitCode] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit')])) as [unknown];
     if (child.exitCode !== null) throw new Error(`httpstack exited (${String(exitCode)}): ${out}`);
   }
   return { child, port: Number(/port (\d+)/.exec(out)![1]) };
@@ -102,14 +113,23 @@ async function probeUntil(port: number, done: () => boolean): Promise<HostileFig
     await new Promise((resolve) => setTimeout(resolve, 100)); // the probe's pace, not a wait for an event
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  return { count: latencies.length + failures, failures, p50Ms: round(percentile(latencies, 50)), maxMs: round(percentile(latencies, 100)) };
+  return {
+    count: latencies.length + failures,
+    failures,
+    p50Ms: round(percentile(latencies, 50)),
+    maxMs: round(percentile(latencies, 100)),
+  };
 }
 
 /** Runs the Node attack clients in their own process until `seconds` have passed. */
 async function runNodeAttack(attack: Attack, port: number, connections: number, seconds: number): Promise<void> {
   // From dist/ (scripts) or src/ (vitest): the compiled client is always dist/attacks.js.
-  const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/attacks.js' : './attacks.js', import.meta.url));
-  const child = spawn(process.execPath, [script, attack, String(port), String(connections), String(seconds)], { stdio: 'inherit' });
+  const script = fileURLToPath(
+    new URL(import.meta.url.endsWith('.ts') ? '../dist/attacks.js' : './attacks.js', import.meta.url),
+  );
+  const child = spawn(process.execPath, [script, attack, String(port), String(connections), String(seconds)], {
+    stdio: 'inherit',
+  });
   await once(child, 'exit');
 }
 
@@ -118,10 +138,31 @@ function slowhttptestArgs(attack: Attack, port: number, connections: number, sec
   const url = `http://127.0.0.1:${port}`;
   const common = ['-c', String(connections), '-l', String(seconds), '-p', '3'];
   switch (attack) {
-    case 'slowloris': return ['-H', ...common, '-r', '500', '-i', '1', '-u', `${url}/`];
-    case 'slow-body': return ['-B', ...common, '-r', '500', '-i', '1', '-s', '100000', '-t', 'POST', '-u', `${url}/cgi-bin/read.sh`];
-    case 'slow-read': return ['-X', ...common, '-r', '500', '-w', '512', '-y', '1024', '-n', '5', '-z', '32', '-k', '1', '-u', `${url}/big10m.bin`];
-    case 'range': return ['-R', ...common, '-r', '500', '-a', '10', '-b', '3000', '-u', `${url}/big10m.bin`];
+    case 'slowloris':
+      return ['-H', ...common, '-r', '500', '-i', '1', '-u', `${url}/`];
+    case 'slow-body':
+      return ['-B', ...common, '-r', '500', '-i', '1', '-s', '100000', '-t', 'POST', '-u', `${url}/cgi-bin/read.sh`];
+    case 'slow-read':
+      return [
+        '-X',
+        ...common,
+        '-r',
+        '500',
+        '-w',
+        '512',
+        '-y',
+        '1024',
+        '-n',
+        '5',
+        '-z',
+        '32',
+        '-k',
+        '1',
+        '-u',
+        `${url}/big10m.bin`,
+      ];
+    case 'range':
+      return ['-R', ...common, '-r', '500', '-a', '10', '-b', '3000', '-u', `${url}/big10m.bin`];
   }
 }
 
@@ -133,9 +174,14 @@ async function runSlowhttptest(attack: Attack, port: number, connections: number
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [which = 'all', connections = '1000', seconds = '20', tool = hasSlowhttptest ? 'slowhttptest' : 'node'] = process.argv.slice(2);
+  const [which = 'all', connections = '1000', seconds = '20', tool = hasSlowhttptest ? 'slowhttptest' : 'node'] =
+    process.argv.slice(2);
   if (tool === 'node' && !hasSlowhttptest) console.error('slowhttptest not installed: using the Node clients');
   for (const attack of which === 'all' ? ATTACKS : [which as Attack]) {
-    console.log(JSON.stringify(await measureAttack(attack, Number(connections), Number(seconds), tool as 'node' | 'slowhttptest')));
+    console.log(
+      JSON.stringify(
+        await measureAttack(attack, Number(connections), Number(seconds), tool as 'node' | 'slowhttptest'),
+      ),
+    );
   }
 }

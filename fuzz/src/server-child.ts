@@ -22,7 +22,8 @@ class TestHandler extends CGIHTTPRequestHandler {
 
   override async do_GET(): Promise<void> {
     if (this.path === '/hello') return this.#hello();
-    if (this.path.startsWith('/stream?')) return this.#big(Number(new URL(this.path, 'http://x').searchParams.get('mib') ?? 100));
+    if (this.path.startsWith('/stream?'))
+      return this.#big(Number(new URL(this.path, 'http://x').searchParams.get('mib') ?? 100));
     if (this.path === '/throw') throw new Error('handler failure injected by the fault tests');
     return super.do_GET();
   }
@@ -50,7 +51,9 @@ if (writeTimeout !== undefined) Object.assign(TestHandler.prototype, { writeTime
 function timers(): Record<string, number> {
   const counts: Record<string, number> = {};
   const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-  const list = handles.filter((h) => (h as { constructor?: { name?: string } }).constructor?.name === 'Timeout') as Array<{ _idleTimeout: number; _onTimeout: () => void }>;
+  const list = handles.filter(
+    (h) => (h as { constructor?: { name?: string } }).constructor?.name === 'Timeout',
+  ) as Array<{ _idleTimeout: number; _onTimeout: () => void }>;
   for (const t of list) {
     const key = `${t._idleTimeout} ms ${String(t._onTimeout).slice(0, 80).replace(/\s+/g, ' ')}`;
     counts[key] = (counts[key] ?? 0) + 1;

@@ -16,7 +16,8 @@ const SCRIPTS: Record<string, string> = {
   // 100 MiB of output.
   'big.sh': '#!/bin/sh\nprintf "Content-Type: application/octet-stream\\r\\n\\r\\n"\nhead -c 104857600 /dev/zero\n',
   // Writes a line every 50 ms for 5 s: a client can leave in the middle.
-  'slow.sh': '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ni=0\nwhile [ $i -lt 100 ]; do echo "line $i"; sleep 0.05; i=$((i+1)); done\n',
+  'slow.sh':
+    '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\ni=0\nwhile [ $i -lt 100 ]; do echo "line $i"; sleep 0.05; i=$((i+1)); done\n',
 };
 
 /** Creates the site; `bigMiB` sizes `big.bin`. Returns its path and a remover. */

@@ -48,7 +48,11 @@ async function slowloris(port: number, stopAt: number): Promise<[number, boolean
 }
 
 /** A normal client: sequential keep-alive requests until `stopAt`; returns latencies and failures. */
-async function normalClient(port: number, size: number, stopAt: number): Promise<{ latencies: number[]; failures: number }> {
+async function normalClient(
+  port: number,
+  size: number,
+  stopAt: number,
+): Promise<{ latencies: number[]; failures: number }> {
   const latencies: number[] = [];
   let failures = 0;
   while (Date.now() < stopAt) {
@@ -98,11 +102,20 @@ export async function measureSlowloris(slow: number, normal: number, headTimeout
     const times = cuts.map(([ms]) => ms);
     const latencies = normals.flatMap((n) => n.latencies);
     return {
-      slow, cut: cuts.length, got408: cuts.filter(([, got]) => got).length,
+      slow,
+      cut: cuts.length,
+      got408: cuts.filter(([, got]) => got).length,
       cutMs: { min: percentile(times, 0), median: percentile(times, 50), max: percentile(times, 100) },
-      normal, requests: latencies.length, failures: normals.reduce((sum, n) => sum + n.failures, 0),
-      latencyMs: { p50: round(percentile(latencies, 50)), p99: round(percentile(latencies, 99)), max: round(percentile(latencies, 100)) },
-      serverCpuMs, durationMs: Date.now() - started,
+      normal,
+      requests: latencies.length,
+      failures: normals.reduce((sum, n) => sum + n.failures, 0),
+      latencyMs: {
+        p50: round(percentile(latencies, 50)),
+        p99: round(percentile(latencies, 99)),
+        max: round(percentile(latencies, 100)),
+      },
+      serverCpuMs,
+      durationMs: Date.now() - started,
     };
   } finally {
     await child.stop();

@@ -22,7 +22,9 @@ async function abortOnce(port: number, kind: Abort): Promise<void> {
     socket.write(`POST /cgi-bin/hello.sh HTTP/1.1\r\nHost: fuzz\r\nContent-Length: 100000\r\n\r\n${'b'.repeat(1000)}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   } else {
-    socket.write(`GET ${kind === 'mid-response' ? '/stream?mib=8' : '/cgi-bin/slow.sh'} HTTP/1.1\r\nHost: fuzz\r\n\r\n`);
+    socket.write(
+      `GET ${kind === 'mid-response' ? '/stream?mib=8' : '/cgi-bin/slow.sh'} HTTP/1.1\r\nHost: fuzz\r\n\r\n`,
+    );
     await once(socket, 'data');
   }
   socket.resetAndDestroy();
@@ -59,7 +61,8 @@ async function keepAlive(port: number, requests: number, connections: number): P
 async function settle(child: ServerChild, limit: { fds: number; timers: number }): Promise<Stats> {
   const until = Date.now() + 30_000;
   let stats = await child.stats(true);
-  const busy = (s: Stats) => (s.resources.TCPSocketWrap ?? 0) > 0 || s.fds > limit.fds || (s.resources.Timeout ?? 0) > limit.timers;
+  const busy = (s: Stats) =>
+    (s.resources.TCPSocketWrap ?? 0) > 0 || s.fds > limit.fds || (s.resources.Timeout ?? 0) > limit.timers;
   while (Date.now() < until && busy(stats)) {
     await new Promise((resolve) => setTimeout(resolve, 250));
     stats = await child.stats(true);
@@ -95,15 +98,29 @@ export async function soak(requests = 100_000, abortCount = 10_000, warmUp = req
     const baseline = await settle(child, { fds: Infinity, timers: 0 });
     const processesBefore = child.descendants().length;
     const started = Date.now();
-    const [latencies, done] = await Promise.all([keepAlive(child.port, requests, 50), aborts(child.port, abortCount, 16)]);
+    const [latencies, done] = await Promise.all([
+      keepAlive(child.port, requests, 50),
+      aborts(child.port, abortCount, 16),
+    ]);
     const seconds = (Date.now() - started) / 1000;
     const after = await settle(child, { fds: baseline.fds, timers: baseline.resources.Timeout ?? 0 });
-    const ratio = { rss: after.rss / baseline.rss, fds: after.fds / baseline.fds, handles: after.handles / baseline.handles };
+    const ratio = {
+      rss: after.rss / baseline.rss,
+      fds: after.fds / baseline.fds,
+      handles: after.handles / baseline.handles,
+    };
     const processes = { baseline: processesBefore, after: child.descendants().length };
     const ok = ratio.rss <= 1.1 && ratio.fds <= 1.1 && ratio.handles <= 1.1 && processes.after <= processes.baseline;
     return {
-      requests: latencies.length, aborts: done, seconds,
-      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) }, baseline, after, processes, ratio, ok,
+      requests: latencies.length,
+      aborts: done,
+      seconds,
+      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      baseline,
+      after,
+      processes,
+      ratio,
+      ok,
     };
   } finally {
     await child.stop();

@@ -63,7 +63,11 @@ async function writePieces(socket: Socket, pieces: Buffer[]): Promise<void> {
   else socket.end(last);
 }
 
-function send(port: number, pieces: Buffer[], timeoutMs: number): Promise<{ port: number; answer: Buffer; timedOut: boolean }> {
+function send(
+  port: number,
+  pieces: Buffer[],
+  timeoutMs: number,
+): Promise<{ port: number; answer: Buffer; timedOut: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let localPort = 0;
@@ -92,7 +96,8 @@ export function readResponses(bytes: Buffer, timedOut: boolean): Verdict {
   const statuses: number[] = [];
   let pos = 0;
   while (pos < bytes.length) {
-    if (bytes.subarray(pos, pos + 5).toString('latin1') !== 'HTTP/') return { served, statuses, end: { kind: 'http09' } };
+    if (bytes.subarray(pos, pos + 5).toString('latin1') !== 'HTTP/')
+      return { served, statuses, end: { kind: 'http09' } };
     const headEnd = bytes.indexOf('\r\n\r\n', pos, 'latin1');
     if (headEnd === -1) break;
     const lines = bytes.subarray(pos, headEnd).toString('latin1').split('\r\n');

@@ -34,7 +34,10 @@ describe('smuggling corpus: HTTPServer vs node:http', () => {
       const result = await check(ours, node, vector.input);
       if (result.comparison.ours.end.kind !== 'refused') continue;
       refused++;
-      expect(result.comparison.ours.served.map((e) => e.target), vector.name).not.toContain('/second');
+      expect(
+        result.comparison.ours.served.map((e) => e.target),
+        vector.name,
+      ).not.toContain('/second');
     }
     expect(refused).toBeGreaterThan(50);
   });

@@ -48,7 +48,9 @@ describe('accept near the descriptor limit (ulimit -n 64)', () => {
     const refused = await Promise.all(Array.from({ length: 20 }, () => get(child.port, '/hello', 1000)));
     await sleep(2000);
     const cpu = child.cpuMs() - cpuBefore;
-    console.log(`EMFILE: ${full} fds open (limit 64, baseline ${baseline}); CPU ${cpu} ms in 3 s of exhaustion; ${refused.filter((r) => r.status === 200).length}/20 requests answered meanwhile`);
+    console.log(
+      `EMFILE: ${full} fds open (limit 64, baseline ${baseline}); CPU ${cpu} ms in 3 s of exhaustion; ${refused.filter((r) => r.status === 200).length}/20 requests answered meanwhile`,
+    );
     expect(cpu).toBeLessThan(300); // < 10 % of one core over ~3 s
     for (const socket of sockets.splice(0)) socket.destroy();
     expect(await getEventually(child.port, '/hello', 5000)).toBe(200);
@@ -61,28 +63,33 @@ describe('a client that stops reading a large response', () => {
     { name: 'a handler writing 100 MiB', path: '/stream?mib=100' },
     { name: 'a static 64 MiB file', path: '/big.bin' },
     { name: 'a CGI script writing 100 MiB', path: '/cgi-bin/big.sh' },
-  ])('$name: server memory stays flat, the connection is cut after writeTimeout, others are served', async ({ path }) => {
-    const child = await start({ env: { WRITE_TIMEOUT: '1000' } });
-    const before = await child.stats(true);
-    const stalled = await dial(child.port);
-    sockets.push(stalled);
-    stalled.pause();
-    stalled.write(`GET ${path} HTTP/1.1\r\nHost: fuzz\r\n\r\n`);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => get(child.port, '/hello')));
-    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
-    await sleep(2500);
-    const during = await child.stats(true);
-    let received = 0;
-    stalled.on('data', (piece: Buffer) => (received += piece.length));
-    const closed = new Promise((resolve) => stalled.once('close', resolve));
-    stalled.resume();
-    await closed;
-    console.log(`stalled reader (${path}): RSS ${mib(before.rss)} → ${mib(during.rss)} MiB while stalled; ${mib(received)} MiB received before the cut`);
-    expect(during.rss - before.rss).toBeLessThan(32 * 1024 * 1024);
-    expect(received).toBeLessThan(32 * 1024 * 1024); // cut: only what the kernel buffers held
-    expect((await get(child.port, '/hello')).status).toBe(200);
-    expect(child.descendants().length).toBeLessThanOrEqual(1); // no script left running (the spawn helper may stay)
-  });
+  ])(
+    '$name: server memory stays flat, the connection is cut after writeTimeout, others are served',
+    async ({ path }) => {
+      const child = await start({ env: { WRITE_TIMEOUT: '1000' } });
+      const before = await child.stats(true);
+      const stalled = await dial(child.port);
+      sockets.push(stalled);
+      stalled.pause();
+      stalled.write(`GET ${path} HTTP/1.1\r\nHost: fuzz\r\n\r\n`);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => get(child.port, '/hello')));
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      await sleep(2500);
+      const during = await child.stats(true);
+      let received = 0;
+      stalled.on('data', (piece: Buffer) => (received += piece.length));
+      const closed = new Promise((resolve) => stalled.once('close', resolve));
+      stalled.resume();
+      await closed;
+      console.log(
+        `stalled reader (${path}): RSS ${mib(before.rss)} → ${mib(during.rss)} MiB while stalled; ${mib(received)} MiB received before the cut`,
+      );
+      expect(during.rss - before.rss).toBeLessThan(32 * 1024 * 1024);
+      expect(received).toBeLessThan(32 * 1024 * 1024); // cut: only what the kernel buffers held
+      expect((await get(child.port, '/hello')).status).toBe(200);
+      expect(child.descendants().length).toBeLessThanOrEqual(1); // no script left running (the spawn helper may stay)
+    },
+  );
 });
 
 describe('a slow but steady reader', () => {
@@ -140,7 +147,10 @@ describe('failures inside a request leave the server serving', () => {
       expect(received).toBeGreaterThan(0);
       expect((await get(child.port, '/hello')).status).toBe(200);
       expect((await get(child.port, '/big.bin')).status).toBe(404);
-      const deleted = () => readdirSync(`/proc/${child.pid}/fd`).filter((fd) => safeLink(`/proc/${child.pid}/fd/${fd}`).includes('(deleted)')).length;
+      const deleted = () =>
+        readdirSync(`/proc/${child.pid}/fd`).filter((fd) =>
+          safeLink(`/proc/${child.pid}/fd/${fd}`).includes('(deleted)'),
+        ).length;
       const until = Date.now() + 3000;
       while (deleted() > 0 && Date.now() < until) await sleep(50);
       expect(deleted()).toBe(0);

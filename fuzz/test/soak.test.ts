@@ -6,7 +6,9 @@ import { soak } from '../src/soak.js';
 describe('leak soak (short)', () => {
   it('5,000 keep-alive requests and 1,000 aborted ones leave descriptors, handles, processes and RSS at baseline', async () => {
     const report = await soak(5_000, 1_000, 2_000);
-    console.log(`soak: ${JSON.stringify({ ratio: report.ratio, processes: report.processes, seconds: report.seconds })}`);
+    console.log(
+      `soak: ${JSON.stringify({ ratio: report.ratio, processes: report.processes, seconds: report.seconds })}`,
+    );
     expect(report.requests).toBe(5_000);
     expect(Object.values(report.aborts).reduce((a, b) => a + b, 0)).toBe(1_000);
     expect(report.after.fds).toBeLessThanOrEqual(report.baseline.fds);

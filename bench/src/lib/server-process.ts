@@ -20,7 +20,11 @@ export interface ServerProcess {
  * Starts `script` (a compiled .js file) with `args` in a child Node process and resolves
  * once it reports the port it listens on. `execArgv` defaults to `--expose-gc`.
  */
-export function startServer(script: string, args: string[] = [], options: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+export function startServer(
+  script: string,
+  args: string[] = [],
+  options: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServerProcess> {
   const child = fork(script, args, {
     execArgv: options.execArgv ?? ['--expose-gc'],
     env: options.env ?? process.env,

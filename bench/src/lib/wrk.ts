@@ -37,15 +37,20 @@ let scriptDir: string | undefined;
 function pipelineScript(depth: number, headers: Record<string, string>): string {
   scriptDir ??= mkdtempSync(join(tmpdir(), 'httpstack-wrk-'));
   const path = join(scriptDir, `pipeline-${depth}.lua`);
-  const extra = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
-  writeFileSync(path, `${extra}
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`)
+    .join('\n');
+  writeFileSync(
+    path,
+    `${extra}
 init = function(args)
   local r = {}
   for i = 1, ${depth} do r[i] = wrk.format(nil) end
   req = table.concat(r)
 end
 request = function() return req end
-`);
+`,
+  );
   return path;
 }
 

@@ -69,20 +69,23 @@ async function serve(mode: SpawnMode, directory: string, heapMiB: number): Promi
 async function spawnLoop(script: string, concurrency: number, seconds: number): Promise<void> {
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
-  const once = () => new Promise<void>((resolve, reject) => {
-    const child = spawn(script, [], { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: '/usr/bin:/bin' } });
-    child.stdout.resume();
-    child.once('error', reject);
-    child.once('close', () => resolve());
-  });
+  const once = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(script, [], { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: '/usr/bin:/bin' } });
+      child.stdout.resume();
+      child.once('error', reject);
+      child.once('close', () => resolve());
+    });
   const started = performance.now();
   const ticks = cpuTicks(process.pid);
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
-      await once();
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await once();
+        done++;
+      }
+    }),
+  );
   console.log(`${done / ((performance.now() - started) / 1000)} ${done} ${cpuTicks(process.pid) - ticks}`);
 }
 
@@ -171,7 +174,13 @@ function cpuTicks(pid: number): number {
 /** The processes whose CPU a contender spends: the server and its direct children (the spawn helper). */
 function processTree(pid: number): number[] {
   const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout ?? '';
-  return [pid, ...children.split('\n').map(Number).filter((child) => child > 0)];
+  return [
+    pid,
+    ...children
+      .split('\n')
+      .map(Number)
+      .filter((child) => child > 0),
+  ];
 }
 
 const treeTicks = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
@@ -231,18 +240,27 @@ async function startLighttpd(directory: string): Promise<{ url: string; pid: num
   const port = await freePort();
   const conf = join(directory, `lighttpd-${port}.conf`);
   const user = process.getuid?.() === 0 ? 'server.username = "nobody"\n' : '';
-  writeFileSync(conf, `server.document-root = "${directory}"\nserver.bind = "127.0.0.1"\nserver.port = ${port}\n` +
-    `server.modules = ("mod_cgi")\n${user}$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }\n`);
+  writeFileSync(
+    conf,
+    `server.document-root = "${directory}"\nserver.bind = "127.0.0.1"\nserver.port = ${port}\n` +
+      `server.modules = ("mod_cgi")\n${user}$HTTP["url"] =~ "^/cgi-bin/" { cgi.assign = ("" => "") }\n`,
+  );
   const child = spawn(lighttpdPath()!, ['-D', '-f', conf], { stdio: 'ignore' });
   await waitForPort(port, child, 'lighttpd');
   return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 /** Starts a contender; resolves with its URL, its process id and a stop function. */
-async function start(contender: string, directory: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+async function start(
+  contender: string,
+  directory: string,
+): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   if (contender === PYTHON) {
     const port = await freePort();
-    const child = spawn('python3', ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(port)], { cwd: directory, stdio: 'ignore' });
+    const child = spawn('python3', ['-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(port)], {
+      cwd: directory,
+      stdio: 'ignore',
+    });
     await waitForPort(port, child, 'python3 http.server');
     return { url: `http://127.0.0.1:${port}/cgi-bin/hello.sh`, pid: child.pid!, stop: () => stopChild(child) };
   }
@@ -302,7 +320,13 @@ async function measure(contender: string, directory: string, seconds: number): P
 const CPU_CASE = 'CPU ms per request (server, helper and scripts; wrk not counted)';
 
 function cpuRows(): Row[] {
-  return [...cpuPerRequest].map(([contender, rounds]) => ({ case: CPU_CASE, contender, value: median(rounds), unit: 'ms', rounds }));
+  return [...cpuPerRequest].map(([contender, rounds]) => ({
+    case: CPU_CASE,
+    contender,
+    value: median(rounds),
+    unit: 'ms',
+    rounds,
+  }));
 }
 
 const CASE = `GET hello CGI script (sh), ${CONCURRENCY} conns / spawns in flight`;
@@ -323,7 +347,9 @@ const suite: Suite = {
     else notes.push('no C compiler (cc): the posix_spawn floor is skipped');
     let rows: Row[];
     try {
-      rows = await interleave(CASE, 'req/s', contenders, quick ? 1 : 3, (contender) => measure(contender, directory, quick ? 1 : 2));
+      rows = await interleave(CASE, 'req/s', contenders, quick ? 1 : 3, (contender) =>
+        measure(contender, directory, quick ? 1 : 2),
+      );
       rows.push(...cpuRows());
     } finally {
       rmSync(directory, { recursive: true, force: true });
@@ -359,7 +385,11 @@ export default suite;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === 'serve') {
-    await serve((process.argv[3] ?? 'helper') as SpawnMode, process.argv[4] ?? process.cwd(), Number(process.argv[5] ?? 0));
+    await serve(
+      (process.argv[3] ?? 'helper') as SpawnMode,
+      process.argv[4] ?? process.cwd(),
+      Number(process.argv[5] ?? 0),
+    );
   } else if (process.argv[2] === 'spawn') {
     await spawnLoop(process.argv[3]!, Number(process.argv[4] ?? CONCURRENCY), Number(process.argv[5] ?? 3));
   }

@@ -51,9 +51,13 @@ async function serveHttpstack(directory: string): Promise<void> {
 async function serveServe(directory: string): Promise<void> {
   const port = await freePort();
   const bin = join(dirname(createRequire(import.meta.url).resolve('serve/package.json')), 'build', 'main.js');
-  const child = spawn(process.execPath, [bin, '-L', '-n', '--no-port-switching', '-l', `tcp://127.0.0.1:${port}`, directory], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, '-L', '-n', '--no-port-switching', '-l', `tcp://127.0.0.1:${port}`, directory],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   process.on('exit', () => child.kill('SIGKILL'));
   for (let i = 0; i < 200 && !(await accepts(port)); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   serveChild(port);
@@ -84,7 +88,9 @@ function makeFixture(): string {
   const directory = mkdtempSync(join(tmpdir(), 'httpstack-compression-bench-'));
   const lines: string[] = [];
   for (let i = 0; lines.join('').length < 20 * 1024; i++) {
-    lines.push(`${i.toString(36)}\t${['alpha', 'beta', 'gamma', 'delta'][i % 4]} line ${(i * 7919) % 1000} of the benchmark text\n`);
+    lines.push(
+      `${i.toString(36)}\t${['alpha', 'beta', 'gamma', 'delta'][i % 4]} line ${(i * 7919) % 1000} of the benchmark text\n`,
+    );
   }
   writeFileSync(join(directory, FILE), lines.join('').slice(0, 20 * 1024));
   return directory;
@@ -93,10 +99,12 @@ function makeFixture(): string {
 /** The `Content-Encoding` a contender answers with, checked once per run. */
 function codingOf(port: number, headers: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: `/${FILE}`, headers }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(String(response.headers['content-encoding'] ?? 'identity')));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: `/${FILE}`, headers }, (response) => {
+        response.resume();
+        response.on('end', () => resolve(String(response.headers['content-encoding'] ?? 'identity')));
+      })
+      .on('error', reject);
   });
 }
 
@@ -110,22 +118,25 @@ const suite: Suite = {
     const directory = makeFixture();
     await new Promise((resolve) => setTimeout(resolve, 2100)); // past the file cache's racy-clean window
     try {
-      if (!hasWrk()) return { rows, ratios: [], notes: ['wrk is not installed: compression suite skipped (apt-get install wrk)'] };
+      if (!hasWrk())
+        return { rows, ratios: [], notes: ['wrk is not installed: compression suite skipped (apt-get install wrk)'] };
       const codings = new Map<string, string>();
-      rows.push(...(await interleave(CASE, 'req/s', Object.keys(CONTENDERS), quick ? 1 : 3, async (contender) => {
-        const { server: kind, headers } = CONTENDERS[contender]!;
-        const server = await startServer(script, ['serve', kind, directory]);
-        try {
-          const url = `http://127.0.0.1:${server.port}/${FILE}`;
-          codings.set(contender, await codingOf(server.port, headers));
-          await wrk({ url, seconds: 1, connections: 50, headers }); // warm-up
-          const result = await wrk({ url, seconds: quick ? 2 : 3, connections: 50, headers });
-          if (result.errors > 0) console.warn(`${contender}: ${result.errors} errors`);
-          return result.requestsPerSec;
-        } finally {
-          await server.stop();
-        }
-      })));
+      rows.push(
+        ...(await interleave(CASE, 'req/s', Object.keys(CONTENDERS), quick ? 1 : 3, async (contender) => {
+          const { server: kind, headers } = CONTENDERS[contender]!;
+          const server = await startServer(script, ['serve', kind, directory]);
+          try {
+            const url = `http://127.0.0.1:${server.port}/${FILE}`;
+            codings.set(contender, await codingOf(server.port, headers));
+            await wrk({ url, seconds: 1, connections: 50, headers }); // warm-up
+            const result = await wrk({ url, seconds: quick ? 2 : 3, connections: 50, headers });
+            if (result.errors > 0) console.warn(`${contender}: ${result.errors} errors`);
+            return result.requestsPerSec;
+          } finally {
+            await server.stop();
+          }
+        })),
+      );
       notes.push(`answered with: ${[...codings].map(([name, coding]) => `${name} ${coding}`).join(', ')}`);
     } finally {
       rmSync(directory, { recursive: true, force: true });
@@ -134,7 +145,9 @@ const suite: Suite = {
       { case: CASE, subject: 'httpstack', baseline: 'serve', target: 10 },
       { case: CASE, subject: 'httpstack', baseline: 'httpstack identity', target: 0.7 },
     ];
-    notes.push('httpstack and serve get Accept-Encoding: br, gzip; "httpstack identity" gets none; wrk -t1 -c50; the machine is shared, figures are noisy');
+    notes.push(
+      'httpstack and serve get Accept-Encoding: br, gzip; "httpstack identity" gets none; wrk -t1 -c50; the machine is shared, figures are noisy',
+    );
     return { rows, ratios, notes };
   },
 };

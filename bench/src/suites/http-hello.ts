@@ -107,7 +107,11 @@ function oneRequest(port: number, respond: boolean): Promise<net.Socket> {
 
 async function idleMemory(count: number, rounds: number): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [contender, unit] of [['httpstack', 'KiB/conn'], ['node:http', 'KiB/conn'], ['bare net', 'KiB/conn']] as const) {
+  for (const [contender, unit] of [
+    ['httpstack', 'KiB/conn'],
+    ['node:http', 'KiB/conn'],
+    ['bare net', 'KiB/conn'],
+  ] as const) {
     const figures: number[] = [];
     const heap: number[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -124,8 +128,20 @@ async function idleMemory(count: number, rounds: number): Promise<Row[]> {
         await server.stop();
       }
     }
-    rows.push({ case: `idle keep-alive memory (rss, 1 MB semi-space), ${count} conns`, contender, value: median(figures), unit, rounds: figures });
-    rows.push({ case: `idle keep-alive memory (heap+external), ${count} conns`, contender, value: median(heap), unit, rounds: heap });
+    rows.push({
+      case: `idle keep-alive memory (rss, 1 MB semi-space), ${count} conns`,
+      contender,
+      value: median(figures),
+      unit,
+      rounds: figures,
+    });
+    rows.push({
+      case: `idle keep-alive memory (heap+external), ${count} conns`,
+      contender,
+      value: median(heap),
+      unit,
+      rounds: heap,
+    });
   }
   return rows;
 }

@@ -135,16 +135,28 @@ const suite: Suite = {
       const chunks = chunked(heads, size);
       for (const read of Object.values(readers)) await read(chunked(1000, size)); // warm-up, not measured
       const name = `readline, HTTP heads in ${size}-byte chunks`;
-      rows.push(...(await interleave(name, 'lines/s', Object.keys(readers), rounds, (who) => linesPerSecond(readers[who]!, chunks, heads))));
+      rows.push(
+        ...(await interleave(name, 'lines/s', Object.keys(readers), rounds, (who) =>
+          linesPerSecond(readers[who]!, chunks, heads),
+        )),
+      );
       for (const baseline of ['Buffer.concat + indexOf', 'node:readline']) {
         ratios.push({ case: name, subject: 'BufferedReader.tryReadline', baseline });
         ratios.push({ case: name, subject: 'BufferedReader.readline', baseline });
       }
     }
     const writes = quick ? 100_000 : 400_000;
-    for (const [size, count] of [[64, writes], [1024, writes / 4], [64 * 1024, writes / 100]] as const) {
+    for (const [size, count] of [
+      [64, writes],
+      [1024, writes / 4],
+      [64 * 1024, writes / 100],
+    ] as const) {
       const name = `write ${size}-byte chunks over loopback`;
-      rows.push(...(await interleave(name, 'MB/s', ['SocketWriter', 'socket.write'], rounds, (who) => writeThroughput(who, size, count))));
+      rows.push(
+        ...(await interleave(name, 'MB/s', ['SocketWriter', 'socket.write'], rounds, (who) =>
+          writeThroughput(who, size, count),
+        )),
+      );
       ratios.push({ case: name, subject: 'SocketWriter', baseline: 'socket.write' });
     }
     return {

@@ -44,7 +44,8 @@ async function serve(contender: string, directory: string): Promise<void> {
   const handler: http.RequestListener =
     contender === 'sirv'
       ? sirv(directory)
-      : (request, response) => void send(request, new URL(request.url!, 'http://x').pathname, { root: directory }).pipe(response);
+      : (request, response) =>
+          void send(request, new URL(request.url!, 'http://x').pathname, { root: directory }).pipe(response);
   const server = http.createServer(handler);
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.listen(0, '127.0.0.1', () => serveChild((server.address() as AddressInfo).port));
@@ -65,7 +66,13 @@ function makeFixture(): string {
   return directory;
 }
 
-async function requestsPerSecond(name: string, file: string, directory: string, rounds: number, seconds: number): Promise<Row[]> {
+async function requestsPerSecond(
+  name: string,
+  file: string,
+  directory: string,
+  rounds: number,
+  seconds: number,
+): Promise<Row[]> {
   return interleave(name, 'req/s', CONTENDERS, rounds, async (contender) => {
     const server = await startServer(script, ['serve', contender, directory]);
     try {
@@ -145,7 +152,9 @@ const suite: Suite = {
       { case: MEDIUM, subject: 'httpstack', baseline: 'send' },
       { case: BIG, subject: 'httpstack', baseline: 'send' },
     ];
-    notes.push('servers run in child processes (no access log); wrk -t1 -c50; curl -o /dev/null; the machine is shared, figures are noisy');
+    notes.push(
+      'servers run in child processes (no access log); wrk -t1 -c50; curl -o /dev/null; the machine is shared, figures are noisy',
+    );
     return { rows, ratios, notes };
   },
 };

@@ -30,7 +30,12 @@ const SIZE = 1024 * 1024 * 1024;
 
 async function serve(contender: string, directory: string): Promise<void> {
   if (contender === 'httpstack') {
-    class Upload extends SimpleHTTPRequestHandler.configure({ directory, protocolVersion: 'HTTP/1.1', upload: true, uploadOverwrite: true }) {
+    class Upload extends SimpleHTTPRequestHandler.configure({
+      directory,
+      protocolVersion: 'HTTP/1.1',
+      upload: true,
+      uploadOverwrite: true,
+    }) {
       override logMessage(): void {}
     }
     const server = new HTTPServer(['127.0.0.1', 0], Upload);
@@ -61,19 +66,26 @@ function rss(pid: number): number {
 
 /** CPU seconds (user + system) process `pid` has used. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 /** One `curl -T` of `file`; resolves to MB/s (10^6 bytes). */
 function upload(url: string, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    execFile('curl', ['-sS', '-o', '/dev/null', '-w', '%{speed_upload} %{size_upload} %{http_code}', '-T', file, url], (error, stdout) => {
-      if (error) return reject(error);
-      const [speed, size, status] = stdout.trim().split(' ').map(Number);
-      if (size !== SIZE || (status !== 201 && status !== 204)) return reject(new Error(`upload failed: ${size} bytes, status ${status}`));
-      resolve(speed! / 1e6);
-    });
+    execFile(
+      'curl',
+      ['-sS', '-o', '/dev/null', '-w', '%{speed_upload} %{size_upload} %{http_code}', '-T', file, url],
+      (error, stdout) => {
+        if (error) return reject(error);
+        const [speed, size, status] = stdout.trim().split(' ').map(Number);
+        if (size !== SIZE || (status !== 201 && status !== 204))
+          return reject(new Error(`upload failed: ${size} bytes, status ${status}`));
+        resolve(speed! / 1e6);
+      },
+    );
   });
 }
 
@@ -102,10 +114,11 @@ async function measure(source: string, target: string, rounds: number): Promise<
       await server.stop();
     }
   });
-  const rowsOf = (name: string, unit: string, figures: Map<string, number[]>) => CONTENDERS.map((contender): Row => {
-    const values = figures.get(contender)!;
-    return { case: name, contender, value: median(values), unit, rounds: values };
-  });
+  const rowsOf = (name: string, unit: string, figures: Map<string, number[]>) =>
+    CONTENDERS.map((contender): Row => {
+      const values = figures.get(contender)!;
+      return { case: name, contender, value: median(values), unit, rounds: values };
+    });
   return [...speed, ...rowsOf(GROWTH, 'MiB', growth), ...rowsOf(CPU, 's', cpu)];
 }
 
@@ -142,7 +155,9 @@ const suite: Suite = {
       // UPLOAD_BENCH_DIR: where the uploads are written (e.g. a tmpfs, to take the disk out)
       const rows = await measure(source, process.env.UPLOAD_BENCH_DIR ?? target, quick ? 1 : 3);
       const mine = (name: string) => rows.find((row) => row.case === name && row.contender === 'httpstack')!.value;
-      notes.push(`httpstack upload ${mine(SPEED).toFixed(0)} MB/s (target ≥ 500: ${mine(SPEED) >= 500 ? 'met' : 'missed'}), RSS growth ${mine(GROWTH).toFixed(1)} MiB (target < 64: ${mine(GROWTH) < 64 ? 'met' : 'missed'})`);
+      notes.push(
+        `httpstack upload ${mine(SPEED).toFixed(0)} MB/s (target ≥ 500: ${mine(SPEED) >= 500 ? 'met' : 'missed'}), RSS growth ${mine(GROWTH).toFixed(1)} MiB (target < 64: ${mine(GROWTH) < 64 ? 'met' : 'missed'})`,
+      );
       notes.push('servers run in child processes; the 1 GiB source is in the page cache; the machine may be shared');
       return { rows, ratios: [{ case: SPEED, subject: 'httpstack', baseline: 'node:http pipe' }], notes };
     } finally {

@@ -22,7 +22,12 @@ import type { Ratio, Row, Suite } from '../suite.js';
 const BODY = Buffer.from('Hello, World!');
 const WORK = Buffer.alloc(64 * 1024, 0x61);
 /** Contender name → worker processes (0: no cluster at all). */
-const CONTENDERS: Record<string, number> = { '1 process': 0, '1 worker': 1, '2 workers': 2, '2 workers, OS scheduling': 2 };
+const CONTENDERS: Record<string, number> = {
+  '1 process': 0,
+  '1 worker': 1,
+  '2 workers': 2,
+  '2 workers, OS scheduling': 2,
+};
 
 // --- the servers (child side) ------------------------------------------------------------
 
@@ -67,7 +72,13 @@ async function serve(contender: string): Promise<void> {
 const HELLO = 'hello, keep-alive, 50 conns';
 const CPU = 'hello + SHA-256 of 64 KiB per request, keep-alive, 50 conns';
 
-async function throughput(name: string, path: string, contenders: string[], rounds: number, seconds: number): Promise<Row[]> {
+async function throughput(
+  name: string,
+  path: string,
+  contenders: string[],
+  rounds: number,
+  seconds: number,
+): Promise<Row[]> {
   const script = fileURLToPath(import.meta.url);
   return interleave(name, 'req/s', contenders, rounds, async (contender) => {
     const server = await startServer(script, ['serve', contender]);
@@ -86,7 +97,8 @@ async function throughput(name: string, path: string, contenders: string[], roun
 const suite: Suite = {
   name: 'workers',
   async run({ quick }) {
-    if (!hasWrk()) return { rows: [], ratios: [], notes: ['wrk is not installed: suite skipped (apt-get install wrk)'] };
+    if (!hasWrk())
+      return { rows: [], ratios: [], notes: ['wrk is not installed: suite skipped (apt-get install wrk)'] };
     const [rounds, seconds] = quick ? [1, 2] : [3, 3];
     const rows = [
       ...(await throughput(HELLO, '/', ['1 process', '1 worker', '2 workers'], rounds, seconds)),

@@ -23,7 +23,9 @@ const script = join(import.meta.dirname, '..', 'fixtures', 'backend.mjs');
 
 /** Starts `fixtures/backend.mjs <name> <plainPort> <proxyPort>` and waits for it to listen. */
 export function startBackend(name: string, plainPort = 0, proxyPort = 0): Promise<Backend> {
-  const child = spawn(process.execPath, [script, name, String(plainPort), String(proxyPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, name, String(plainPort), String(proxyPort)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   const waitForLog = (pattern: RegExp) =>

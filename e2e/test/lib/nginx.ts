@@ -24,7 +24,8 @@ export function findNginx(): NginxInfo {
     if (/--with-stream(\s|$)/.test(text)) return { binary, streamModule: '' };
     const modules = /--modules-path=(\S+)/.exec(text)?.[1];
     const so = modules && join(modules, 'ngx_stream_module.so');
-    if (/--with-stream=dynamic/.test(text) && so && existsSync(so)) return { binary, streamModule: `load_module ${so};` };
+    if (/--with-stream=dynamic/.test(text) && so && existsSync(so))
+      return { binary, streamModule: `load_module ${so};` };
     return { binary, reason: 'nginx has no stream module (Debian: apt-get install libnginx-mod-stream)' };
   }
   return { reason: 'nginx is not installed (Debian: apt-get install nginx-light libnginx-mod-stream)' };
@@ -45,7 +46,9 @@ export async function waitForPort(port: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     const socket = connect(port, '127.0.0.1');
-    const ok = await new Promise<boolean>((resolve) => socket.once('connect', () => resolve(true)).once('error', () => resolve(false)));
+    const ok = await new Promise<boolean>((resolve) =>
+      socket.once('connect', () => resolve(true)).once('error', () => resolve(false)),
+    );
     socket.destroy();
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -73,13 +76,18 @@ export async function startNginx(info: NginxInfo, vars: Record<string, number>, 
   const values: Record<string, string | number> = { ...vars, PREFIX: prefix };
   conf = conf.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => String(values[name] ?? `\${${name}}`));
   writeFileSync(join(prefix, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn(info.binary!, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    info.binary!,
+    ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   const exited = once(child, 'exit');
-  const errorLog = () => stderr + (existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : '');
+  const errorLog = () =>
+    stderr + (existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : '');
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const kill = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -216,7 +216,10 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
       return this.#requestFailed(error);
     }
     if (pending === undefined) return this.#endRequest();
-    const settled = Promise.resolve(pending).then(() => this.#settled(undefined, false), (error) => this.#settled(error, true));
+    const settled = Promise.resolve(pending).then(
+      () => this.#settled(undefined, false),
+      (error) => this.#settled(error, true),
+    );
     this.#inFlight = settled;
     return settled;
   }
@@ -240,7 +243,8 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
   #dispatch(): void | PromiseLike<unknown> {
     this.#reader!.clearTimer(); // the head is in: its deadline no longer applies
     const method = dispatchMethod(this as unknown as Dispatch, this.command);
-    if (typeof method !== 'function') return this.sendError(501, `Unsupported method (${pyRepr(capEcho(this.command))})`);
+    if (typeof method !== 'function')
+      return this.sendError(501, `Unsupported method (${pyRepr(capEcho(this.command))})`);
     const request = this.#request!;
     // Pipelined requests already buffered behind this one: their answers leave together.
     const body = request.chunked ? 0 : Math.max(0, request.contentLength);
@@ -329,8 +333,12 @@ export class BaseHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends H
 
   #expect(head: RequestHead): boolean | Promise<boolean> {
     const expect = head.expect;
-    if (expect !== undefined && expect.toLowerCase() === '100-continue' &&
-      this.protocolVersion >= 'HTTP/1.1' && this.requestVersion >= 'HTTP/1.1') {
+    if (
+      expect !== undefined &&
+      expect.toLowerCase() === '100-continue' &&
+      this.protocolVersion >= 'HTTP/1.1' &&
+      this.requestVersion >= 'HTTP/1.1'
+    ) {
       const limit = this.bodyLimit();
       if (head.contentLength > limit) return this.#refuseExpected(head.contentLength, limit);
       return this.handleExpect100();
@@ -521,9 +529,13 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 function dispatchMethod(handler: Dispatch, command: string): unknown {
   switch (command) {
-    case 'GET': return handler.do_GET;
-    case 'HEAD': return handler.do_HEAD;
-    case 'POST': return handler.do_POST;
-    default: return handler[dispatchName(command)];
+    case 'GET':
+      return handler.do_GET;
+    case 'HEAD':
+      return handler.do_HEAD;
+    case 'POST':
+      return handler.do_POST;
+    default:
+      return handler[dispatchName(command)];
   }
 }

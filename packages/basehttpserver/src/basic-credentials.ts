@@ -59,7 +59,14 @@ export class BasicCredentials {
       return;
     }
     const [, N, r, p, salt, hash] = hashed;
-    this.#accounts.set(user, { kind: 'scrypt', N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt!, 'base64'), hash: Buffer.from(hash!, 'base64') });
+    this.#accounts.set(user, {
+      kind: 'scrypt',
+      N: Number(N),
+      r: Number(r),
+      p: Number(p),
+      salt: Buffer.from(salt!, 'base64'),
+      hash: Buffer.from(hash!, 'base64'),
+    });
   }
 
   /** Whether `password` is the password of `user`. Synchronous for plain entries. */
@@ -71,12 +78,15 @@ export class BasicCredentials {
     }
     const key = sha256(`${user}\0${password}`).toString('base64');
     if (this.#remembered.has(key)) return true;
-    return scryptAsync(password, secret.salt, secret.N, secret.r, secret.p).then((hash) => {
-      if (hash.length !== secret.hash.length || !timingSafeEqual(hash, secret.hash)) return false;
-      if (this.#remembered.size >= MAX_REMEMBERED) this.#remembered.clear();
-      this.#remembered.add(key);
-      return true;
-    }, () => false);
+    return scryptAsync(password, secret.salt, secret.N, secret.r, secret.p).then(
+      (hash) => {
+        if (hash.length !== secret.hash.length || !timingSafeEqual(hash, secret.hash)) return false;
+        if (this.#remembered.size >= MAX_REMEMBERED) this.#remembered.clear();
+        this.#remembered.add(key);
+        return true;
+      },
+      () => false,
+    );
   }
 
   /** How many users there are. */
@@ -93,6 +103,8 @@ function sha256(text: string): Buffer {
 
 function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }

@@ -33,8 +33,17 @@ export interface ErrorPage {
  *
  * **Differs from Python:** Python always HTML-escapes, so a JSON template gets invalid JSON.
  */
-export function formatErrorPage(template: string, contentType: string, code: number, message: string, explain: string): ErrorPage {
+export function formatErrorPage(
+  template: string,
+  contentType: string,
+  code: number,
+  message: string,
+  explain: string,
+): ErrorPage {
   const isJson = /^[^;]*[/+]json\s*(;|$)/i.test(contentType);
   const escapeText = isJson ? (text: string) => JSON.stringify(text).slice(1, -1) : htmlEscape;
-  return { contentType, body: formatNamed(template, { code, message: escapeText(message), explain: escapeText(explain) }) };
+  return {
+    contentType,
+    body: formatNamed(template, { code, message: escapeText(message), explain: escapeText(explain) }),
+  };
 }

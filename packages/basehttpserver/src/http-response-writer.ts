@@ -8,7 +8,16 @@ import { StreamRequestHandler } from '@httpstack/socketserver';
 import { DEFAULT_ERROR_CONTENT_TYPE, DEFAULT_ERROR_MESSAGE, type ErrorPage, formatErrorPage } from './error-message.js';
 import type { HTTPServer } from './http-server.js';
 import { DEFAULT_RESPONSES } from './http-status.js';
-import { headerLine, httpDate, httpDateNow, isHeaderName, isHeaderValue, joinedVersion, numberText, statusLine } from './internal/caches.js';
+import {
+  headerLine,
+  httpDate,
+  httpDateNow,
+  isHeaderName,
+  isHeaderValue,
+  joinedVersion,
+  numberText,
+  statusLine,
+} from './internal/caches.js';
 import { isFieldValue } from './internal/chars.js';
 import { printf, SEND_ERROR_FORMAT } from './log-format.js';
 import { capEcho, escapeControl, hasToken, logDate, pyRepr } from './internal/text.js';
@@ -62,7 +71,6 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
   #contentLength = '';
   #framed = false;
   #connectionSent = false;
-
 
   /**
    * Sends and logs an error response: status line, `Server`, `Date`, `Connection: close`,
@@ -225,7 +233,6 @@ export abstract class HTTPResponseWriter<S extends HTTPServer = HTTPServer> exte
     const done = wfile.write(data, 'latin1');
     if (this.request.writableNeedDrain) done.catch(ignore);
   }
-
 
   /**
    * Logs an answered request: `"GET / HTTP/1.1" 200 13`, the request line capped at 200

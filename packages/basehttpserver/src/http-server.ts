@@ -2,7 +2,14 @@
 import { promises as dns } from 'node:dns';
 import { hostname } from 'node:os';
 import type { BlockList, Socket } from 'node:net';
-import { TCPServer, type Address, type RequestHandlerClass, type ServerHandlerClass, type ServerOptions, type ServerSelf } from '@httpstack/socketserver';
+import {
+  TCPServer,
+  type Address,
+  type RequestHandlerClass,
+  type ServerHandlerClass,
+  type ServerOptions,
+  type ServerSelf,
+} from '@httpstack/socketserver';
 import { isTrusted, trustedProxyList, type ForwardedHeader } from './internal/forwarded.js';
 import { answerPlainHTTP, httpsOptions, plainHTTPLogLine } from './internal/https-defaults.js';
 
@@ -51,7 +58,11 @@ export class HTTPServer<Self = unknown> extends TCPServer<ServerSelf<Self, HTTPS
   #trusted: { entries: string[]; list: BlockList } | undefined;
 
   /** Only assigns, as every server constructor. */
-  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPServer>, options?: HTTPServerOptions) {
+  constructor(
+    serverAddress: Address,
+    RequestHandlerClass: ServerHandlerClass<Self, HTTPServer>,
+    options?: HTTPServerOptions,
+  ) {
     super(serverAddress, RequestHandlerClass as RequestHandlerClass, options); // checked against Self above
   }
 
@@ -60,7 +71,9 @@ export class HTTPServer<Self = unknown> extends TCPServer<ServerSelf<Self, HTTPS
     this.applyOptions();
     this.trustedProxyList(); // a bad entry throws here, not on the first request
     if (this.forwardedHeader !== 'x-forwarded-for' && this.forwardedHeader !== 'forwarded') {
-      throw new TypeError(`forwardedHeader must be 'x-forwarded-for' or 'forwarded', got ${String(this.forwardedHeader)}`);
+      throw new TypeError(
+        `forwardedHeader must be 'x-forwarded-for' or 'forwarded', got ${String(this.forwardedHeader)}`,
+      );
     }
     await super.serverBind();
     const address = this.serverAddress;
@@ -111,7 +124,11 @@ export class HTTPServer<Self = unknown> extends TCPServer<ServerSelf<Self, HTTPS
  */
 export class HTTPSServer<Self = unknown> extends HTTPServer<ServerSelf<Self, HTTPSServer>> {
   /** Only assigns; its own so that `typeof HTTPSServer` is a `typeof HTTPServer`. */
-  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, HTTPSServer>, options?: HTTPServerOptions) {
+  constructor(
+    serverAddress: Address,
+    RequestHandlerClass: ServerHandlerClass<Self, HTTPSServer>,
+    options?: HTTPServerOptions,
+  ) {
     super(serverAddress, RequestHandlerClass as RequestHandlerClass, options);
   }
 
@@ -145,7 +162,13 @@ async function fqdn(host: string, port: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(host), NAME_LOOKUP_MS)));
   try {
-    return await Promise.race([dns.lookupService(host, port).then((found) => found.hostname, () => host), timeout]);
+    return await Promise.race([
+      dns.lookupService(host, port).then(
+        (found) => found.hostname,
+        () => host,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -147,7 +147,10 @@ export function requestPath(target: string): string {
     if (scheme > 0 && /^[a-z][a-z0-9+.-]*$/i.test(path.slice(0, scheme))) {
       const slash = path.indexOf('/', scheme + 3);
       const query = path.indexOf('?', scheme + 3);
-      path = slash !== -1 && (query === -1 || slash < query) ? path.slice(slash) : `/${query === -1 ? '' : path.slice(query)}`;
+      path =
+        slash !== -1 && (query === -1 || slash < query)
+          ? path.slice(slash)
+          : `/${query === -1 ? '' : path.slice(query)}`;
     }
   }
   if (path.charCodeAt(0) === 0x2f && path.charCodeAt(1) === 0x2f) path = `/${path.replace(/^\/+/, '')}`;

@@ -65,7 +65,8 @@ export async function serveInMemory<T extends RequestHandlerClass>(
   options: TestOptions = {},
 ): Promise<TestExchange<InstanceType<T>>> {
   const requests = typeof input === 'string' || Buffer.isBuffer(input) ? undefined : [input].flat();
-  const bytes = requests === undefined ? Buffer.from(input as string | Buffer) : Buffer.concat(requests.map(requestBytes));
+  const bytes =
+    requests === undefined ? Buffer.from(input as string | Buffer) : Buffer.concat(requests.map(requestBytes));
   const connection = new MemoryConnection(bytes);
   const server = options.server ?? new HTTPServer(['127.0.0.1', 0], Handler);
   const handler = new Handler(connection, options.clientAddress ?? ['127.0.0.1', 0], server) as InstanceType<T>;
@@ -87,7 +88,8 @@ export function requestBytes(request: TestRequest): Buffer {
   const has = (name: string) => fields.some(([key]) => key.toLowerCase() === name);
   if (version === 'HTTP/1.1' && !has('host')) fields.unshift(['Host', 'localhost']);
   const payload = body === undefined ? undefined : Buffer.from(body);
-  if (payload !== undefined && !has('content-length') && !has('transfer-encoding')) fields.push(['Content-Length', String(payload.length)]);
+  if (payload !== undefined && !has('content-length') && !has('transfer-encoding'))
+    fields.push(['Content-Length', String(payload.length)]);
   const head = `${method} ${path} ${version}\r\n${fields.map(([key, value]) => `${key}: ${value}\r\n`).join('')}\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), payload ?? Buffer.alloc(0)]);
 }
@@ -98,10 +100,13 @@ export function parseResponses(raw: Buffer, bodyless: (index: number) => boolean
   let pos = 0;
   while (pos < raw.length) {
     const end = raw.indexOf('\r\n\r\n', pos, 'latin1');
-    if (end === -1) throw new Error(`unterminated response head: ${JSON.stringify(raw.subarray(pos).toString('latin1'))}`);
+    if (end === -1)
+      throw new Error(`unterminated response head: ${JSON.stringify(raw.subarray(pos).toString('latin1'))}`);
     const [statusLine = '', ...lines] = raw.subarray(pos, end).toString('latin1').split('\r\n');
     const [, version = '', status = '0', reason = ''] = /^(HTTP\/\d\.\d) (\d{3}) ?(.*)$/.exec(statusLine) ?? [];
-    const headers = lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]);
+    const headers = lines.map(
+      (line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string],
+    );
     const header = (name: string) => headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
     const code = Number(status);
     pos = end + 4;

@@ -10,7 +10,9 @@ if (!hasCurl) console.warn('/usr/bin/curl not found (apt-get install curl): curl
 
 class Guarded extends EchoHandler {
   override authRealm: string | null = 'files "here"';
-  override credentials: BasicCredentials | null = BasicCredentials.parse('# accounts\nalice:s3cret:with:colons\nbob:pässwörd\n');
+  override credentials: BasicCredentials | null = BasicCredentials.parse(
+    '# accounts\nalice:s3cret:with:colons\nbob:pässwörd\n',
+  );
 }
 
 function curl(args: string[]): Promise<{ status: number; headers: string }> {
@@ -31,23 +33,28 @@ describe.skipIf(!hasCurl)('BaseHTTPRequestHandler.authenticate() with curl -u', 
     { name: 'an unknown user', args: ['-u', 'mallory:s3cret:with:colons'], want: 401 },
     { name: 'the right password (with colons)', args: ['-u', 'alice:s3cret:with:colons'], want: 200 },
     { name: 'a UTF-8 password', args: ['-u', 'bob:pässwörd'], want: 200 },
-    { name: 'another user\'s password', args: ['-u', 'bob:s3cret:with:colons'], want: 401 },
+    { name: "another user's password", args: ['-u', 'bob:s3cret:with:colons'], want: 401 },
   ])('$name → $want', async ({ args, want }) => {
     const { port } = await serve(Guarded);
     const answer = await curl([...args, `http://127.0.0.1:${port}/x`]);
     expect(answer.status).toBe(want);
-    if (want === 401) expect(answer.headers).toMatch(/^WWW-Authenticate: Basic realm="files \\"here\\"", charset="UTF-8"\r$/m);
+    if (want === 401)
+      expect(answer.headers).toMatch(/^WWW-Authenticate: Basic realm="files \\"here\\"", charset="UTF-8"\r$/m);
   });
 });
 
 describe('Basic authentication on the wire', () => {
   it('logs a failed attempt with the client address and keeps the connection for the retry', async () => {
     const { port } = await serve(Guarded);
-    const raw = await exchange(port,
+    const raw = await exchange(
+      port,
       `GET /a HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('alice:nope')}\r\n\r\n` +
-      `GET /b HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('alice:s3cret:with:colons')}\r\nConnection: close\r\n\r\n`);
+        `GET /b HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('alice:s3cret:with:colons')}\r\nConnection: close\r\n\r\n`,
+    );
     expect(parseResponses(raw).map((r) => r.status)).toEqual([401, 200]);
-    expect(logs.some((line) => /^127\.0\.0\.1 - - \[.*\] Authentication failed for user 'alice'$/.test(line))).toBe(true);
+    expect(logs.some((line) => /^127\.0\.0\.1 - - \[.*\] Authentication failed for user 'alice'$/.test(line))).toBe(
+      true,
+    );
   });
 
   it.for([
@@ -58,13 +65,19 @@ describe('Basic authentication on the wire', () => {
     { name: 'empty', value: 'Basic ' },
   ])('malformed credentials ($name) → 401', async ({ value }) => {
     const { port } = await serve(Guarded);
-    const raw = await exchange(port, `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${value}\r\nConnection: close\r\n\r\n`);
+    const raw = await exchange(
+      port,
+      `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${value}\r\nConnection: close\r\n\r\n`,
+    );
     expect(parseResponses(raw)[0]!.status).toBe(401);
   });
 
   it('refuses before 100 Continue and closes a connection whose body is unread', async () => {
     const { port } = await serve(Guarded);
-    const raw = await exchange(port, 'PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello');
+    const raw = await exchange(
+      port,
+      'PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello',
+    );
     expect(raw).toMatch(/^HTTP\/1\.1 401 /);
     expect(raw).not.toContain('100 Continue');
     expect(raw).toContain('Connection: close');
@@ -89,9 +102,11 @@ describe('Basic authentication on the wire', () => {
       }
     }
     const { port } = await serve(Custom);
-    const raw = await exchange(port,
+    const raw = await exchange(
+      port,
       `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('carol:pw')}\r\n\r\n` +
-      `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('carol:no')}\r\nConnection: close\r\n\r\n`);
+        `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('carol:no')}\r\nConnection: close\r\n\r\n`,
+    );
     expect(parseResponses(raw).map((r) => r.status)).toEqual([200, 401]);
     expect(seen).toEqual(['carol']);
   });

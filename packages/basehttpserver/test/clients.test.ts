@@ -12,11 +12,19 @@ const has = (command: string, args: string[]) => spawnSync(command, args).status
 const hasCurl = has('curl', ['--version']);
 const hasPython = has('python3', ['--version']);
 const hasOpenssl = has('openssl', ['version']);
-for (const [name, present] of [['curl', hasCurl], ['python3', hasPython], ['openssl', hasOpenssl]] as const) {
+for (const [name, present] of [
+  ['curl', hasCurl],
+  ['python3', hasPython],
+  ['openssl', hasOpenssl],
+] as const) {
   if (!present) console.warn(`${name} not found: its client tests are skipped`);
 }
 
-function run(command: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = execFile(command, args, { timeout: 15_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -31,8 +39,14 @@ describe('fetch (undici)', () => {
     const base = `http://127.0.0.1:${port}`;
     const got = (await (await fetch(`${base}/a?b=1`, { headers: { 'X-Test': 'yes' } })).json()) as Record<string, any>;
     expect(got).toMatchObject({ command: 'GET', path: '/a?b=1', requestVersion: 'HTTP/1.1' });
-    expect(got.headers.map(([name, value]: [string, string]) => [name.toLowerCase(), value])).toContainEqual(['x-test', 'yes']);
-    const posted = (await (await fetch(`${base}/p`, { method: 'POST', body: 'hello world' })).json()) as Record<string, any>;
+    expect(got.headers.map(([name, value]: [string, string]) => [name.toLowerCase(), value])).toContainEqual([
+      'x-test',
+      'yes',
+    ]);
+    const posted = (await (await fetch(`${base}/p`, { method: 'POST', body: 'hello world' })).json()) as Record<
+      string,
+      any
+    >;
     expect(posted.body).toBe('hello world');
   });
 
@@ -70,7 +84,16 @@ describe.skipIf(!hasCurl)('curl', () => {
   it('GET and POST over one keep-alive connection', async () => {
     const { port } = await serve(EchoHandler);
     const url = `http://127.0.0.1:${port}`;
-    const { code, stdout, stderr } = await run('curl', ['-sS', '-v', `${url}/one`, '--next', '-sS', '-d', 'data=1', `${url}/two`]);
+    const { code, stdout, stderr } = await run('curl', [
+      '-sS',
+      '-v',
+      `${url}/one`,
+      '--next',
+      '-sS',
+      '-d',
+      'data=1',
+      `${url}/two`,
+    ]);
     expect(code, stderr).toBe(0);
     const [first, second] = stdout.split('}{').map((part, i) => JSON.parse(i === 0 ? `${part}}` : `{${part}`));
     expect(first).toMatchObject({ command: 'GET', path: '/one' });
@@ -113,15 +136,35 @@ describe.skipIf(!hasOpenssl)('HTTPSServer', () => {
   it('serves over TLS with the tls option', async () => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ]);
     expect(made.status).toBe(0);
     const tls = { key: readFileSync(key), cert: readFileSync(cert) };
     const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
     const body = await new Promise<string>((resolve, reject) => {
-      const request = httpsRequest({ host: '127.0.0.1', port, path: '/secure', method: 'POST', ca: tls.cert, servername: 'localhost' }, (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (data: string) => (text += data)).on('end', () => resolve(text));
-      });
+      const request = httpsRequest(
+        { host: '127.0.0.1', port, path: '/secure', method: 'POST', ca: tls.cert, servername: 'localhost' },
+        (response) => {
+          let text = '';
+          response
+            .setEncoding('utf8')
+            .on('data', (data: string) => (text += data))
+            .on('end', () => resolve(text));
+        },
+      );
       request.on('error', reject);
       request.end('over tls');
     });

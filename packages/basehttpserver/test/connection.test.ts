@@ -3,7 +3,17 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { HTTPRequestError } from '../src/index.js';
-import { EchoHandler, QuietHandler, dial, exchange, logs, parseResponses, receiveAll, sendAndWaitClose, serve } from './helpers.js';
+import {
+  EchoHandler,
+  QuietHandler,
+  dial,
+  exchange,
+  logs,
+  parseResponses,
+  receiveAll,
+  sendAndWaitClose,
+  serve,
+} from './helpers.js';
 
 /** Records each chunk written to `socket` (latin1) in `into`; the socket still writes it. */
 function recordWrites(socket: Socket, into: string[]): void {
@@ -39,7 +49,9 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     const requests = Array.from({ length: 16 }, (_, i) => `GET /${i} HTTP/1.1\r\n${H}\r\n`).join('');
     socket.end(requests);
     const responses = parseResponses(await received);
-    expect(responses.map((response) => JSON.parse(response.body).path)).toEqual(Array.from({ length: 16 }, (_, i) => `/${i}`));
+    expect(responses.map((response) => JSON.parse(response.body).path)).toEqual(
+      Array.from({ length: 16 }, (_, i) => `/${i}`),
+    );
     expect(reads).toBe(1);
     expect(writes).toHaveLength(1);
   });
@@ -85,7 +97,9 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     const post = (path: string, close = '') => `POST ${path} HTTP/1.1\r\n${H}${close}Content-Length: 3\r\n\r\nabc`;
     const alone = await exchange(port, post('/alone', 'Connection: close\r\n'));
     const pipelined = await exchange(port, post('/first') + post('/last', 'Connection: close\r\n'));
-    expect([...parseResponses(alone), ...parseResponses(pipelined)].map((response) => response.status)).toEqual([200, 200, 200]);
+    expect([...parseResponses(alone), ...parseResponses(pipelined)].map((response) => response.status)).toEqual([
+      200, 200, 200,
+    ]);
     expect(held).toEqual(['/alone false', '/first true', '/last true']); // held until the batch is served
   });
 
@@ -112,7 +126,10 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
     });
     socket.write(`GET /stream HTTP/1.1\r\n${H}\r\nGET /next HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
     const timer = setTimeout(() => firstPartSeen.resolve(), 2000); // bounded: fails below, not by hanging
-    const gotFirstInTime = await Promise.race([firstPartSeen.promise.then(() => text.includes('first')), received.then(() => false)]);
+    const gotFirstInTime = await Promise.race([
+      firstPartSeen.promise.then(() => text.includes('first')),
+      received.then(() => false),
+    ]);
     clearTimeout(timer);
     const responses = parseResponses(await received);
     expect(gotFirstInTime).toBe(true);
@@ -144,7 +161,10 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
       }
     }
     const { port } = await serve(Mixed);
-    const received = await exchange(port, `GET /sync HTTP/1.1\r\n${H}\r\nGET /async HTTP/1.1\r\n${H}\r\nGET /sync HTTP/1.1\r\n${H}\r\n`);
+    const received = await exchange(
+      port,
+      `GET /sync HTTP/1.1\r\n${H}\r\nGET /async HTTP/1.1\r\n${H}\r\nGET /sync HTTP/1.1\r\n${H}\r\n`,
+    );
     expect(parseResponses(received).map((response) => response.status)).toEqual([204, 200, 204]);
     expect(returned).toEqual(['undefined', 'promise', 'undefined']);
   });
@@ -164,9 +184,24 @@ describe('BaseHTTPRequestHandler.handle (handle): persistent connections', () =>
 
   it.for([
     { name: 'HTTP/1.0 by default', request: `GET / HTTP/1.0\r\n\r\n`, connection: undefined, closes: true },
-    { name: 'HTTP/1.0 with keep-alive', request: `GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`, connection: 'keep-alive', closes: false },
-    { name: 'HTTP/1.1 Connection: close', request: `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, connection: 'close', closes: true },
-    { name: 'HTTP/1.1 Connection: Keep-Alive, Upgrade', request: `GET / HTTP/1.1\r\n${H}Connection: Keep-Alive, Upgrade\r\n\r\n`, connection: undefined, closes: false },
+    {
+      name: 'HTTP/1.0 with keep-alive',
+      request: `GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`,
+      connection: 'keep-alive',
+      closes: false,
+    },
+    {
+      name: 'HTTP/1.1 Connection: close',
+      request: `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      connection: 'close',
+      closes: true,
+    },
+    {
+      name: 'HTTP/1.1 Connection: Keep-Alive, Upgrade',
+      request: `GET / HTTP/1.1\r\n${H}Connection: Keep-Alive, Upgrade\r\n\r\n`,
+      connection: undefined,
+      closes: false,
+    },
   ])('$name', async ({ request, connection, closes }) => {
     const { port } = await serve(EchoHandler);
     const socket = await dial(port);
@@ -226,7 +261,10 @@ describe('BaseHTTPRequestHandler.handleExpect100 (handle_expect_100)', () => {
       }
     }
     const { port } = await serve(Refusing);
-    const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`);
+    const received = await sendAndWaitClose(
+      port,
+      `POST / HTTP/1.1\r\n${H}Content-Length: 5\r\nExpect: 100-continue\r\n\r\n`,
+    );
     const [response, ...rest] = parseResponses(received);
     expect(response!.status).toBe(417);
     expect(response!.reason).toBe('Expectation Failed');
@@ -239,7 +277,10 @@ describe('BaseHTTPRequestHandler.handleExpect100 (handle_expect_100)', () => {
       override maxBodySize = 10;
     }
     const { port } = await serve(Small);
-    const received = await sendAndWaitClose(port, `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\nExpect: 100-continue\r\n\r\n`);
+    const received = await sendAndWaitClose(
+      port,
+      `POST / HTTP/1.1\r\n${H}Content-Length: 11\r\nExpect: 100-continue\r\n\r\n`,
+    );
     expect(received).not.toContain('100 Continue');
     const [response, ...rest] = parseResponses(received);
     expect(response!.status).toBe(413);
@@ -289,7 +330,9 @@ describe('BaseHTTPRequestHandler.body / readBody', () => {
     }
     const { port } = await serve(Counting);
     const body = 'x'.repeat(300_000);
-    const [response] = parseResponses(await exchange(port, `POST / HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`, body));
+    const [response] = parseResponses(
+      await exchange(port, `POST / HTTP/1.1\r\n${H}Content-Length: ${body.length}\r\n\r\n`, body),
+    );
     expect(response!.body).toBe('300000');
   });
 
@@ -322,7 +365,10 @@ describe('BaseHTTPRequestHandler.body / readBody', () => {
     }
     const { port } = await serve(Ignoring);
     const received = await exchange(port, `POST /1 HTTP/1.1\r\n${H}${body}GET /2 HTTP/1.1\r\n${H}\r\n`);
-    expect(parseResponses(received).map((response) => [response.status, JSON.parse(response.body).path])).toEqual([[200, '/1'], [200, '/2']]);
+    expect(parseResponses(received).map((response) => [response.status, JSON.parse(response.body).path])).toEqual([
+      [200, '/1'],
+      [200, '/2'],
+    ]);
   });
 
   it('a body read partly from rfile leaves the connection closed, never desynchronised', async () => {
@@ -346,8 +392,14 @@ describe('BaseHTTPRequestHandler.body / readBody', () => {
       }
     }
     const { port } = await serve(PythonStyle);
-    const received = await exchange(port, `POST /1 HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\n${H}\r\n`);
-    expect(parseResponses(received).map((response) => JSON.parse(response.body).body ?? response.status)).toEqual(['abc', 200]);
+    const received = await exchange(
+      port,
+      `POST /1 HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /2 HTTP/1.1\r\n${H}\r\n`,
+    );
+    expect(parseResponses(received).map((response) => JSON.parse(response.body).body ?? response.status)).toEqual([
+      'abc',
+      200,
+    ]);
   });
 });
 
@@ -548,9 +600,14 @@ describe('a handler that throws', () => {
 });
 
 describe('requests split across TCP segments', () => {
-  const pair = `POST /1 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n` +
+  const pair =
+    `POST /1 HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\nT: 1\r\n\r\n` +
     `POST /2 HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabcGET /3 HTTP/1.1\r\n${H}Connection: close\r\n\r\n`;
-  const want = [['/1', 'hello'], ['/2', 'abc'], ['/3', undefined]];
+  const want = [
+    ['/1', 'hello'],
+    ['/2', 'abc'],
+    ['/3', undefined],
+  ];
 
   async function send(parts: string[]): Promise<unknown[]> {
     const { port } = await serve(EchoHandler);

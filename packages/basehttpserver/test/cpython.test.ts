@@ -85,7 +85,13 @@ class Typical extends QuietHandler {
   override protocolVersion = 'HTTP/1.1';
 
   async do_GET(): Promise<void> {
-    typicalCalls.push({ requestline: this.requestline, command: this.command, path: this.path, requestVersion: this.requestVersion, headers: [...this.headers] });
+    typicalCalls.push({
+      requestline: this.requestline,
+      command: this.command,
+      path: this.path,
+      requestVersion: this.requestVersion,
+      headers: [...this.headers],
+    });
     this.sendResponse(HTTPStatus.OK);
     this.sendHeader('Content-Type', 'text/html');
     this.sendHeader('Content-Length', 32);
@@ -107,7 +113,15 @@ describe('test_httpservers.BaseHTTPRequestHandlerTestCase (socketless, @httpstac
     expect(result).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     for (const name of ['Server', 'Date', 'Content-Type']) expect(result.split(`\r\n${name}: `)).toHaveLength(2);
     expect(result.endsWith('<html><body>Data</body></html>\r\n')).toBe(true);
-    expect(typicalCalls).toEqual([{ requestline: 'GET / HTTP/1.1', command: 'GET', path: '/', requestVersion: 'HTTP/1.1', headers: [['Host', 'x']] }]);
+    expect(typicalCalls).toEqual([
+      {
+        requestline: 'GET / HTTP/1.1',
+        command: 'GET',
+        path: '/',
+        requestVersion: 'HTTP/1.1',
+        headers: [['Host', 'x']],
+      },
+    ]);
   });
 
   it('test_http_1_1 without Host → 400 (stricter than Python)', async () => {
@@ -119,7 +133,13 @@ describe('test_httpservers.BaseHTTPRequestHandlerTestCase (socketless, @httpstac
   it('test_http_1_0', async () => {
     const result = await sendTypical('GET / HTTP/1.0\r\n\r\n');
     expect(result).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(typicalCalls[0]).toEqual({ requestline: 'GET / HTTP/1.0', command: 'GET', path: '/', requestVersion: 'HTTP/1.0', headers: [] });
+    expect(typicalCalls[0]).toEqual({
+      requestline: 'GET / HTTP/1.0',
+      command: 'GET',
+      path: '/',
+      requestVersion: 'HTTP/1.0',
+      headers: [],
+    });
   });
 
   it('test_http_0_9: "GET / HTTP/0.9" is not a simple request → 505 (Python runs do_GET)', async () => {
@@ -146,7 +166,10 @@ describe('test_httpservers.BaseHTTPRequestHandlerTestCase (socketless, @httpstac
     const result = await sendTypical('GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n');
     const lines = result.split('\r\n');
     expect(lines.slice(0, 3)).toEqual(['HTTP/1.1 100 Continue', '', 'HTTP/1.1 200 OK']);
-    expect(typicalCalls[0]!.headers).toEqual([['Host', 'x'], ['Expect', '100-continue']]);
+    expect(typicalCalls[0]!.headers).toEqual([
+      ['Host', 'x'],
+      ['Expect', '100-continue'],
+    ]);
   });
 
   it('test_with_continue_rejected', async () => {
@@ -164,8 +187,16 @@ describe('test_httpservers.BaseHTTPRequestHandlerTestCase (socketless, @httpstac
 
   it.for([
     { name: 'test_header_buffering_of_send_error', act: (h: BaseHTTPRequestHandler) => h.sendError(418), writes: 2 },
-    { name: 'test_header_buffering_of_send_response_only', act: (h: BaseHTTPRequestHandler) => h.sendResponseOnly(418), writes: 0 },
-    { name: 'test_header_buffering_of_send_header', act: (h: BaseHTTPRequestHandler) => (h.sendHeader('Foo', 'foo'), h.sendHeader('bar', 'bar')), writes: 0 },
+    {
+      name: 'test_header_buffering_of_send_response_only',
+      act: (h: BaseHTTPRequestHandler) => h.sendResponseOnly(418),
+      writes: 0,
+    },
+    {
+      name: 'test_header_buffering_of_send_header',
+      act: (h: BaseHTTPRequestHandler) => (h.sendHeader('Foo', 'foo'), h.sendHeader('bar', 'bar')),
+      writes: 0,
+    },
   ])('$name', async ({ act, writes }) => {
     const counts: number[] = [];
     class Counting extends QuietHandler {

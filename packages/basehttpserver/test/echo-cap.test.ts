@@ -11,8 +11,16 @@ describe('BaseHTTPRequestHandler: echoed request text is capped (capEcho)', () =
     { name: 'a 65,000-byte line of \\x01', raw: `${'\x01'.repeat(65_000)}\r\n\r\n`, status: 400 },
     { name: 'a long bad version', raw: `GET / HTTP/${'9'.repeat(LONG)}\r\n${H}\r\n`, status: 400 },
     { name: 'a long unknown method', raw: `${'A'.repeat(LONG)} / HTTP/1.1\r\n${H}\r\n`, status: 501 },
-    { name: 'a long unknown transfer coding', raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: ${'x'.repeat(LONG)}, chunked\r\n\r\n0\r\n\r\n`, status: 501 },
-    { name: 'a long target (served)', raw: `GET /${'\x80'.repeat(LONG)} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, status: 200 },
+    {
+      name: 'a long unknown transfer coding',
+      raw: `POST / HTTP/1.1\r\n${H}Transfer-Encoding: ${'x'.repeat(LONG)}, chunked\r\n\r\n0\r\n\r\n`,
+      status: 501,
+    },
+    {
+      name: 'a long target (served)',
+      raw: `GET /${'\x80'.repeat(LONG)} HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      status: 200,
+    },
   ])('$name → $status, status line, page and log lines under 1.2 KB', async ({ raw, status }) => {
     const { port } = await serve(EchoHandler);
     const received = await exchange(port, raw);

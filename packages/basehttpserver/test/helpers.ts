@@ -47,10 +47,16 @@ export class EchoHandler extends QuietHandler {
   }
 
   async reply(extra: Record<string, unknown>, withBody = true): Promise<void> {
-    const payload = Buffer.from(JSON.stringify({
-      command: this.command, path: this.path, requestVersion: this.requestVersion,
-      requestline: this.requestline, headers: [...this.headers], ...extra,
-    }));
+    const payload = Buffer.from(
+      JSON.stringify({
+        command: this.command,
+        path: this.path,
+        requestVersion: this.requestVersion,
+        requestline: this.requestline,
+        headers: [...this.headers],
+        ...extra,
+      }),
+    );
     this.sendResponse(200);
     this.sendHeader('Content-Type', 'application/json');
     this.sendHeader('Content-Length', payload.length);
@@ -69,7 +75,11 @@ afterEach(async () => {
 });
 
 /** Starts `Handler` on 127.0.0.1 port 0; the server is shut down after the test. */
-export async function serve(Handler: RequestHandlerClass, options?: ServerOptions, Server = HTTPServer): Promise<{ server: HTTPServer; port: number }> {
+export async function serve(
+  Handler: RequestHandlerClass,
+  options?: ServerOptions,
+  Server = HTTPServer,
+): Promise<{ server: HTTPServer; port: number }> {
   const server = new Server(['127.0.0.1', 0], Handler, options);
   servers.push(server);
   await server.serverBind();

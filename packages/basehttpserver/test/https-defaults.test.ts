@@ -15,7 +15,8 @@ const has = (command: string, args: string[]) => spawnSync(command, args).status
 const hasOpenssl = has('openssl', ['version']);
 const hasSslscan = has('sslscan', ['--version']);
 if (!hasOpenssl) console.warn('openssl not found: the HTTPSServer defaults tests are skipped');
-if (!hasSslscan) console.warn('sslscan not found: the cipher scan test is skipped (install the Debian package sslscan)');
+if (!hasSslscan)
+  console.warn('sslscan not found: the cipher scan test is skipped (install the Debian package sslscan)');
 
 /** Runs a command to its end (bounded), with `input` on stdin. */
 function run(command: string, args: string[], input = ''): Promise<{ code: number; out: string }> {
@@ -37,13 +38,28 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
   beforeAll(() => {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
+    const made = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ]);
     expect(made.status).toBe(0);
     tls = { key: readFileSync(key), cert: readFileSync(cert) };
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const sClient = async (port: number, ...args: string[]) => run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args]);
+  const sClient = async (port: number, ...args: string[]) =>
+    run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args]);
 
   it('advertises ALPN http/1.1 (a client offering h2 and http/1.1 gets http/1.1)', async () => {
     const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
@@ -53,14 +69,34 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
 
   it.for([
     { name: 'TLS 1.3', args: ['-tls1_3'], ok: true },
-    { name: 'TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256', args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'], ok: true },
-    { name: 'TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305', args: ['-tls1_2', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305'], ok: true },
+    {
+      name: 'TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256',
+      args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'],
+      ok: true,
+    },
+    {
+      name: 'TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305',
+      args: ['-tls1_2', '-cipher', 'ECDHE-RSA-CHACHA20-POLY1305'],
+      ok: true,
+    },
     { name: 'TLS 1.1', args: ['-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0'], ok: false },
     { name: 'TLS 1.0', args: ['-tls1', '-cipher', 'DEFAULT@SECLEVEL=0'], ok: false },
-    { name: 'TLS 1.2 RSA key exchange AES128-GCM-SHA256 (not forward-secret)', args: ['-tls1_2', '-cipher', 'AES128-GCM-SHA256'], ok: false },
+    {
+      name: 'TLS 1.2 RSA key exchange AES128-GCM-SHA256 (not forward-secret)',
+      args: ['-tls1_2', '-cipher', 'AES128-GCM-SHA256'],
+      ok: false,
+    },
     { name: 'TLS 1.2 RSA key exchange AES128-SHA (CBC)', args: ['-tls1_2', '-cipher', 'AES128-SHA'], ok: false },
-    { name: 'TLS 1.2 ECDHE-RSA-AES128-SHA (CBC, SHA-1)', args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA'], ok: false },
-    { name: 'TLS 1.2 ECDHE-RSA-AES256-SHA384 (CBC)', args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES256-SHA384'], ok: false },
+    {
+      name: 'TLS 1.2 ECDHE-RSA-AES128-SHA (CBC, SHA-1)',
+      args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES128-SHA'],
+      ok: false,
+    },
+    {
+      name: 'TLS 1.2 ECDHE-RSA-AES256-SHA384 (CBC)',
+      args: ['-tls1_2', '-cipher', 'ECDHE-RSA-AES256-SHA384'],
+      ok: false,
+    },
   ])('$name: handshake ok = $ok', async ({ args, ok }) => {
     const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
     const { out } = await sClient(port, ...args);
@@ -71,7 +107,9 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
 
   it('refuses a client-initiated renegotiation', async () => {
     const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
-    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     const onData = (data: Buffer) => {
       out += data.toString();
@@ -118,7 +156,9 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
     expect(response!.status).toBe(400);
     expect(response!.reason).toBe('The plain HTTP request was sent to HTTPS port');
     expect(response!.body).toContain('The plain HTTP request was sent to HTTPS port');
-    expect(lines.join('')).toMatch(/^127\.0\.0\.1 - - \[.+\] code 400, message The plain HTTP request was sent to HTTPS port\n$/);
+    expect(lines.join('')).toMatch(
+      /^127\.0\.0\.1 - - \[.+\] code 400, message The plain HTTP request was sent to HTTPS port\n$/,
+    );
   });
 
   it('options given win over the defaults (a server that wants TLS 1.3 only)', async () => {
@@ -127,13 +167,20 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
     expect(/Cipher is (\S+)/.exec(out)?.[1] ?? '(NONE)').toBe('(NONE)');
   });
 
-  it.skipIf(!hasSslscan)('sslscan finds only TLS 1.2/1.3 forward-secret AEAD suites', async () => {
-    const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
-    const { out } = await run('sslscan', ['--no-colour', `127.0.0.1:${port}`]);
-    const accepted = out.split('\n').filter((line) => /^(Accepted|Preferred)\s/.test(line));
-    expect(accepted.length, out).toBeGreaterThanOrEqual(4);
-    for (const line of accepted) expect(line).toMatch(/^(Accepted|Preferred)\s+TLSv1\.[23]\s+\d+ bits\s+(TLS_AES_\d+_GCM|TLS_CHACHA20_POLY1305|ECDHE-RSA-(AES\d+-GCM|CHACHA20-POLY1305))/);
-    expect(out).toMatch(/TLSv1\.0\s+disabled/);
-    expect(out).toMatch(/TLSv1\.1\s+disabled/);
-  }, 60_000);
+  it.skipIf(!hasSslscan)(
+    'sslscan finds only TLS 1.2/1.3 forward-secret AEAD suites',
+    async () => {
+      const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
+      const { out } = await run('sslscan', ['--no-colour', `127.0.0.1:${port}`]);
+      const accepted = out.split('\n').filter((line) => /^(Accepted|Preferred)\s/.test(line));
+      expect(accepted.length, out).toBeGreaterThanOrEqual(4);
+      for (const line of accepted)
+        expect(line).toMatch(
+          /^(Accepted|Preferred)\s+TLSv1\.[23]\s+\d+ bits\s+(TLS_AES_\d+_GCM|TLS_CHACHA20_POLY1305|ECDHE-RSA-(AES\d+-GCM|CHACHA20-POLY1305))/,
+        );
+      expect(out).toMatch(/TLSv1\.0\s+disabled/);
+      expect(out).toMatch(/TLSv1\.1\s+disabled/);
+    },
+    60_000,
+  );
 });

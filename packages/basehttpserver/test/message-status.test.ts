@@ -5,7 +5,13 @@ import * as basehttpserver from '../src/index.js';
 import { BaseHTTPRequestHandler, DEFAULT_RESPONSES, HTTPMessage, HTTPStatus } from '../src/index.js';
 
 describe('HTTPMessage (http.client.HTTPMessage)', () => {
-  const message = () => new HTTPMessage([['Host', 'a'], ['Set-Cookie', '1'], ['x-y', 'z'], ['set-cookie', '2']]);
+  const message = () =>
+    new HTTPMessage([
+      ['Host', 'a'],
+      ['Set-Cookie', '1'],
+      ['x-y', 'z'],
+      ['set-cookie', '2'],
+    ]);
 
   it.for([
     { name: 'Host', get: 'a', all: ['a'] },
@@ -21,7 +27,12 @@ describe('HTTPMessage (http.client.HTTPMessage)', () => {
   });
 
   it('iterates [name, value] in arrival order, repeated names repeated', () => {
-    expect([...message()]).toEqual([['Host', 'a'], ['Set-Cookie', '1'], ['x-y', 'z'], ['set-cookie', '2']]);
+    expect([...message()]).toEqual([
+      ['Host', 'a'],
+      ['Set-Cookie', '1'],
+      ['x-y', 'z'],
+      ['set-cookie', '2'],
+    ]);
     expect(message().items()).toEqual([...message()]);
     expect(message().keys()).toEqual(['Host', 'Set-Cookie', 'x-y', 'set-cookie']);
     expect(message().size).toBe(4);
@@ -49,14 +60,23 @@ describe('HTTPStatus (http.HTTPStatus)', () => {
     expect(HTTPStatus.phrase(404)).toBe('Not Found');
     expect(HTTPStatus.description(404)).toBe('Nothing matches the given URI');
     expect(HTTPStatus.phrase(999)).toBeUndefined();
-    expect(DEFAULT_RESPONSES[431]).toEqual(['Request Header Fields Too Large', 'The server is unwilling to process the request because its header fields are too large']);
+    expect(DEFAULT_RESPONSES[431]).toEqual([
+      'Request Header Fields Too Large',
+      'The server is unwilling to process the request because its header fields are too large',
+    ]);
   });
 
-  it.skipIf(spawnSync('python3', ['--version']).status !== 0)('has every code, phrase and description of the local python3', () => {
-    const python = spawnSync('python3', ['-c', 'import json, http; print(json.dumps([[s.value, s.phrase, s.description] for s in http.HTTPStatus]))']);
-    const theirs = JSON.parse(String(python.stdout)) as Array<[number, string, string]>;
-    expect(HTTPStatus.entries()).toEqual(expect.arrayContaining(theirs));
-  });
+  it.skipIf(spawnSync('python3', ['--version']).status !== 0)(
+    'has every code, phrase and description of the local python3',
+    () => {
+      const python = spawnSync('python3', [
+        '-c',
+        'import json, http; print(json.dumps([[s.value, s.phrase, s.description] for s in http.HTTPStatus]))',
+      ]);
+      const theirs = JSON.parse(String(python.stdout)) as Array<[number, string, string]>;
+      expect(HTTPStatus.entries()).toEqual(expect.arrayContaining(theirs));
+    },
+  );
 });
 
 describe('BaseHTTPRequestHandler fields', () => {
@@ -67,8 +87,15 @@ describe('BaseHTTPRequestHandler fields', () => {
     }
     const base = new BaseHTTPRequestHandler(undefined, ['127.0.0.1', 1], undefined as never);
     const custom = new Custom(undefined, ['127.0.0.1', 1], undefined as never);
-    expect([base.protocolVersion, base.serverVersion, base.errorContentType, base.maxBodySize]).toEqual(['HTTP/1.0', 'BaseHTTP/0.6', 'text/html;charset=utf-8', 1048576]);
-    expect([base.headTimeout, base.bodyTimeout, base.keepAliveTimeout, base.maxHeaders]).toEqual([30000, 30000, 5000, 100]);
+    expect([base.protocolVersion, base.serverVersion, base.errorContentType, base.maxBodySize]).toEqual([
+      'HTTP/1.0',
+      'BaseHTTP/0.6',
+      'text/html;charset=utf-8',
+      1048576,
+    ]);
+    expect([base.headTimeout, base.bodyTimeout, base.keepAliveTimeout, base.maxHeaders]).toEqual([
+      30000, 30000, 5000, 100,
+    ]);
     expect([custom.protocolVersion, custom.serverVersion]).toEqual(['HTTP/1.1', 'Custom/1']);
     expect(custom.versionString()).toBe(`Custom/1 Node.js/${process.versions.node}`);
     expect(base.versionString()).toBe(`BaseHTTP/0.6 Node.js/${process.versions.node}`);

@@ -14,7 +14,9 @@ const PLACES = [
   { where: 'before', wrap: (byte: string, token: string) => `${byte}${token}` },
   { where: 'after', wrap: (byte: string, token: string) => `${token}${byte}` },
 ];
-const CASES = HOSTILE.flatMap(({ name, byte }) => PLACES.map(({ where, wrap }) => ({ name: `${name} ${where}`, byte, wrap })));
+const CASES = HOSTILE.flatMap(({ name, byte }) =>
+  PLACES.map(({ where, wrap }) => ({ name: `${name} ${where}`, byte, wrap })),
+);
 const H = 'Host: example\r\n';
 
 describe('trimOWS / splitList', () => {
@@ -85,15 +87,20 @@ class WhoHandler extends QuietHandler {
 }
 
 describe('HTTPServer.trustedProxies: X-Forwarded-For entries with hostile whitespace', () => {
-  it.for([...CASES.map(({ name, byte, wrap }) => ({ name, xff: wrap(byte, '203.0.113.7'), want: byte < ' ' ? 400 : '127.0.0.1' })),
-    { name: 'SP and HTAB (control)', xff: ' \t203.0.113.7\t ', want: '203.0.113.7' }])(
-    'entry with $name → $want',
-    async ({ xff, want }) => {
-      const options: HTTPServerOptions = { trustedProxies: ['127.0.0.1'] };
-      const { port } = await serve(WhoHandler, options);
-      const [response] = parseResponses(await exchange(port, `GET / HTTP/1.0\r\nX-Forwarded-For: 6.6.6.6,${xff}\r\n\r\n`));
-      if (typeof want === 'number') expect(response!.status).toBe(want);
-      else expect(response!.body).toBe(want);
-    },
-  );
+  it.for([
+    ...CASES.map(({ name, byte, wrap }) => ({
+      name,
+      xff: wrap(byte, '203.0.113.7'),
+      want: byte < ' ' ? 400 : '127.0.0.1',
+    })),
+    { name: 'SP and HTAB (control)', xff: ' \t203.0.113.7\t ', want: '203.0.113.7' },
+  ])('entry with $name → $want', async ({ xff, want }) => {
+    const options: HTTPServerOptions = { trustedProxies: ['127.0.0.1'] };
+    const { port } = await serve(WhoHandler, options);
+    const [response] = parseResponses(
+      await exchange(port, `GET / HTTP/1.0\r\nX-Forwarded-For: 6.6.6.6,${xff}\r\n\r\n`),
+    );
+    if (typeof want === 'number') expect(response!.status).toBe(want);
+    else expect(response!.body).toBe(want);
+  });
 });

@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { BaseHTTPRequestHandler, BasicCredentials, DEFAULT_RESPONSES, HTTPMessage } from '../src/index.js';
 import { logs, QuietHandler, serve, type RawResponse } from './helpers.js';
-import { documentedOverridables, MODES, overridden, probeAfterHook, SET_HEADER, within, type Conn } from '@httpstack/test-kit';
+import {
+  documentedOverridables,
+  MODES,
+  overridden,
+  probeAfterHook,
+  SET_HEADER,
+  within,
+  type Conn,
+} from '@httpstack/test-kit';
 
 /** Calls of the hooks that the method rows wrap, newest last. */
 const marks: string[] = [];
@@ -78,10 +86,12 @@ function marking(name: string): unknown {
     return (TableHandler.prototype as unknown as typeof this)[name]!.apply(this, args);
   };
 }
-const marked = (name: string) => async (c: Conn, request = GET()) => {
-  await c.exchange(request);
-  return marks.includes(name);
-};
+const marked =
+  (name: string) =>
+  async (c: Conn, request = GET()) => {
+    await c.exchange(request);
+    return marks.includes(name);
+  };
 
 interface Row {
   name: string;
@@ -98,46 +108,101 @@ interface Row {
 class RowMessage extends HTTPMessage {}
 
 const rows: Row[] = [
-  { name: 'serverVersion', value: 'Row/1', want: 'Row/1', probe: async (c) => (await c.exchange(GET())).header('server')!.split(' ')[0] },
-  { name: 'sysVersion', value: 'Sys/2', want: 'Sys/2', probe: async (c) => (await c.exchange(GET())).header('server')!.split(' ')[1] },
+  {
+    name: 'serverVersion',
+    value: 'Row/1',
+    want: 'Row/1',
+    probe: async (c) => (await c.exchange(GET())).header('server')!.split(' ')[0],
+  },
+  {
+    name: 'sysVersion',
+    value: 'Sys/2',
+    want: 'Sys/2',
+    probe: async (c) => (await c.exchange(GET())).header('server')!.split(' ')[1],
+  },
   { name: 'errorMessageFormat', value: 'E%(code)d', want: 'E501', probe: async (c) => (await c.exchange(BREW)).body },
-  { name: 'errorContentType', value: 'text/x-row', want: 'text/x-row', probe: async (c) => (await c.exchange(BREW)).header('content-type') },
+  {
+    name: 'errorContentType',
+    value: 'text/x-row',
+    want: 'text/x-row',
+    probe: async (c) => (await c.exchange(BREW)).header('content-type'),
+  },
   // Under HTTP/1.0 the connection closes after the hook's request: its own response shows the version.
   { name: 'protocolVersion', value: 'HTTP/1.0', want: 'HTTP/1.0', probe: async (_c, first) => first.version },
   {
-    name: 'responses', value: { ...DEFAULT_RESPONSES, 200: ['Fine', 'All fine'] }, want: 'Fine',
+    name: 'responses',
+    value: { ...DEFAULT_RESPONSES, 200: ['Fine', 'All fine'] },
+    want: 'Fine',
     probe: async (c) => (await c.exchange(GET())).reason,
   },
   {
-    name: 'defaultRequestVersion', value: 'HTTP/1.1', want: 'HTTP/1.1',
+    name: 'defaultRequestVersion',
+    value: 'HTTP/1.1',
+    want: 'HTTP/1.1',
     probe: async (c) => (await c.exchange('BAD\r\n'), errorVersion),
   },
   { name: 'MessageClass', value: RowMessage, want: 'RowMessage', probe: async (c) => (await c.exchange(GET())).body },
   {
-    name: 'maxBodySize', value: 4, want: 413,
+    name: 'maxBodySize',
+    value: 4,
+    want: 413,
     probe: async (c) => status(await c.exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n12345678')),
   },
-  { name: 'maxRequestLineSize', value: 32, want: 414, probe: async (c) => status(await c.exchange(GET(`/${'a'.repeat(40)}`))) },
   {
-    name: 'maxHeaderLineSize', value: 40, want: 431,
+    name: 'maxRequestLineSize',
+    value: 32,
+    want: 414,
+    probe: async (c) => status(await c.exchange(GET(`/${'a'.repeat(40)}`))),
+  },
+  {
+    name: 'maxHeaderLineSize',
+    value: 40,
+    want: 431,
     probe: async (c) => status(await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\nX-Long: ${'a'.repeat(50)}\r\n\r\n`)),
   },
-  { name: 'maxHeaders', value: 3, want: 431, probe: async (c) => status(await c.exchange('GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n')) },
   {
-    name: 'maxHeadSize', value: 64, want: 431,
-    probe: async (c) => status(await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${`X-Pad: ${'p'.repeat(22)}\r\n`.repeat(3)}\r\n`)),
+    name: 'maxHeaders',
+    value: 3,
+    want: 431,
+    probe: async (c) => status(await c.exchange('GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n')),
   },
   {
-    name: 'headTimeout', value: 100, want: 'in time', control: false,
-    probe: (c) => within(3000, c.exchange('GET / HTTP/1.1\r\nHost: x\r\n').then((r) => expect(r.status).toBe(408))),
+    name: 'maxHeadSize',
+    value: 64,
+    want: 431,
+    probe: async (c) =>
+      status(await c.exchange(`GET / HTTP/1.1\r\nHost: x\r\n${`X-Pad: ${'p'.repeat(22)}\r\n`.repeat(3)}\r\n`)),
   },
   {
-    name: 'bodyTimeout', value: 100, want: 'in time', control: false,
-    probe: (c) => within(3000, c.exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12').then((r) => expect(r.status).toBe(408))),
+    name: 'headTimeout',
+    value: 100,
+    want: 'in time',
+    control: false,
+    probe: (c) =>
+      within(
+        3000,
+        c.exchange('GET / HTTP/1.1\r\nHost: x\r\n').then((r) => expect(r.status).toBe(408)),
+      ),
+  },
+  {
+    name: 'bodyTimeout',
+    value: 100,
+    want: 'in time',
+    control: false,
+    probe: (c) =>
+      within(
+        3000,
+        c
+          .exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12')
+          .then((r) => expect(r.status).toBe(408)),
+      ),
   },
   { name: 'keepAliveTimeout', value: 100, want: 'in time', control: false, probe: (c) => within(3000, c.closed) },
   {
-    name: 'writeTimeout', value: 100, want: 'in time', control: false,
+    name: 'writeTimeout',
+    value: 100,
+    want: 'in time',
+    control: false,
     probe: async (c) => {
       c.socket.pause(); // reads nothing: the kernel buffers fill, then the server's writes wait
       const ended = new Promise<void>((resolve) => (endBig = resolve));
@@ -145,10 +210,16 @@ const rows: Row[] = [
       return within(3000, ended);
     },
   },
-  { name: 'handleOneRequest', value: marking('handleOneRequest'), want: true, probe: (c) => marked('handleOneRequest')(c) },
+  {
+    name: 'handleOneRequest',
+    value: marking('handleOneRequest'),
+    want: true,
+    probe: (c) => marked('handleOneRequest')(c),
+  },
   { name: 'parseRequest', value: marking('parseRequest'), want: true, probe: (c) => marked('parseRequest')(c) },
   {
-    name: 'handleExpect100', want: 417,
+    name: 'handleExpect100',
+    want: 417,
     value(this: BaseHTTPRequestHandler) {
       this.sendError(417);
       return false;
@@ -159,34 +230,64 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'bodyLimit', value: () => 4, want: 413,
+    name: 'bodyLimit',
+    value: () => 4,
+    want: 413,
     probe: async (c) => status(await c.exchange('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n12345678')),
   },
   {
-    name: 'authRealm', handler: RealmTableHandler, value: 'Row', want: 'Basic realm="Row"',
+    name: 'authRealm',
+    handler: RealmTableHandler,
+    value: 'Row',
+    want: 'Basic realm="Row"',
     probe: async (c) => (await c.exchange(GET())).header('www-authenticate')?.split(',')[0],
   },
-  { name: 'credentials', handler: AuthTableHandler, value: BasicCredentials.parse('row:pw\n'), want: 200, probe: async (c) => status(await c.exchange(AS_ROW)) },
-  { name: 'authenticate', handler: AuthTableHandler, value: (user: string) => user === 'row', want: 200, probe: async (c) => status(await c.exchange(AS_ROW)) },
   {
-    name: 'errorPage', value: () => ({ contentType: 'application/x-row', body: 'row' }), want: 'row',
+    name: 'credentials',
+    handler: AuthTableHandler,
+    value: BasicCredentials.parse('row:pw\n'),
+    want: 200,
+    probe: async (c) => status(await c.exchange(AS_ROW)),
+  },
+  {
+    name: 'authenticate',
+    handler: AuthTableHandler,
+    value: (user: string) => user === 'row',
+    want: 200,
+    probe: async (c) => status(await c.exchange(AS_ROW)),
+  },
+  {
+    name: 'errorPage',
+    value: () => ({ contentType: 'application/x-row', body: 'row' }),
+    want: 'row',
     probe: async (c) => (await c.exchange(BREW)).body,
   },
   { name: 'sendError', value: marking('sendError'), want: true, probe: (c) => marked('sendError')(c, BREW) },
   { name: 'logRequest', value: marking('logRequest'), want: true, probe: (c) => marked('logRequest')(c) },
   { name: 'logError', value: marking('logError'), want: true, probe: (c) => marked('logError')(c, BREW) },
   { name: 'logMessage', value: marking('logMessage'), want: true, probe: (c) => marked('logMessage')(c) },
-  { name: 'versionString', value: () => 'V/9', want: 'V/9', probe: async (c) => (await c.exchange(GET())).header('server') },
   {
-    name: 'dateTimeString', value: () => 'Sat, 01 Jan 2000 00:00:00 GMT', want: 'Sat, 01 Jan 2000 00:00:00 GMT',
+    name: 'versionString',
+    value: () => 'V/9',
+    want: 'V/9',
+    probe: async (c) => (await c.exchange(GET())).header('server'),
+  },
+  {
+    name: 'dateTimeString',
+    value: () => 'Sat, 01 Jan 2000 00:00:00 GMT',
+    want: 'Sat, 01 Jan 2000 00:00:00 GMT',
     probe: async (c) => (await c.exchange(GET())).header('date'),
   },
   {
-    name: 'logDateTimeString', value: () => 'ROWTIME', want: true,
+    name: 'logDateTimeString',
+    value: () => 'ROWTIME',
+    want: true,
     probe: async (c) => (await c.exchange(GET()), logs.some((line) => line.includes('[ROWTIME]'))),
   },
   {
-    name: 'addressString', value: () => 'ROWADDR', want: true,
+    name: 'addressString',
+    value: () => 'ROWADDR',
+    want: true,
     probe: async (c) => (await c.exchange(GET()), logs.some((line) => line.startsWith('ROWADDR '))),
   },
 ];
@@ -219,7 +320,9 @@ describe('BaseHTTPRequestHandler: the override contract (Python class attributes
   it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
     '%s as a %s takes effect on the next response',
     async ([name, mode, row]) => {
-      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(row.want);
+      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(
+        row.want,
+      );
     },
   );
 });

@@ -20,7 +20,10 @@ describe('parseRequestTarget', () => {
     { target: 'http://host:8000/a/b?q', refuse: ['a', 'b'], collapse: ['a', 'b'] },
     { target: '*', refuse: 400, collapse: 400 },
   ])('$target: refuse → $refuse, collapse → $collapse', ({ target, refuse, collapse }) => {
-    for (const [dotDot, want] of [['refuse', refuse], ['collapse', collapse]] as const) {
+    for (const [dotDot, want] of [
+      ['refuse', refuse],
+      ['collapse', collapse],
+    ] as const) {
       const got = parseRequestTarget(target, { dotDot });
       expect(got.ok ? got.segments : got.status, `dotDot: ${dotDot}`).toEqual(want);
     }
@@ -28,7 +31,11 @@ describe('parseRequestTarget', () => {
 
   it('keeps the query, the raw segments and the trailing slash; drops a fragment', () => {
     expect(parseRequestTarget('/a%20b/c/?x=1#frag')).toEqual({
-      ok: true, segments: ['a b', 'c'], rawSegments: ['a%20b', 'c'], trailingSlash: true, query: '?x=1',
+      ok: true,
+      segments: ['a b', 'c'],
+      rawSegments: ['a%20b', 'c'],
+      trailingSlash: true,
+      query: '?x=1',
     });
   });
 

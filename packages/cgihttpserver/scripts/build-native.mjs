@@ -18,7 +18,12 @@ if (process.platform !== 'linux' || process.env.HTTPSTACK_NO_NATIVE === '1') {
   console.warn(`cgihttpserver: ${source} is missing; ${fallback}`);
 } else {
   const compiler = process.env.CC || 'cc';
-  const built = spawnSync(compiler, ['-O2', '-Wall', '-o', output, source], { stdio: install ? ['ignore', 'ignore', 'pipe'] : 'inherit' });
+  const built = spawnSync(compiler, ['-O2', '-Wall', '-o', output, source], {
+    stdio: install ? ['ignore', 'ignore', 'pipe'] : 'inherit',
+  });
   if (built.status === 0) chmodSync(output, 0o755);
-  else console.warn(`cgihttpserver: ${compiler} could not build the native spawn helper (${built.error?.message ?? `exit ${built.status}`}); ${fallback}`);
+  else
+    console.warn(
+      `cgihttpserver: ${compiler} could not build the native spawn helper (${built.error?.message ?? `exit ${built.status}`}); ${fallback}`,
+    );
 }

@@ -165,7 +165,10 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
    * except for a file with a `cgiInterpreters` extension (403).
    */
   override async sendHead(): Promise<ResponseBody | undefined> {
-    if (!this.isCGI()) return this.#isStrayScript() ? void this.sendError(403, 'Scripts run only from the CGI directories') : super.sendHead();
+    if (!this.isCGI())
+      return this.#isStrayScript()
+        ? void this.sendError(403, 'Scripts run only from the CGI directories')
+        : super.sendHead();
     await this.runCGI();
     return undefined;
   }
@@ -240,7 +243,8 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   protected async resolveScript(): Promise<ResolvedScript | undefined> {
     const script = await locateScript(this.cgiInfo!, this.documentRoot());
     // A script with a mapped interpreter is read by it, not executed: it need not be executable.
-    const runnable = (file: string) => this.interpreterFor(file, true) !== undefined ? Promise.resolve(true) : this.isExecutable(file);
+    const runnable = (file: string) =>
+      this.interpreterFor(file, true) !== undefined ? Promise.resolve(true) : this.isExecutable(file);
     const problem = await checkScript(script, runnable);
     if (problem === null) return script;
     this.sendError(problem.status, problem.message);
@@ -258,29 +262,33 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
 
   /** The environment of `script` for this request (RFC 3875 §4.1). May be overridden. */
   protected buildEnv(script: ResolvedScript, contentLength: number | undefined): Record<string, string> {
-    const [remoteAddr, remotePort] = typeof this.clientAddress === 'string' ? [this.clientAddress, 0] : this.clientAddress;
+    const [remoteAddr, remotePort] =
+      typeof this.clientAddress === 'string' ? [this.clientAddress, 0] : this.clientAddress;
     const socket = this.request as Socket;
-    return buildEnvironment({
-      serverSoftware: this.versionString(),
-      serverName: serverNameOf(this.headers.get('host'), this.server.serverName),
-      serverPort: this.server.serverPort,
-      serverAddr: socket.localAddress?.replace(/^::ffff:(?=\d+\.)/, ''),
-      scheme: this.forwardedProto ?? ('encrypted' in socket ? 'https' : 'http'),
-      documentRoot: this.documentRoot(),
-      protocol: this.requestVersion,
-      method: this.command,
-      requestUri: this.path,
-      scriptName: script.scriptName,
-      scriptFilename: script.scriptFile,
-      pathInfo: script.pathInfo,
-      pathTranslated: script.pathInfo === '' ? undefined : join(this.documentRoot(), script.pathInfo),
-      queryString: this.cgiInfo?.query ?? '',
-      remoteAddr,
-      remotePort,
-      headers: this.headers,
-      contentLength,
-      remoteUser: this.remoteUser(),
-    }, { source: process.env, inheritEnv: this.inheritEnv, env: this.cgiEnv });
+    return buildEnvironment(
+      {
+        serverSoftware: this.versionString(),
+        serverName: serverNameOf(this.headers.get('host'), this.server.serverName),
+        serverPort: this.server.serverPort,
+        serverAddr: socket.localAddress?.replace(/^::ffff:(?=\d+\.)/, ''),
+        scheme: this.forwardedProto ?? ('encrypted' in socket ? 'https' : 'http'),
+        documentRoot: this.documentRoot(),
+        protocol: this.requestVersion,
+        method: this.command,
+        requestUri: this.path,
+        scriptName: script.scriptName,
+        scriptFilename: script.scriptFile,
+        pathInfo: script.pathInfo,
+        pathTranslated: script.pathInfo === '' ? undefined : join(this.documentRoot(), script.pathInfo),
+        queryString: this.cgiInfo?.query ?? '',
+        remoteAddr,
+        remotePort,
+        headers: this.headers,
+        contentLength,
+        remoteUser: this.remoteUser(),
+      },
+      { source: process.env, inheritEnv: this.inheritEnv, env: this.cgiEnv },
+    );
   }
 
   /**
@@ -293,23 +301,39 @@ export class CGIHTTPRequestHandler<S extends HTTPServer = HTTPServer> extends Si
   }
 
   /** Starts `script` with `env`; its stderr goes to `logError`. May be overridden. */
-  protected async spawnScript(script: ResolvedScript, env: Record<string, string>, stdin: boolean): Promise<ScriptProcess> {
+  protected async spawnScript(
+    script: ResolvedScript,
+    env: Record<string, string>,
+    stdin: boolean,
+  ): Promise<ScriptProcess> {
     const interpreter = this.interpreterFor(script.scriptFile);
     const user = process.getuid?.() === 0 && this.cgiUser !== null ? lookUpUser(this.cgiUser) : undefined;
     if (user === null) throw new Error(`CGI user ${String(this.cgiUser)} not found: refusing to run scripts as root`);
-    return sharedSpawner(this.spawnMode).spawn({
-      file: interpreter ?? script.scriptFile,
-      args: interpreter === undefined ? [] : [script.scriptFile],
-      env: this.isPython(script.scriptFile) ? { PYTHONUNBUFFERED: '1', ...env } : env, cwd: dirname(script.scriptFile), stdin,
-      ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
-    }, (text) => this.#logStderr(script, text));
+    return sharedSpawner(this.spawnMode).spawn(
+      {
+        file: interpreter ?? script.scriptFile,
+        args: interpreter === undefined ? [] : [script.scriptFile],
+        env: this.isPython(script.scriptFile) ? { PYTHONUNBUFFERED: '1', ...env } : env,
+        cwd: dirname(script.scriptFile),
+        stdin,
+        ...(user === undefined ? {} : { uid: user.uid, gid: user.gid }),
+      },
+      (text) => this.#logStderr(script, text),
+    );
   }
 
   /** Answers from the running script's output (see the class notes). May be overridden. */
-  protected async relayOutput(proc: ScriptProcess, body: ScriptBody, script: ResolvedScript): Promise<string | undefined> {
+  protected async relayOutput(
+    proc: ScriptProcess,
+    body: ScriptBody,
+    script: ResolvedScript,
+  ): Promise<string | undefined> {
     const limits = {
-      timeout: this.cgiTimeout, idleTimeout: this.cgiIdleTimeout, killDelay: this.cgiKillDelay,
-      headerLimit: this.maxScriptHeaderSize, halfCloseGrace: this.cgiHalfCloseGrace,
+      timeout: this.cgiTimeout,
+      idleTimeout: this.cgiIdleTimeout,
+      killDelay: this.cgiKillDelay,
+      headerLimit: this.maxScriptHeaderSize,
+      halfCloseGrace: this.cgiHalfCloseGrace,
     };
     const nph = script.scriptName.slice(script.scriptName.lastIndexOf('/') + 1).startsWith('nph-');
     const result = await superviseScript(proc, body, this, this.request, limits, nph);

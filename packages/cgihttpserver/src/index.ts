@@ -1,1 +1,6 @@
-export { CGIHTTPRequestHandler, type CGIInfo, type ResolvedScript, type SpawnMode } from './cgi-http-request-handler.js';
+export {
+  CGIHTTPRequestHandler,
+  type CGIInfo,
+  type ResolvedScript,
+  type SpawnMode,
+} from './cgi-http-request-handler.js';

@@ -30,7 +30,8 @@ let running: Running;
 let work: string;
 const git = (cwd: string, ...args: string[]) =>
   run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' },
   });
 
 beforeAll(async () => {
@@ -45,13 +46,16 @@ beforeAll(async () => {
   if (IS_ROOT) chownTree(repos, 65534, 65534);
   // The wrapper: the only thing in cgi-bin that knows about git.
   const wrapper = join(fixture.root, 'cgi-bin', 'git');
-  writeFileSync(wrapper, [
-    '#!/bin/sh',
-    `export GIT_PROJECT_ROOT='${repos}'`,
-    'export GIT_HTTP_EXPORT_ALL=1',
-    `exec '${join(EXEC_PATH, 'git-http-backend')}'`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    wrapper,
+    [
+      '#!/bin/sh',
+      `export GIT_PROJECT_ROOT='${repos}'`,
+      'export GIT_HTTP_EXPORT_ALL=1',
+      `exec '${join(EXEC_PATH, 'git-http-backend')}'`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(wrapper, 0o755);
   running = await serve(fixture.root);
 });
@@ -67,7 +71,10 @@ describe.skipIf(!EXEC_PATH)('git over HTTP through git http-backend', () => {
     await git(source, 'init', '-q');
     writeFileSync(join(source, 'README'), 'hello over CGI\n');
     // A file large enough that git sends the pack with a chunked request body.
-    writeFileSync(join(source, 'blob.bin'), Buffer.from(Array.from({ length: 3 << 20 }, (_, i) => (i * 2654435761) >>> 24)));
+    writeFileSync(
+      join(source, 'blob.bin'),
+      Buffer.from(Array.from({ length: 3 << 20 }, (_, i) => (i * 2654435761) >>> 24)),
+    );
     await git(source, 'add', '.');
     await git(source, 'commit', '-q', '-m', 'first');
     const remote = `${running.url}/cgi-bin/git/project.git`;

@@ -100,11 +100,14 @@ describe('script response headers (RFC 3875 §6)', () => {
     expect(raw).toBe('HTTP/1.0 299 Raw Status\r\nContent-Type: text/plain\r\nX-Nph: yes\r\n\r\nraw body\n');
   });
 
-  it.for(['cgi-bin/hello.sh', 'cgi-bin/../cgi-bin/hello.sh', '*'])('refuses the target %s (no leading slash) with 400, as the static layer does', async (target) => {
-    const raw = await exchange(running.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
-    expect(raw).not.toContain('hello from sh');
-  });
+  it.for(['cgi-bin/hello.sh', 'cgi-bin/../cgi-bin/hello.sh', '*'])(
+    'refuses the target %s (no leading slash) with 400, as the static layer does',
+    async (target) => {
+      const raw = await exchange(running.port, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+      expect(raw).not.toContain('hello from sh');
+    },
+  );
 
   it('a script failing after its headers leaves the response it began', async () => {
     const response = await fetch(`${running.url}/cgi-bin/fail-late.sh`);
@@ -115,8 +118,10 @@ describe('script response headers (RFC 3875 §6)', () => {
 
 describe('bodies and framing', () => {
   it('streams output chunked under HTTP/1.1 keep-alive, and keeps the connection', async () => {
-    const raw = await exchange(running.port,
-      'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await exchange(
+      running.port,
+      'GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\n\r\nGET /cgi-bin/hello.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     const responses = raw.split('HTTP/1.1 200 OK').slice(1);
     expect(responses).toHaveLength(2);
     expect(responses[0]).toContain('Transfer-Encoding: chunked\r\n');
@@ -131,8 +136,10 @@ describe('bodies and framing', () => {
   });
 
   it('decodes a chunked request body and gives the script CONTENT_LENGTH', async () => {
-    const raw = await exchange(running.port,
-      'POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+    const raw = await exchange(
+      running.port,
+      'POST /cgi-bin/echo.sh HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+    );
     expect(raw).toContain('X-Length: 11\r\n');
     expect(raw).toContain('hello world');
   });
@@ -146,7 +153,11 @@ describe('bodies and framing', () => {
         controller.close();
       },
     });
-    const response = await fetch(`${running.url}/cgi-bin/echo.sh`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const response = await fetch(`${running.url}/cgi-bin/echo.sh`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(response.headers.get('x-length')).toBe(String(size));
     const echoed = Buffer.from(await response.arrayBuffer());
     expect(echoed.length).toBe(size);

@@ -44,23 +44,39 @@ export function scripts(): Record<string, string> {
     'client.sh': sh('printf "Location: https://example.invalid/elsewhere\\n\\n"'),
     'bad.sh': sh('printf "this is not a header\\n\\nbody\\n"'),
     'split.sh': sh('printf "Content-Type: text/plain\\nX-Evil: a\\rSet-Cookie: injected\\n\\nbody\\n"'),
-    'huge-head.sh': sh('printf "Content-Type: text/plain\\n"; i=0; while [ $i -lt 3000 ]; do printf "X-Pad-%d: %s\\n" $i 0123456789012345678901234567890123456789; i=$((i+1)); done; printf "\\n"'),
+    'huge-head.sh': sh(
+      'printf "Content-Type: text/plain\\n"; i=0; while [ $i -lt 3000 ]; do printf "X-Pad-%d: %s\\n" $i 0123456789012345678901234567890123456789; i=$((i+1)); done; printf "\\n"',
+    ),
     'fail.sh': sh('echo "something broke" >&2; exit 3'),
     'fail-late.sh': sh('printf "Content-Type: text/plain\\n\\npartial\\n"; exit 4'),
-    'nph-raw.sh': sh('printf "HTTP/1.0 299 Raw Status\\r\\nContent-Type: text/plain\\r\\nX-Nph: yes\\r\\n\\r\\nraw body\\n"'),
+    'nph-raw.sh': sh(
+      'printf "HTTP/1.0 299 Raw Status\\r\\nContent-Type: text/plain\\r\\nX-Nph: yes\\r\\n\\r\\nraw body\\n"',
+    ),
     'length.sh': sh('printf "Content-Type: text/plain\\nContent-Length: 6\\n\\nsized\\n"'),
-    'flood.sh': sh('printf "Content-Type: application/octet-stream\\n\\n"; head -c 67108864 /dev/zero; touch "$PID_DIR/$QUERY_STRING.done"'),
+    'flood.sh': sh(
+      'printf "Content-Type: application/octet-stream\\n\\n"; head -c 67108864 /dev/zero; touch "$PID_DIR/$QUERY_STRING.done"',
+    ),
     'big.sh': sh('printf "Content-Type: application/octet-stream\\n\\n"; head -c 8000000 /dev/zero'),
-    'slow.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nstarted\\n"; exec sleep 30'),
+    'slow.sh': sh(
+      'echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nstarted\\n"; exec sleep 30',
+    ),
     'late.sh': sh('sleep 1.3; printf "Content-Type: text/plain\\n\\nlate answer\\n"'),
-    'tick.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\n"; i=0; while [ $i -lt 300 ]; do echo tick; sleep 0.1; i=$((i+1)); done'),
+    'tick.sh': sh(
+      'echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\n"; i=0; while [ $i -lt 300 ]; do echo tick; sleep 0.1; i=$((i+1)); done',
+    ),
     'fds.sh': sh('printf "Content-Type: text/plain\\n\\n"; exec sh -c \'ls /proc/$$/fd\''),
     'silent.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; exec sleep 30'),
     'stubborn.sh': sh('trap "" TERM; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; sleep 30 & wait'),
-    'forks.sh': sh('sleep 30 & echo $! > "$PID_DIR/$QUERY_STRING.child.pid"; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; wait'),
+    'forks.sh': sh(
+      'sleep 30 & echo $! > "$PID_DIR/$QUERY_STRING.child.pid"; echo $$ > "$PID_DIR/$QUERY_STRING.pid"; wait',
+    ),
     'id.sh': sh('printf "Content-Type: text/plain\\n\\n"; id -u'),
-    'stream.sh': sh('printf "Content-Type: text/plain\\n\\n"; i=0; while [ $i -lt 12 ]; do echo line $i; sleep 0.1; i=$((i+1)); done'),
-    'pause.sh': sh('echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nfirst\\n"; exec sleep 30'),
+    'stream.sh': sh(
+      'printf "Content-Type: text/plain\\n\\n"; i=0; while [ $i -lt 12 ]; do echo line $i; sleep 0.1; i=$((i+1)); done',
+    ),
+    'pause.sh': sh(
+      'echo $$ > "$PID_DIR/$QUERY_STRING.pid"; printf "Content-Type: text/plain\\n\\nfirst\\n"; exec sleep 30',
+    ),
     'crash.sh': sh('printf "Content-Type: text/plain\\n\\npartial\\n"; kill -KILL $$'),
     'crash-length.sh': sh('printf "Content-Type: text/plain\\nContent-Length: 100\\n\\npartial\\n"; kill -KILL $$'),
     'short.sh': sh('printf "Content-Type: text/plain\\nContent-Length: 100\\n\\nshort\\n"'),
@@ -69,10 +85,12 @@ export function scripts(): Record<string, string> {
     'sub/deep.sh': sh('printf "Content-Type: text/plain\\n\\ndeep %s\\n" "$PATH_INFO"'),
   };
   if (PERL) {
-    all['hello.pl'] = `#!${PERL}\nuse strict;\nmy $q = $ENV{QUERY_STRING} // '';\nmy $body = '';\nread(STDIN, $body, $ENV{CONTENT_LENGTH}) if $ENV{CONTENT_LENGTH};\nprint "Content-Type: text/plain\\r\\n\\r\\n";\nprint "perl q=$q body=$body\\n";\n`;
+    all['hello.pl'] =
+      `#!${PERL}\nuse strict;\nmy $q = $ENV{QUERY_STRING} // '';\nmy $body = '';\nread(STDIN, $body, $ENV{CONTENT_LENGTH}) if $ENV{CONTENT_LENGTH};\nprint "Content-Type: text/plain\\r\\n\\r\\n";\nprint "perl q=$q body=$body\\n";\n`;
   }
   if (PYTHON) {
-    all['hello.py'] = `#!${PYTHON}\nimport os, sys\nn = int(os.environ.get('CONTENT_LENGTH') or 0)\nbody = sys.stdin.read(n) if n else ''\nsys.stdout.write('Status: 201 Made\\r\\nContent-Type: text/plain\\r\\n\\r\\n')\nsys.stdout.write('python %s %s %s\\n' % (os.environ['REQUEST_METHOD'], os.environ.get('QUERY_STRING'), body))\n`;
+    all['hello.py'] =
+      `#!${PYTHON}\nimport os, sys\nn = int(os.environ.get('CONTENT_LENGTH') or 0)\nbody = sys.stdin.read(n) if n else ''\nsys.stdout.write('Status: 201 Made\\r\\nContent-Type: text/plain\\r\\n\\r\\n')\nsys.stdout.write('python %s %s %s\\n' % (os.environ['REQUEST_METHOD'], os.environ.get('QUERY_STRING'), body))\n`;
   }
   return all;
 }
@@ -100,7 +118,9 @@ export function makeFixture(): Fixture {
     writeFileSync(join(root, 'cgi-bin', name), text, { mode: NOT_EXECUTABLE.has(name) ? 0o644 : 0o755 });
   }
   writeFileSync(join(root, 'static.txt'), 'static file\n');
-  writeFileSync(join(root, 'evil.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\nEXECUTED\\n"\n', { mode: 0o755 });
+  writeFileSync(join(root, 'evil.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\nEXECUTED\\n"\n', {
+    mode: 0o755,
+  });
   return { root, pidDir, remove: () => rmSync(base, { recursive: true, force: true }) };
 }
 
@@ -131,7 +151,9 @@ export async function serve(root: string, fields: Partial<CGIHTTPRequestHandler>
   void server.serveForever();
   const port = (server.serverAddress as [string, number])[1];
   return {
-    port, url: `http://127.0.0.1:${port}`, log,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    log,
     close: async () => {
       await server.shutdown();
       await server.serverClose();

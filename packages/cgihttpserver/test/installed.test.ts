@@ -22,16 +22,26 @@ beforeAll(() => {
   const tarballs = join(scratch, 'tgz');
   mkdirSync(tarballs);
   for (const name of PACKAGES) {
-    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(import.meta.dirname, '..', '..', name), stdio: 'ignore' });
+    execFileSync('pnpm', ['pack', '--pack-destination', tarballs], {
+      cwd: join(import.meta.dirname, '..', '..', name),
+      stdio: 'ignore',
+    });
   }
   const app = join(scratch, 'app');
   mkdirSync(join(app, 'www', 'cgi-bin'), { recursive: true, mode: 0o755 });
   writeFileSync(join(app, 'package.json'), '{ "name": "scratch", "private": true, "type": "module" }\n');
   // The script names the program that started it: the native helper, or node.
-  writeFileSync(join(app, 'www', 'cgi-bin', 'parent.sh'), '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"; ps -o comm= -p $PPID\n', { mode: 0o755 });
+  writeFileSync(
+    join(app, 'www', 'cgi-bin', 'parent.sh'),
+    '#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"; ps -o comm= -p $PPID\n',
+    { mode: 0o755 },
+  );
   writeFileSync(join(app, 'serve.mjs'), SERVE);
   const files = PACKAGES.map((name) => join(tarballs, `httpstack-${name}-0.0.0.tgz`));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files], { cwd: app, stdio: 'ignore' });
+  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...files], {
+    cwd: app,
+    stdio: 'ignore',
+  });
 }, 180_000);
 afterAll(() => scratch && rmSync(scratch, { recursive: true, force: true }));
 
@@ -48,12 +58,16 @@ await server.shutdown();
 await server.serverClose();
 `;
 
-const helper = () => join(scratch, 'app', 'node_modules', '@httpstack', 'cgihttpserver', 'dist', 'internal', 'native-spawn-helper');
-const serve = () => spawnSync(process.execPath, ['serve.mjs'], { cwd: join(scratch, 'app'), encoding: 'utf8', timeout: 30_000 });
+const helper = () =>
+  join(scratch, 'app', 'node_modules', '@httpstack', 'cgihttpserver', 'dist', 'internal', 'native-spawn-helper');
+const serve = () =>
+  spawnSync(process.execPath, ['serve.mjs'], { cwd: join(scratch, 'app'), encoding: 'utf8', timeout: 30_000 });
 
 describe.skipIf(tools.length > 0 || !linux)('the packed package, installed with npm', () => {
   it('ships the C source and no binary; postinstall builds an executable helper for this machine', () => {
-    const listing = execFileSync('tar', ['tzf', join(scratch, 'tgz', 'httpstack-cgihttpserver-0.0.0.tgz')], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['tzf', join(scratch, 'tgz', 'httpstack-cgihttpserver-0.0.0.tgz')], {
+      encoding: 'utf8',
+    });
     expect(listing).toContain('package/src/internal/native-spawn-helper.c');
     expect(listing).not.toMatch(/native-spawn-helper\n/);
     expect(statSync(helper()).mode & 0o111).toBe(0o111);

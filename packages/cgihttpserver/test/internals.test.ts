@@ -28,16 +28,39 @@ describe('splitCGIPath (Python is_cgi)', () => {
 });
 
 const FACTS: RequestFacts = {
-  serverSoftware: 'S/1', serverName: 'host', serverPort: 80, protocol: 'HTTP/1.0', method: 'GET',
-  serverAddr: '127.0.0.1', scheme: 'http', documentRoot: '/srv',
-  requestUri: '/cgi-bin/a', scriptName: '/cgi-bin/a', scriptFilename: '/srv/cgi-bin/a', pathInfo: '',
-  pathTranslated: undefined, queryString: '', remoteAddr: '::1', remotePort: 5, contentLength: undefined,
-  remoteUser: undefined, headers: [['Content-Type', 'text/plain'], ['Authorization', 'Bearer abc'], ['Cookie', 'a=1'], ['Cookie', 'b=2']],
+  serverSoftware: 'S/1',
+  serverName: 'host',
+  serverPort: 80,
+  protocol: 'HTTP/1.0',
+  method: 'GET',
+  serverAddr: '127.0.0.1',
+  scheme: 'http',
+  documentRoot: '/srv',
+  requestUri: '/cgi-bin/a',
+  scriptName: '/cgi-bin/a',
+  scriptFilename: '/srv/cgi-bin/a',
+  pathInfo: '',
+  pathTranslated: undefined,
+  queryString: '',
+  remoteAddr: '::1',
+  remotePort: 5,
+  contentLength: undefined,
+  remoteUser: undefined,
+  headers: [
+    ['Content-Type', 'text/plain'],
+    ['Authorization', 'Bearer abc'],
+    ['Cookie', 'a=1'],
+    ['Cookie', 'b=2'],
+  ],
 };
 
 describe('buildEnvironment (RFC 3875 §4.1)', () => {
   it('passes only the allow-list of the server environment', () => {
-    const env = buildEnvironment(FACTS, { source: { PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'k', TZ: 'UTC' }, inheritEnv: [], env: {} });
+    const env = buildEnvironment(FACTS, {
+      source: { PATH: '/bin', AWS_SECRET_ACCESS_KEY: 'k', TZ: 'UTC' },
+      inheritEnv: [],
+      env: {},
+    });
     expect(env.PATH).toBe('/bin');
     expect(env.TZ).toBe('UTC');
     expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
@@ -70,9 +93,21 @@ describe('buildEnvironment (RFC 3875 §4.1)', () => {
 describe('headerVariables', () => {
   it.for([
     { headers: [['Proxy', 'http://evil']], want: {} },
-    { headers: [['X-Forwarded-For', '1'], ['x-forwarded-for', '2']], want: { HTTP_X_FORWARDED_FOR: '1, 2' } },
+    {
+      headers: [
+        ['X-Forwarded-For', '1'],
+        ['x-forwarded-for', '2'],
+      ],
+      want: { HTTP_X_FORWARDED_FOR: '1, 2' },
+    },
     { headers: [['X_Y', '1']], want: {} },
-    { headers: [['Transfer-Encoding', 'chunked'], ['Content-Length', '3']], want: {} },
+    {
+      headers: [
+        ['Transfer-Encoding', 'chunked'],
+        ['Content-Length', '3'],
+      ],
+      want: {},
+    },
     { headers: [['Accept', '*/*']], want: { HTTP_ACCEPT: '*/*' } },
   ] as Array<{ headers: Array<[string, string]>; want: Record<string, string> }>)('$headers', ({ headers, want }) => {
     expect(headerVariables(headers)).toEqual(want);
@@ -111,6 +146,9 @@ describe('ScriptHeaderParser', () => {
 
   it('drops hop-by-hop headers a script must not set', () => {
     const headers = parseBlock('Content-Type: a\nConnection: close\nTransfer-Encoding: chunked\nX-Ok: 1');
-    expect(headers.fields).toEqual([['Content-Type', 'a'], ['X-Ok', '1']]);
+    expect(headers.fields).toEqual([
+      ['Content-Type', 'a'],
+      ['X-Ok', '1'],
+    ]);
   });
 });

@@ -16,14 +16,26 @@ beforeAll(async () => {
   fixture = makeFixture();
   const bin = join(fixture.root, 'cgi-bin');
   // Mapped scripts are read by their interpreter: mode 0644, no #! line.
-  writeFileSync(join(bin, 'page.php'), '<?php header("X-Php: yes"); echo "php a=", $_GET["a"] ?? "", " root=", $_SERVER["DOCUMENT_ROOT"], "\\n";', { mode: 0o644 });
-  writeFileSync(join(bin, 'plain.pl'), 'print "Content-Type: text/plain\\n\\nperl $ENV{SCRIPT_NAME}\\n";\n', { mode: 0o644 });
-  writeFileSync(join(bin, 'argv.py'), `#!${PYTHON ?? '/usr/bin/python3'}\nimport os, sys\nprint("Content-Type: text/plain\\n")\nprint("flags", " ".join(sys.orig_argv[1:-1]) or "none", "unbuffered", os.environ.get("PYTHONUNBUFFERED"))\n`, { mode: 0o755 });
+  writeFileSync(
+    join(bin, 'page.php'),
+    '<?php header("X-Php: yes"); echo "php a=", $_GET["a"] ?? "", " root=", $_SERVER["DOCUMENT_ROOT"], "\\n";',
+    { mode: 0o644 },
+  );
+  writeFileSync(join(bin, 'plain.pl'), 'print "Content-Type: text/plain\\n\\nperl $ENV{SCRIPT_NAME}\\n";\n', {
+    mode: 0o644,
+  });
+  writeFileSync(
+    join(bin, 'argv.py'),
+    `#!${PYTHON ?? '/usr/bin/python3'}\nimport os, sys\nprint("Content-Type: text/plain\\n")\nprint("flags", " ".join(sys.orig_argv[1:-1]) or "none", "unbuffered", os.environ.get("PYTHONUNBUFFERED"))\n`,
+    { mode: 0o755 },
+  );
   writeFileSync(join(fixture.root, 'stray.php'), '<?php $password = "secret"; echo "ran";', { mode: 0o644 });
   const interpreters: Record<string, string> = {};
   if (PHP_CGI) interpreters['.php'] = PHP_CGI;
   if (PERL) interpreters['.pl'] = PERL;
-  running = await serve(fixture.root, { cgiInterpreters: { '.php': PHP_CGI ?? '/nonexistent/php-cgi', ...interpreters } });
+  running = await serve(fixture.root, {
+    cgiInterpreters: { '.php': PHP_CGI ?? '/nonexistent/php-cgi', ...interpreters },
+  });
 });
 afterAll(async () => {
   await running?.close();

@@ -38,7 +38,9 @@ describe('time limits', () => {
     expect(raw).toContain('first\n');
     expect(hasLastChunk(raw)).toBe(false);
     expect(raw.split('HTTP/1.1 200 OK')).toHaveLength(2); // closed: no answer to the second request
-    expect(await until(() => idle.log.some((line) => line.includes('pause.sh stopped: no output or input for 400 ms')))).toBe(true);
+    expect(
+      await until(() => idle.log.some((line) => line.includes('pause.sh stopped: no output or input for 400 ms'))),
+    ).toBe(true);
     expect(idle.log.some((line) => line.includes('pause.sh: response cut short'))).toBe(true);
   });
 
@@ -91,7 +93,9 @@ describe('a response cut short never looks complete', () => {
     const raw = await exchange(idle.port, 'GET /cgi-bin/crash.sh HTTP/1.0\r\n\r\n');
     expect(raw).not.toContain('chunked');
     expect(raw.endsWith('\r\n\r\npartial\n')).toBe(true);
-    expect(await until(() => idle.log.filter((line) => line.includes('crash.sh: response cut short')).length >= 3)).toBe(true);
+    expect(
+      await until(() => idle.log.filter((line) => line.includes('crash.sh: response cut short')).length >= 3),
+    ).toBe(true);
   });
 });
 

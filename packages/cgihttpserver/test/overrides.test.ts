@@ -14,8 +14,12 @@ const bin = join(fixture.root, 'cgi-bin');
 const sh = (body: string) => `#!/bin/sh\n${body}\n`;
 writeFileSync(join(fixture.root, 'index.html'), 'index');
 writeFileSync(join(bin, 'ppid.sh'), sh('printf "Content-Type: text/plain\\n\\nppid=%s" "$PPID"'), { mode: 0o755 });
-writeFileSync(join(bin, 'head200.sh'), sh(`printf "Content-Type: text/plain\\nX-Pad: ${'p'.repeat(200)}\\n\\nok"`), { mode: 0o755 });
-writeFileSync(join(bin, 'row.py'), `#!${PYTHON ?? '/usr/bin/python3'}\nprint("Content-Type: text/plain\\n")\n`, { mode: 0o755 });
+writeFileSync(join(bin, 'head200.sh'), sh(`printf "Content-Type: text/plain\\nX-Pad: ${'p'.repeat(200)}\\n\\nok"`), {
+  mode: 0o755,
+});
+writeFileSync(join(bin, 'row.py'), `#!${PYTHON ?? '/usr/bin/python3'}\nprint("Content-Type: text/plain\\n")\n`, {
+  mode: 0o755,
+});
 // A mapped script: not executable, run as `interpreter page.rowi` (cat prints it).
 writeFileSync(join(bin, 'page.rowi'), 'Content-Type: text/x-rowi\n\nhi');
 mkdirSync(join(fixture.root, 'up'));
@@ -49,7 +53,11 @@ const envHas = (line: string) => async (c: Conn) => (await get(c, '/cgi-bin/env.
 let uploads = 0;
 /** A `PUT` of `hi` to a new name under `/up/`, answered with its status. */
 const put = async (c: Conn) =>
-  (await c.exchange(`PUT /up/new-${++uploads}.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`).catch(() => undefined))?.status;
+  (
+    await c
+      .exchange(`PUT /up/new-${++uploads}.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`)
+      .catch(() => undefined)
+  )?.status;
 
 interface Row {
   name: string;
@@ -65,56 +73,121 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'cgiDirectories', value: ['/scripts'], want: 'application/x-sh', probe: async (c) => (await get(c, '/cgi-bin/hello.sh'))?.header('content-type') },
-  { name: 'cgiTimeout', value: 100, want: 'in time', control: false, probe: (c) => within(1000, get(c, '/cgi-bin/late.sh')) },
   {
-    name: 'cgiKillDelay', value: 50, want: 'in time', control: false, with: { cgiTimeout: 100 },
+    name: 'cgiDirectories',
+    value: ['/scripts'],
+    want: 'application/x-sh',
+    probe: async (c) => (await get(c, '/cgi-bin/hello.sh'))?.header('content-type'),
+  },
+  {
+    name: 'cgiTimeout',
+    value: 100,
+    want: 'in time',
+    control: false,
+    probe: (c) => within(1000, get(c, '/cgi-bin/late.sh')),
+  },
+  {
+    name: 'cgiKillDelay',
+    value: 50,
+    want: 'in time',
+    control: false,
+    with: { cgiTimeout: 100 },
     probe: (c) => within(1500, get(c, `/cgi-bin/stubborn.sh?kill-${Math.random()}`)),
   },
   {
-    name: 'cgiHalfCloseGrace', value: 0, want: 'in time', control: false,
+    name: 'cgiHalfCloseGrace',
+    value: 0,
+    want: 'in time',
+    control: false,
     probe: (c) => {
       c.send(GET(`/cgi-bin/tick.sh?grace-${Math.random()}`));
       c.socket.end();
       return within(3000, c.closed);
     },
   },
-  { name: 'maxScripts', value: 0, want: 503, with: { scriptQueueTimeout: 10 }, probe: async (c) => (await get(c, '/cgi-bin/hello.sh'))?.status },
   {
-    name: 'scriptQueueTimeout', value: 10, want: 'in time', control: false, with: { maxScripts: 0 },
+    name: 'maxScripts',
+    value: 0,
+    want: 503,
+    with: { scriptQueueTimeout: 10 },
+    probe: async (c) => (await get(c, '/cgi-bin/hello.sh'))?.status,
+  },
+  {
+    name: 'scriptQueueTimeout',
+    value: 10,
+    want: 'in time',
+    control: false,
+    with: { maxScripts: 0 },
     probe: (c) => within(500, get(c, '/cgi-bin/hello.sh')),
   },
   {
-    name: 'retryAfter', value: 7, want: '7', with: { maxScripts: 0, scriptQueueTimeout: 10 },
+    name: 'retryAfter',
+    value: 7,
+    want: '7',
+    with: { maxScripts: 0, scriptQueueTimeout: 10 },
     probe: async (c) => (await get(c, '/cgi-bin/hello.sh'))?.header('retry-after'),
   },
   { name: 'inheritEnv', value: ['HTTPSTACK_ROW'], want: true, probe: envHas('HTTPSTACK_ROW=inherited') },
   { name: 'cgiEnv', value: { ROW_ENV: 'set' }, want: true, probe: envHas('ROW_ENV=set') },
   {
-    name: 'cgiUser', value: null, want: '0', skip: !IS_ROOT && 'scripts change user only when the server runs as root',
+    name: 'cgiUser',
+    value: null,
+    want: '0',
+    skip: !IS_ROOT && 'scripts change user only when the server runs as root',
     probe: async (c) => (await get(c, '/cgi-bin/id.sh'))?.body.trim(),
   },
-  { name: 'spawnMode', value: 'direct', want: `ppid=${process.pid}`, probe: async (c) => (await get(c, '/cgi-bin/ppid.sh'))?.body },
-  { name: 'maxScriptHeaderSize', value: 100, want: 500, probe: async (c) => (await get(c, '/cgi-bin/head200.sh'))?.status },
   {
-    name: 'bodyMemoryLimit', value: 4, want: true,
+    name: 'spawnMode',
+    value: 'direct',
+    want: `ppid=${process.pid}`,
+    probe: async (c) => (await get(c, '/cgi-bin/ppid.sh'))?.body,
+  },
+  {
+    name: 'maxScriptHeaderSize',
+    value: 100,
+    want: 500,
+    probe: async (c) => (await get(c, '/cgi-bin/head200.sh'))?.status,
+  },
+  {
+    name: 'bodyMemoryLimit',
+    value: 4,
+    want: true,
     skip: 'where a chunked body is buffered (memory or a temporary file) is not visible to the client or the script',
     probe: async () => true,
   },
   {
-    name: 'pythonInterpreter', value: fakePython, want: 'text/x-fake', skip: !PYTHON && 'the control needs python3',
+    name: 'pythonInterpreter',
+    value: fakePython,
+    want: 'text/x-fake',
+    skip: !PYTHON && 'the control needs python3',
     probe: async (c) => (await get(c, '/cgi-bin/row.py'))?.header('content-type'),
   },
-  { name: 'cgiIdleTimeout', value: 100, want: 'in time', control: false, probe: (c) => within(1000, get(c, '/cgi-bin/late.sh')) },
   {
-    name: 'cgiInterpreters', value: { '.rowi': '/bin/cat' }, want: 'text/x-rowi',
+    name: 'cgiIdleTimeout',
+    value: 100,
+    want: 'in time',
+    control: false,
+    probe: (c) => within(1000, get(c, '/cgi-bin/late.sh')),
+  },
+  {
+    name: 'cgiInterpreters',
+    value: { '.rowi': '/bin/cat' },
+    want: 'text/x-rowi',
     probe: async (c) => (await get(c, '/cgi-bin/page.rowi'))?.header('content-type'),
   },
-  { name: 'interpreterFor', value: () => '/bin/cat', want: 'text/x-rowi', probe: async (c) => (await get(c, '/cgi-bin/page.rowi'))?.header('content-type') },
+  {
+    name: 'interpreterFor',
+    value: () => '/bin/cat',
+    want: 'text/x-rowi',
+    probe: async (c) => (await get(c, '/cgi-bin/page.rowi'))?.header('content-type'),
+  },
   { name: 'isUploadAllowed', value: () => false, want: 403, with: { upload: true }, probe: put },
   { name: 'bodyLimit', value: () => 1, want: 413, with: { upload: true }, probe: put },
   {
-    name: 'allowedMethods', value: () => ['GET', 'ROW'], want: 'GET, ROW', with: { cors: '*' },
+    name: 'allowedMethods',
+    value: () => ['GET', 'ROW'],
+    want: 'GET, ROW',
+    with: { cors: '*' },
     probe: async (c) => (await c.exchange('OPTIONS /index.html HTTP/1.1\r\nHost: x\r\n\r\n')).header('allow'),
   },
   { name: 'isCGI', value: marking('isCGI'), want: true, probe: marked('isCGI') },

@@ -50,7 +50,10 @@ describe('PATH_INFO', () => {
   });
 
   it('a sub-directory script with a bare trailing slash gets "/"', async () => {
-    const raw = await exchange(running.port, 'GET /cgi-bin/sub/deep.sh/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await exchange(
+      running.port,
+      'GET /cgi-bin/sub/deep.sh/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    );
     expect(raw.endsWith('\r\n\r\ndeep /\n')).toBe(true);
   });
 

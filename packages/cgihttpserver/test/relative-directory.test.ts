@@ -58,20 +58,23 @@ describe('a relative directory', () => {
     }
   });
 
-  it.for(['helper', 'node-helper', 'direct'] as const)('works with spawnMode %s, and PATH_TRANSLATED is absolute', async (spawnMode) => {
-    const cwd = process.cwd();
-    process.chdir(dirname(fixture.root));
-    const running = await serve('www', { spawnMode });
-    try {
-      const response = await fetch(`${running.url}/cgi-bin/env.sh/extra`);
-      expect(response.status).toBe(200);
-      const env = await response.text();
-      expect(env).toContain(`SCRIPT_FILENAME=${join(fixture.root, 'cgi-bin', 'env.sh')}\n`);
-      expect(env).toContain(`PATH_TRANSLATED=${join(fixture.root, 'extra')}\n`);
-      expect(running.log.join('\n')).not.toContain('could not start');
-    } finally {
-      await running.close();
-      process.chdir(cwd);
-    }
-  });
+  it.for(['helper', 'node-helper', 'direct'] as const)(
+    'works with spawnMode %s, and PATH_TRANSLATED is absolute',
+    async (spawnMode) => {
+      const cwd = process.cwd();
+      process.chdir(dirname(fixture.root));
+      const running = await serve('www', { spawnMode });
+      try {
+        const response = await fetch(`${running.url}/cgi-bin/env.sh/extra`);
+        expect(response.status).toBe(200);
+        const env = await response.text();
+        expect(env).toContain(`SCRIPT_FILENAME=${join(fixture.root, 'cgi-bin', 'env.sh')}\n`);
+        expect(env).toContain(`PATH_TRANSLATED=${join(fixture.root, 'extra')}\n`);
+        expect(running.log.join('\n')).not.toContain('could not start');
+      } finally {
+        await running.close();
+        process.chdir(cwd);
+      }
+    },
+  );
 });

@@ -21,10 +21,15 @@ afterAll(async () => {
 
 async function envOf(url: string, init?: RequestInit): Promise<Record<string, string>> {
   const text = await (await fetch(url, init)).text();
-  return Object.fromEntries(text.split('\n').filter(Boolean).map((line) => {
-    const at = line.indexOf('=');
-    return [line.slice(0, at), line.slice(at + 1)];
-  }));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const at = line.indexOf('=');
+        return [line.slice(0, at), line.slice(at + 1)];
+      }),
+  );
 }
 
 function pidOf(name: string): number {
@@ -44,12 +49,18 @@ describe('httpoxy and headers (RFC 3875 §4.1.18)', () => {
   });
 
   it('drops header names with underscores, which could pose as others', async () => {
-    const raw = await exchange(running.port, 'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nConnection: close\r\n\r\n');
+    const raw = await exchange(
+      running.port,
+      'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nX_Forwarded_For: 6.6.6.6\r\nConnection: close\r\n\r\n',
+    );
     expect(raw).not.toContain('6.6.6.6');
   });
 
   it('joins repeated headers', async () => {
-    const raw = await exchange(running.port, 'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-A: 2\r\nConnection: close\r\n\r\n');
+    const raw = await exchange(
+      running.port,
+      'GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-A: 2\r\nConnection: close\r\n\r\n',
+    );
     expect(raw).toContain('HTTP_X_A=1, 2\n');
   });
 });
@@ -95,7 +106,10 @@ describe('environment', () => {
       const env = await envOf(`${running.url}/cgi-bin/env.sh`);
       expect(env.HTTPSTACK_TEST_SECRET).toBeUndefined();
       expect(env.PATH).toBeTruthy();
-      const opened = await serve(fixture.root, { inheritEnv: ['HTTPSTACK_TEST_SECRET'], cgiEnv: { EXTRA: 'yes', SERVER_NAME: 'spoof' } });
+      const opened = await serve(fixture.root, {
+        inheritEnv: ['HTTPSTACK_TEST_SECRET'],
+        cgiEnv: { EXTRA: 'yes', SERVER_NAME: 'spoof' },
+      });
       try {
         const passed = await envOf(`${opened.url}/cgi-bin/env.sh`);
         expect(passed.HTTPSTACK_TEST_SECRET).toBe('hunter2');
@@ -110,13 +124,26 @@ describe('environment', () => {
   });
 
   it('sets the RFC 3875 meta-variables', async () => {
-    const env = await envOf(`${running.url}/cgi-bin/env.sh/a%20b?x=1&y=%20`, { method: 'POST', body: '', headers: { 'Content-Type': 'text/x' } });
+    const env = await envOf(`${running.url}/cgi-bin/env.sh/a%20b?x=1&y=%20`, {
+      method: 'POST',
+      body: '',
+      headers: { 'Content-Type': 'text/x' },
+    });
     expect(env).toMatchObject({
-      GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1', REQUEST_METHOD: 'POST',
-      SCRIPT_NAME: '/cgi-bin/env.sh', PATH_INFO: '/a b', QUERY_STRING: 'x=1&y=%20',
-      REMOTE_ADDR: '127.0.0.1', SERVER_PORT: String(running.port), CONTENT_TYPE: 'text/x', CONTENT_LENGTH: '0',
-      REQUEST_URI: '/cgi-bin/env.sh/a%20b?x=1&y=%20', SCRIPT_FILENAME: join(fixture.root, 'cgi-bin', 'env.sh'),
-      PATH_TRANSLATED: join(fixture.root, 'a b'), HTTP_HOST: `127.0.0.1:${running.port}`,
+      GATEWAY_INTERFACE: 'CGI/1.1',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      REQUEST_METHOD: 'POST',
+      SCRIPT_NAME: '/cgi-bin/env.sh',
+      PATH_INFO: '/a b',
+      QUERY_STRING: 'x=1&y=%20',
+      REMOTE_ADDR: '127.0.0.1',
+      SERVER_PORT: String(running.port),
+      CONTENT_TYPE: 'text/x',
+      CONTENT_LENGTH: '0',
+      REQUEST_URI: '/cgi-bin/env.sh/a%20b?x=1&y=%20',
+      SCRIPT_FILENAME: join(fixture.root, 'cgi-bin', 'env.sh'),
+      PATH_TRANSLATED: join(fixture.root, 'a b'),
+      HTTP_HOST: `127.0.0.1:${running.port}`,
     });
     expect(Number(env.REMOTE_PORT)).toBeGreaterThan(0);
     expect(env.SERVER_SOFTWARE).toMatch(/^SimpleHTTP\/0\.6 /);
@@ -132,17 +159,27 @@ describe('time limit, disconnects, concurrency, zombies', () => {
   it('leaves no zombie processes behind', async () => {
     await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${running.url}/cgi-bin/fail.sh`)).text()));
     const table = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' });
-    const helpers = table.split('\n').filter((line) => line.includes('spawn-helper') && line.trim().split(/\s+/)[1] === String(process.pid));
+    const helpers = table
+      .split('\n')
+      .filter((line) => line.includes('spawn-helper') && line.trim().split(/\s+/)[1] === String(process.pid));
     expect(helpers.length).toBe(1);
     const helperPid = helpers[0]!.trim().split(/\s+/)[0];
-    expect(await until(() => {
-      const rows = execFileSync('ps', ['-eo', 'ppid=,stat='], { encoding: 'utf8' }).split('\n');
-      return !rows.some((row) => row.trim().split(/\s+/)[0] === helperPid && row.trim().split(/\s+/)[1]?.startsWith('Z'));
-    })).toBe(true);
+    expect(
+      await until(() => {
+        const rows = execFileSync('ps', ['-eo', 'ppid=,stat='], { encoding: 'utf8' }).split('\n');
+        return !rows.some(
+          (row) => row.trim().split(/\s+/)[0] === helperPid && row.trim().split(/\s+/)[1]?.startsWith('Z'),
+        );
+      }),
+    ).toBe(true);
   });
 
   it('stops a script at the time limit (TERM, then KILL), whole process group', async () => {
-    const limited = await serve(fixture.root, { cgiTimeout: 300, cgiKillDelay: 200, cgiEnv: { PID_DIR: fixture.pidDir } });
+    const limited = await serve(fixture.root, {
+      cgiTimeout: 300,
+      cgiKillDelay: 200,
+      cgiEnv: { PID_DIR: fixture.pidDir },
+    });
     try {
       const response = await fetch(`${limited.url}/cgi-bin/silent.sh?limit`);
       expect(response.status).toBe(504);
@@ -173,10 +210,13 @@ describe('time limit, disconnects, concurrency, zombies', () => {
 
   const nativeOnLinux = nativeHelperPath() !== undefined && process.platform === 'linux';
   if (!nativeOnLinux) console.warn('native spawn helper not built or not Linux: the descriptor test is skipped');
-  it.skipIf(!nativeOnLinux)('gives a script only stdin, stdout and stderr: no descriptor of the server or helper', async () => {
-    const listed = await (await fetch(`${running.url}/cgi-bin/fds.sh`)).text();
-    expect(listed.split('\n').filter(Boolean)).toEqual(['0', '1', '2']);
-  });
+  it.skipIf(!nativeOnLinux)(
+    'gives a script only stdin, stdout and stderr: no descriptor of the server or helper',
+    async () => {
+      const listed = await (await fetch(`${running.url}/cgi-bin/fds.sh`)).text();
+      expect(listed.split('\n').filter(Boolean)).toEqual(['0', '1', '2']);
+    },
+  );
 
   it('answers a client that half-closes after its request, however long the script takes', async () => {
     // The script answers 1.3 s after the FIN: longer than the old 1 s grace.
@@ -193,7 +233,9 @@ describe('time limit, disconnects, concurrency, zombies', () => {
     const pid = pidOf('closed');
     socket.destroy(); // a FIN, and nobody reads any more: the next writes fail
     expect(await until(() => !alive(pid))).toBe(true);
-    expect(await until(() => running.log.some((line) => line.includes('tick.sh stopped: the client went away')))).toBe(true);
+    expect(await until(() => running.log.some((line) => line.includes('tick.sh stopped: the client went away')))).toBe(
+      true,
+    );
   });
 
   it('queues a burst beyond maxScripts for a free slot instead of refusing it', async () => {
@@ -217,7 +259,9 @@ describe('time limit, disconnects, concurrency, zombies', () => {
     });
     const controllers = [new AbortController(), new AbortController()];
     try {
-      const first = await Promise.all(controllers.map((c, i) => fetch(`${capped.url}/cgi-bin/slow.sh?cap${i}`, { signal: c.signal })));
+      const first = await Promise.all(
+        controllers.map((c, i) => fetch(`${capped.url}/cgi-bin/slow.sh?cap${i}`, { signal: c.signal })),
+      );
       expect(first.map((r) => r.status)).toEqual([200, 200]);
       const asked = performance.now();
       const refused = await fetch(`${capped.url}/cgi-bin/hello.sh`);

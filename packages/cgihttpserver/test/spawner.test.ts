@@ -11,7 +11,11 @@ const script = join(dir, 'cat.sh');
 writeFileSync(script, '#!/bin/sh\necho "q=$QUERY_STRING cwd=$(pwd)"\ncat\necho oops >&2\nexit 7\n', { mode: 0o755 });
 const sleeper = join(dir, 'sleep.sh');
 writeFileSync(sleeper, `#!/bin/sh\nsleep 30 &\necho $! > ${dir}/child.pid\nwait\n`, { mode: 0o755 });
-const spawners = { native: new HelperSpawner('native'), helper: new HelperSpawner('node'), direct: new DirectSpawner() };
+const spawners = {
+  native: new HelperSpawner('native'),
+  helper: new HelperSpawner('node'),
+  direct: new DirectSpawner(),
+};
 const NATIVE = nativeHelperPath() !== undefined;
 if (!NATIVE) console.warn('native spawn helper not built (no C compiler at build time?): its tests are skipped');
 afterAll(async () => {
@@ -30,8 +34,17 @@ describe.for(['native', 'helper', 'direct'] as const)('%s spawner', (kind) => {
   const spawner = spawners[kind];
   const skip = kind === 'native' && !NATIVE;
 
-  it.skipIf(skip)('finds a program on the script\'s PATH and passes arguments as they are', async () => {
-    const proc = await spawner.spawn({ file: 'sh', args: ['-c', 'echo "$1|$2"', 'sh', '-n', 'a b'], env: { PATH: `${dir}/none:/usr/bin:/bin` }, cwd: dir, stdin: false }, () => {});
+  it.skipIf(skip)("finds a program on the script's PATH and passes arguments as they are", async () => {
+    const proc = await spawner.spawn(
+      {
+        file: 'sh',
+        args: ['-c', 'echo "$1|$2"', 'sh', '-n', 'a b'],
+        env: { PATH: `${dir}/none:/usr/bin:/bin` },
+        cwd: dir,
+        stdin: false,
+      },
+      () => {},
+    );
     expect(await collect(proc)).toBe('-n|a b\n');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
     proc.release();
@@ -45,7 +58,10 @@ describe.for(['native', 'helper', 'direct'] as const)('%s spawner', (kind) => {
 
   it.skipIf(skip)('runs a script with env, cwd and stdin; reports stderr and exit status', async () => {
     const errors: string[] = [];
-    const proc = await spawner.spawn({ file: script, args: [], env: { PATH: '/bin:/usr/bin', QUERY_STRING: 'a' }, cwd: dir, stdin: true }, (t) => errors.push(t));
+    const proc = await spawner.spawn(
+      { file: script, args: [], env: { PATH: '/bin:/usr/bin', QUERY_STRING: 'a' }, cwd: dir, stdin: true },
+      (t) => errors.push(t),
+    );
     proc.stdin!.end('input\n');
     expect(await collect(proc)).toBe(`q=a cwd=${dir}\ninput\n`);
     expect(await proc.exited).toEqual({ code: 7, signal: null });
@@ -60,19 +76,35 @@ describe.for(['native', 'helper', 'direct'] as const)('%s spawner', (kind) => {
     proc.release();
   });
 
-  it.skipIf(skip)('reports ENOENT for a missing program (rejects, or with no stdin: in exited, with no output)', async () => {
-    await expect(spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: true }, () => {}))
-      .rejects.toMatchObject({ code: 'ENOENT' });
-    const proc = await spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: false }, () => {})
-      .catch((error: unknown) => error);
-    if (proc instanceof Error) return expect(proc).toMatchObject({ code: 'ENOENT' });
-    expect(await collect(proc as ScriptProcess)).toBe('');
-    expect((await (proc as ScriptProcess).exited).error).toMatchObject({ code: 'ENOENT' });
-  });
+  it.skipIf(skip)(
+    'reports ENOENT for a missing program (rejects, or with no stdin: in exited, with no output)',
+    async () => {
+      await expect(
+        spawner.spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: true }, () => {}),
+      ).rejects.toMatchObject({ code: 'ENOENT' });
+      const proc = await spawner
+        .spawn({ file: join(dir, 'missing'), args: [], env: {}, cwd: dir, stdin: false }, () => {})
+        .catch((error: unknown) => error);
+      if (proc instanceof Error) return expect(proc).toMatchObject({ code: 'ENOENT' });
+      expect(await collect(proc as ScriptProcess)).toBe('');
+      expect((await (proc as ScriptProcess).exited).error).toMatchObject({ code: 'ENOENT' });
+    },
+  );
 
   it.skipIf(skip)('kills the whole process group', async () => {
-    const proc = await spawner.spawn({ file: sleeper, args: [], env: { PATH: '/bin:/usr/bin' }, cwd: dir, stdin: false }, () => {});
-    expect(await until(() => { try { return readFileSync(join(dir, 'child.pid'), 'utf8').trim() !== ''; } catch { return false; } })).toBe(true);
+    const proc = await spawner.spawn(
+      { file: sleeper, args: [], env: { PATH: '/bin:/usr/bin' }, cwd: dir, stdin: false },
+      () => {},
+    );
+    expect(
+      await until(() => {
+        try {
+          return readFileSync(join(dir, 'child.pid'), 'utf8').trim() !== '';
+        } catch {
+          return false;
+        }
+      }),
+    ).toBe(true);
     const child = Number(readFileSync(join(dir, 'child.pid'), 'utf8'));
     proc.kill('SIGKILL');
     expect((await proc.exited).signal).toBe('SIGKILL');

@@ -25,7 +25,10 @@ describe('CGIHTTPRequestHandler with Basic authentication', () => {
 
   it('sets REMOTE_USER and AUTH_TYPE from the verified user', async () => {
     running = await serve(fixture.root, fields);
-    const raw = await exchange(running.port, `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:pw')}\r\nConnection: close\r\n\r\n`);
+    const raw = await exchange(
+      running.port,
+      `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:pw')}\r\nConnection: close\r\n\r\n`,
+    );
     expect(status(raw)).toBe(200);
     expect(raw).toMatch(/^REMOTE_USER=erin$/m);
     expect(raw).toMatch(/^AUTH_TYPE=Basic$/m);
@@ -34,14 +37,20 @@ describe('CGIHTTPRequestHandler with Basic authentication', () => {
 
   it('runs no script without valid credentials', async () => {
     running = await serve(fixture.root, fields);
-    const raw = await exchange(running.port, `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:no')}\r\nConnection: close\r\n\r\n`);
+    const raw = await exchange(
+      running.port,
+      `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:no')}\r\nConnection: close\r\n\r\n`,
+    );
     expect(status(raw)).toBe(401);
     expect(raw).not.toContain('REMOTE_ADDR=');
   });
 
   it('without authentication, a client-sent Authorization sets no REMOTE_USER', async () => {
     running = await serve(fixture.root);
-    const raw = await exchange(running.port, `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:pw')}\r\nConnection: close\r\n\r\n`);
+    const raw = await exchange(
+      running.port,
+      `GET /cgi-bin/env.sh HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('erin:pw')}\r\nConnection: close\r\n\r\n`,
+    );
     expect(raw).not.toMatch(/^REMOTE_USER=/m);
   });
 });
@@ -54,7 +63,10 @@ describe('CGIHTTPRequestHandler.isUploadAllowed()', () => {
     { name: 'through a symlink to cgi-bin', target: '/scripts-link/new.sh' },
   ])('PUT $name → 403, nothing written', async ({ target }) => {
     running = await serve(fixture.root, { upload: true });
-    const raw = await exchange(running.port, `PUT ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`);
+    const raw = await exchange(
+      running.port,
+      `PUT ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi`,
+    );
     expect(status(raw)).toBe(403);
     expect(existsSync(join(fixture.root, 'cgi-bin', 'new.sh'))).toBe(false);
     expect(existsSync(join(fixture.root, 'cgi-bin', 'sub', 'new.sh'))).toBe(false);
@@ -63,7 +75,8 @@ describe('CGIHTTPRequestHandler.isUploadAllowed()', () => {
   it('a form posted to a CGI directory runs the CGI rules; posted elsewhere it uploads', async () => {
     running = await serve(fixture.root, { upload: true });
     const body = '--b\r\nContent-Disposition: form-data; name="f"; filename="up.txt"\r\n\r\nup\r\n--b--\r\n';
-    const head = (path: string) => `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const head = (path: string) =>
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     expect(status(await exchange(running.port, head('/scripts-link/') + body))).toBe(403);
     expect(status(await exchange(running.port, head('/') + body))).toBe(201);
     expect(existsSync(join(fixture.root, 'up.txt'))).toBe(true);

@@ -135,7 +135,8 @@ const OPTIONS = {
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals } = parseStrict(argv);
   // As with argparse, --help (and --version) answer even when other arguments are wrong.
-  if (values.help || values.version) return { ...parseCommandLine([]), help: values.help ?? false, version: values.version ?? false };
+  if (values.help || values.version)
+    return { ...parseCommandLine([]), help: values.help ?? false, version: values.version ?? false };
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
   const port = positionals[0] === undefined ? DEFAULT_PORT : parsePort(positionals[0]);
   const line: CommandLine = {
@@ -143,7 +144,12 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     directory: nonEmpty('--directory', values.directory) ?? '.',
     cgi: values.cgi ?? false,
     cgiDirectories: (values['cgi-dir'] ?? []).map(parseCGIDirectory),
-    cgiInterpreters: parsePairs('--cgi-interpreter', values['cgi-interpreter'], /^\.[^./\s=]+$/, 'EXTENSION=PROGRAM, e.g. .php=/usr/bin/php-cgi'),
+    cgiInterpreters: parsePairs(
+      '--cgi-interpreter',
+      values['cgi-interpreter'],
+      /^\.[^./\s=]+$/,
+      'EXTENSION=PROGRAM, e.g. .php=/usr/bin/php-cgi',
+    ),
     cgiEnv: parsePairs('--cgi-env', values['cgi-env'], /^[A-Za-z_][A-Za-z0-9_]*$/, 'NAME=VALUE'),
     cgiIdleTimeout: parseSeconds('--cgi-idle-timeout', values['cgi-idle-timeout']),
     cgiTimeout: parseSeconds('--cgi-timeout', values['cgi-timeout']),
@@ -152,7 +158,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     tlsKey: nonEmpty('--tls-key', values['tls-key']),
     tlsPasswordFile: nonEmpty('--tls-password-file', values['tls-password-file']),
     tlsSelfSigned: values['tls-self-signed'] ?? false,
-    maxConnections: values['max-connections'] === undefined ? DEFAULT_MAX_CONNECTIONS : parseCount('--max-connections', values['max-connections'], 1),
+    maxConnections:
+      values['max-connections'] === undefined
+        ? DEFAULT_MAX_CONNECTIONS
+        : parseCount('--max-connections', values['max-connections'], 1),
     workers: values.workers === undefined ? 1 : parseCount('--workers', values.workers, 1),
     cors: values.cors ?? false,
     dotfiles: values.dotfiles,
@@ -162,12 +171,16 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     cache: values.cache === undefined ? undefined : parseCount('--cache', values.cache, 0),
     logFormat: parseLogFormat(values['log-format']),
     proxyProtocol: values['proxy-protocol'] ?? false,
-    shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
+    shutdownTimeout:
+      values['shutdown-timeout'] === undefined
+        ? undefined
+        : parseCount('--shutdown-timeout', values['shutdown-timeout'], 0),
     trustedProxies: (values['trusted-proxy'] ?? []).flatMap(parseTrustedProxies),
     forwardedHeader: parseForwardedHeader(values['forwarded-header']),
     upload: values.upload ?? false,
     uploadOverwrite: values['upload-overwrite'] ?? false,
-    uploadMaxSize: values['upload-max-size'] === undefined ? undefined : parseSize('--upload-max-size', values['upload-max-size']),
+    uploadMaxSize:
+      values['upload-max-size'] === undefined ? undefined : parseSize('--upload-max-size', values['upload-max-size']),
     auth: parseAuth(values.auth),
     authFile: nonEmpty('--auth-file', values['auth-file']),
     quiet: values.quiet ?? false,
@@ -199,7 +212,8 @@ function describeParseError(error: unknown): string {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option '${flag}'`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (/does not take/.test(message)) return `option '${flag}' takes no value`;
-    if (/ambiguous/.test(message)) return `option '${flag}' needs a value (write ${flag}=VALUE for one starting with '-')`;
+    if (/ambiguous/.test(message))
+      return `option '${flag}' needs a value (write ${flag}=VALUE for one starting with '-')`;
     return `option '${flag}' needs a value`;
   }
   return message;
@@ -251,8 +265,10 @@ function parseTrustedProxies(text: string): string[] {
     const [address = '', bits, extra] = entry.trim().split('/');
     const type = isIP(address);
     const max = type === 4 ? 32 : 128;
-    const ok = type !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
-    if (!ok) throw new UsageError(`invalid --trusted-proxy '${entry}' (want an IP address or CIDR block such as 10.0.0.0/8)`);
+    const ok =
+      type !== 0 && extra === undefined && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max));
+    if (!ok)
+      throw new UsageError(`invalid --trusted-proxy '${entry}' (want an IP address or CIDR block such as 10.0.0.0/8)`);
     return entry.trim();
   });
 }
@@ -267,7 +283,11 @@ function parseForwardedHeader(text: string | undefined): CommandLine['forwardedH
 function parseCGIDirectory(text: string): string {
   const dir = text.replace(/(.)\/+$/, '$1');
   const segments = dir.split('/').slice(1);
-  if (!dir.startsWith('/') || dir === '/' || segments.some((segment) => segment === '' || segment === '.' || segment === '..' || /[\s?#%\\]/.test(segment))) {
+  if (
+    !dir.startsWith('/') ||
+    dir === '/' ||
+    segments.some((segment) => segment === '' || segment === '.' || segment === '..' || /[\s?#%\\]/.test(segment))
+  ) {
     throw new UsageError(`invalid --cgi-dir '${text}' (want a URL path such as /git)`);
   }
   return dir;
@@ -299,7 +319,9 @@ function parseSeconds(flag: string, text: string | undefined): number | undefine
 /** The `--cgi-*` flags mean nothing without `--cgi`. */
 function checkCGIFlags(line: CommandLine, values: Record<string, unknown>): void {
   if (line.cgi) return;
-  const given = ['cgi-dir', 'cgi-interpreter', 'cgi-env', 'cgi-idle-timeout', 'cgi-timeout'].find((name) => values[name] !== undefined);
+  const given = ['cgi-dir', 'cgi-interpreter', 'cgi-env', 'cgi-idle-timeout', 'cgi-timeout'].find(
+    (name) => values[name] !== undefined,
+  );
   if (given !== undefined) throw new UsageError(`--${given} requires --cgi`);
 }
 
@@ -319,8 +341,11 @@ function checkTlsFlags(line: CommandLine): void {
 /** `--upload-max-size`: bytes, with an optional K, M or G suffix (powers of 1024). */
 function parseSize(flag: string, text: string): number {
   const match = /^(\d{1,12})([KMG]?)$/i.exec(text);
-  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'];
-  if (!match || !(Number(match[1]) > 0)) throw new UsageError(`invalid ${flag} '${text}' (want a size in bytes such as 500M or 2G)`);
+  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[
+    (match?.[2] ?? '').toUpperCase() as '' | 'K' | 'M' | 'G'
+  ];
+  if (!match || !(Number(match[1]) > 0))
+    throw new UsageError(`invalid ${flag} '${text}' (want a size in bytes such as 500M or 2G)`);
   return Number(match[1]) * scale;
 }
 
@@ -336,5 +361,6 @@ function checkWriteFlags(line: CommandLine): void {
   if (!line.upload && (line.uploadOverwrite || line.uploadMaxSize !== undefined)) {
     throw new UsageError(`--${line.uploadOverwrite ? 'upload-overwrite' : 'upload-max-size'} requires --upload`);
   }
-  if (line.auth !== undefined && line.authFile !== undefined) throw new UsageError('--auth cannot be combined with --auth-file');
+  if (line.auth !== undefined && line.authFile !== undefined)
+    throw new UsageError('--auth cannot be combined with --auth-file');
 }

@@ -37,7 +37,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return EXIT_OK;
   }
   try {
-    const files = { directory: checkDirectory(line.directory), tls: loadTlsFiles(line), credentials: await loadCredentials(line) };
+    const files = {
+      directory: checkDirectory(line.directory),
+      tls: loadTlsFiles(line),
+      credentials: await loadCredentials(line),
+    };
     const { serve } = await import('./internal/serve.js');
     return await serve(line, argv, files);
   } catch (error) {

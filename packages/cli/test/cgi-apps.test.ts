@@ -3,7 +3,19 @@
 // than the idle limit). Each is installed from Debian by .ci/run; missing ones skip.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,14 +46,17 @@ const HAVE = {
   cgit: has(CGIT, 'cgit (cgit)'),
   git: has(HTTP_BACKEND, 'git http-backend (git)'),
 };
-const ready = (await layerReady('@httpstack/cgihttpserver', 'CGIHTTPRequestHandler')) && Object.values(HAVE).some(Boolean);
+const ready =
+  (await layerReady('@httpstack/cgihttpserver', 'CGIHTTPRequestHandler')) && Object.values(HAVE).some(Boolean);
 const ROOT = process.getuid?.() === 0;
 
 let base: string;
 let work: string;
 const git = (cwd: string, args: string[], env: Record<string, string> = {}) =>
   run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], {
-    cwd, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', ...env }, maxBuffer: 64 * 1024 * 1024,
+    cwd,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', ...env },
+    maxBuffer: 64 * 1024 * 1024,
   });
 
 /** Gives `path` and all below to `nobody` (scripts run as nobody when the server runs as root; pushes write). */
@@ -55,7 +70,8 @@ beforeAll(async () => {
   if (!ready) return;
   base = mkdtempSync(join(tmpdir(), 'httpstack-cgi-apps-'));
   chmodSync(base, 0o755);
-  for (const dir of ['site/cgi-bin', 'site/app', 'srv/git', 'work']) mkdirSync(join(base, dir), { recursive: true, mode: 0o755 });
+  for (const dir of ['site/cgi-bin', 'site/app', 'srv/git', 'work'])
+    mkdirSync(join(base, dir), { recursive: true, mode: 0o755 });
   work = join(base, 'work');
   const cgiBin = join(base, 'site', 'cgi-bin');
   if (HAVE.php) writeFileSync(join(base, 'site', 'app', 'page.php'), PHP_PAGE, { mode: 0o644 });
@@ -65,7 +81,10 @@ beforeAll(async () => {
     symlinkSync(HTTP_BACKEND!, join(cgiBin, 'git-http-backend'));
     writeFileSync(join(cgiBin, 'slow-backend'), slowBackend(HTTP_BACKEND!), { mode: 0o755 });
   }
-  writeFileSync(join(base, 'gitweb.conf'), `$projectroot = "${join(base, 'srv', 'git')}";\n$feature{'snapshot'}{'default'} = ['tgz'];\n`);
+  writeFileSync(
+    join(base, 'gitweb.conf'),
+    `$projectroot = "${join(base, 'srv', 'git')}";\n$feature{'snapshot'}{'default'} = ['tgz'];\n`,
+  );
   writeFileSync(join(base, 'cgitrc'), `scan-path=${join(base, 'srv', 'git')}\n`);
   // A project with a commit, a tree and 256 KiB of incompressible data.
   const source = join(work, 'source');
@@ -108,10 +127,28 @@ function slowBackend(backend: string): string {
 function startApps(extra: string[] = []) {
   const srv = join(base, 'srv', 'git');
   return startCli([
-    '-b', '127.0.0.1', '-d', join(base, 'site'), '-p', 'HTTP/1.1', '--cgi', '-q',
-    '--cgi-dir', '/app', '--cgi-interpreter', `.php=${PHP_CGI}`,
-    '--cgi-env', `GITWEB_CONFIG=${join(base, 'gitweb.conf')}`, '--cgi-env', `CGIT_CONFIG=${join(base, 'cgitrc')}`,
-    '--cgi-env', `GIT_PROJECT_ROOT=${srv}`, '--cgi-env', 'GIT_HTTP_EXPORT_ALL=1', ...extra, '0',
+    '-b',
+    '127.0.0.1',
+    '-d',
+    join(base, 'site'),
+    '-p',
+    'HTTP/1.1',
+    '--cgi',
+    '-q',
+    '--cgi-dir',
+    '/app',
+    '--cgi-interpreter',
+    `.php=${PHP_CGI}`,
+    '--cgi-env',
+    `GITWEB_CONFIG=${join(base, 'gitweb.conf')}`,
+    '--cgi-env',
+    `CGIT_CONFIG=${join(base, 'cgitrc')}`,
+    '--cgi-env',
+    `GIT_PROJECT_ROOT=${srv}`,
+    '--cgi-env',
+    'GIT_HTTP_EXPORT_ALL=1',
+    ...extra,
+    '0',
   ]);
 }
 
@@ -205,7 +242,10 @@ describe.skipIf(!ready || !HAVE.git)('git http-backend (GIT_PROJECT_ROOT by --cg
     writeFileSync(join(mine, 'big.bin'), randomBytes(200 * 1024));
     await git(mine, ['add', '.']);
     await git(mine, ['commit', '-q', '-m', 'third commit']);
-    const pushed = await git(mine, ['-c', 'http.postBuffer=4096', 'push', 'origin', 'HEAD:main'], { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' });
+    const pushed = await git(mine, ['-c', 'http.postBuffer=4096', 'push', 'origin', 'HEAD:main'], {
+      GIT_TRACE_CURL: '1',
+      GIT_TRACE_CURL_NO_DATA: '1',
+    });
     expect(pushed.stderr).toMatch(/Send header: Transfer-Encoding: chunked/);
     const again = join(work, `backend-again-${Date.now()}`);
     await git(work, ['clone', '-q', remote, again]);

@@ -16,7 +16,9 @@ function site(): string {
   cpSync(FIXTURE, dir, { recursive: true });
   return dir;
 }
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/cgihttpserver', 'CGIHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) &&
+  (await layerReady('@httpstack/cgihttpserver', 'CGIHTTPRequestHandler'));
 
 describe.skipIf(!ready)('httpstack --cgi (CGIHTTPRequestHandler)', () => {
   it('runs a script in /cgi-bin and still serves files', async () => {
@@ -38,14 +40,17 @@ describe.skipIf(!ready)('httpstack --cgi (CGIHTTPRequestHandler)', () => {
     const dir = tempDir(); // 0700
     cpSync(FIXTURE, join(dir, 'site'), { recursive: true });
     const cli = await startCli(['-b', '127.0.0.1', '-d', join(dir, 'site'), '--cgi', '0']);
-    expect(cli.stderr()).toBe(`httpstack: warning: running as root, CGI scripts run as nobody, who cannot enter ${dir} (mode 700); scripts will fail with 500\n`);
+    expect(cli.stderr()).toBe(
+      `httpstack: warning: running as root, CGI scripts run as nobody, who cannot enter ${dir} (mode 700); scripts will fail with 500\n`,
+    );
   });
 
   // The script's parent is the worker, or a spawn helper of the worker: one per worker either way.
   it('with --workers 2, scripts run under two worker PIDs', async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', site(), '--cgi', '--workers', '2', '0']);
     const pids = new Set<string>();
-    for (let i = 0; i < 200 && pids.size < 2; i++) pids.add((await get(`${cli.url}cgi-bin/pid.sh`, { agent: false })).body);
+    for (let i = 0; i < 200 && pids.size < 2; i++)
+      pids.add((await get(`${cli.url}cgi-bin/pid.sh`, { agent: false })).body);
     expect(pids.size).toBe(2);
     expect(pids.has(`CGI/1.1 pid=${cli.child.pid}\n`)).toBe(false);
   });

@@ -51,15 +51,27 @@ const rows: Array<{ args: string[]; want: Partial<CommandLine> }> = [
   { args: ['-b', 'localhost'], want: { bind: { kind: 'tcp', host: 'localhost', port: 8000 } } },
   { args: ['--bind', 'unix:/tmp/web.sock'], want: { bind: { kind: 'unix', path: '/tmp/web.sock' } } },
   { args: ['-d', 'public', '--cgi'], want: { directory: 'public', cgi: true } },
-  { args: ['--cgi', '--cgi-dir', '/git/', '--cgi-dir=/apps/php'], want: { cgi: true, cgiDirectories: ['/git', '/apps/php'] } },
+  {
+    args: ['--cgi', '--cgi-dir', '/git/', '--cgi-dir=/apps/php'],
+    want: { cgi: true, cgiDirectories: ['/git', '/apps/php'] },
+  },
   {
     args: ['--cgi', '--cgi-interpreter', '.php=/usr/bin/php-cgi', '--cgi-interpreter', '.pl=/usr/bin/perl'],
     want: { cgi: true, cgiInterpreters: { '.php': '/usr/bin/php-cgi', '.pl': '/usr/bin/perl' } },
   },
-  { args: ['--cgi', '--cgi-env', 'GITWEB_CONFIG=/etc/gitweb.conf', '--cgi-env', 'EMPTY=', '--cgi-env', 'A=b=c'], want: { cgi: true, cgiEnv: { GITWEB_CONFIG: '/etc/gitweb.conf', EMPTY: '', A: 'b=c' } } },
-  { args: ['--cgi', '--cgi-idle-timeout', '300', '--cgi-timeout', '3600'], want: { cgi: true, cgiIdleTimeout: 300, cgiTimeout: 3600 } },
+  {
+    args: ['--cgi', '--cgi-env', 'GITWEB_CONFIG=/etc/gitweb.conf', '--cgi-env', 'EMPTY=', '--cgi-env', 'A=b=c'],
+    want: { cgi: true, cgiEnv: { GITWEB_CONFIG: '/etc/gitweb.conf', EMPTY: '', A: 'b=c' } },
+  },
+  {
+    args: ['--cgi', '--cgi-idle-timeout', '300', '--cgi-timeout', '3600'],
+    want: { cgi: true, cgiIdleTimeout: 300, cgiTimeout: 3600 },
+  },
   { args: ['-p', 'HTTP/1.1'], want: { protocol: 'HTTP/1.1' } },
-  { args: ['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-password-file', 'pw'], want: { tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPasswordFile: 'pw' } },
+  {
+    args: ['--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-password-file', 'pw'],
+    want: { tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPasswordFile: 'pw' },
+  },
   { args: ['--tls-cert', 'both.pem'], want: { tlsCert: 'both.pem' } },
   { args: ['--tls-self-signed'], want: { tlsSelfSigned: true } },
   { args: ['--workers', '4'], want: { workers: 4 } },
@@ -70,10 +82,19 @@ const rows: Array<{ args: string[]; want: Partial<CommandLine> }> = [
   { args: ['--proxy-protocol', '--shutdown-timeout', '30'], want: { proxyProtocol: true, shutdownTimeout: 30 } },
   { args: ['--shutdown-timeout=0'], want: { shutdownTimeout: 0 } },
   { args: ['--max-connections', '100'], want: { maxConnections: 100 } },
-  { args: ['--trusted-proxy', '127.0.0.1', '--trusted-proxy', '10.0.0.0/8,fd00::/8'], want: { trustedProxies: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'] } },
-  { args: ['--trusted-proxy', '::1', '--forwarded-header', 'Forwarded'], want: { trustedProxies: ['::1'], forwardedHeader: 'forwarded' } },
+  {
+    args: ['--trusted-proxy', '127.0.0.1', '--trusted-proxy', '10.0.0.0/8,fd00::/8'],
+    want: { trustedProxies: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'] },
+  },
+  {
+    args: ['--trusted-proxy', '::1', '--forwarded-header', 'Forwarded'],
+    want: { trustedProxies: ['::1'], forwardedHeader: 'forwarded' },
+  },
   { args: ['--upload'], want: { upload: true } },
-  { args: ['--upload', '--upload-overwrite', '--upload-max-size', '2G'], want: { upload: true, uploadOverwrite: true, uploadMaxSize: 2 * 1024 ** 3 } },
+  {
+    args: ['--upload', '--upload-overwrite', '--upload-max-size', '2G'],
+    want: { upload: true, uploadOverwrite: true, uploadMaxSize: 2 * 1024 ** 3 },
+  },
   { args: ['--upload', '--upload-max-size=500m'], want: { upload: true, uploadMaxSize: 500 * 1024 ** 2 } },
   { args: ['--upload-max-size', '1000', '--upload'], want: { upload: true, uploadMaxSize: 1000 } },
   { args: ['--auth', 'ann:pa:ss'], want: { auth: 'ann:pa:ss' } },
@@ -95,9 +116,21 @@ describe('parseCommandLine (argparse in http.server)', () => {
 
 describe('banner (test() in http.server)', () => {
   it.for([
-    { address: ['::', 8000] as [string, number], tls: false, want: 'Serving HTTP on :: port 8000 (http://[::]:8000/) ...' },
-    { address: ['0.0.0.0', 8000] as [string, number], tls: false, want: 'Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...' },
-    { address: ['::1', 443] as [string, number], tls: true, want: 'Serving HTTPS on ::1 port 443 (https://[::1]:443/) ...' },
+    {
+      address: ['::', 8000] as [string, number],
+      tls: false,
+      want: 'Serving HTTP on :: port 8000 (http://[::]:8000/) ...',
+    },
+    {
+      address: ['0.0.0.0', 8000] as [string, number],
+      tls: false,
+      want: 'Serving HTTP on 0.0.0.0 port 8000 (http://0.0.0.0:8000/) ...',
+    },
+    {
+      address: ['::1', 443] as [string, number],
+      tls: true,
+      want: 'Serving HTTPS on ::1 port 443 (https://[::1]:443/) ...',
+    },
   ])('$address tls=$tls', ({ address, tls, want }) => {
     expect(banner(address, tls)).toBe(want);
   });
@@ -105,7 +138,10 @@ describe('banner (test() in http.server)', () => {
   it('gives a URL to open for the wildcard addresses only', () => {
     const interfaces = {
       lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
-      eth0: [{ address: '192.168.1.20', family: 'IPv4', internal: false }, { address: 'fe80::1', family: 'IPv6', internal: false }],
+      eth0: [
+        { address: '192.168.1.20', family: 'IPv4', internal: false },
+        { address: 'fe80::1', family: 'IPv6', internal: false },
+      ],
       wlan0: [{ address: '10.0.0.7', family: 'IPv4', internal: false }],
     } as unknown as ReturnType<typeof import('node:os').networkInterfaces>;
     expect(urlHints(['::', 8000], false, interfaces)).toEqual([
@@ -122,11 +158,14 @@ describe('banner (test() in http.server)', () => {
   const python = spawnSync('python3', ['--version']).status === 0;
   if (!python) console.warn('skipping the comparison with python3 -m http.server: python3 not found');
 
-  it.skipIf(!python).for(['127.0.0.1', '::1'])('is byte for byte what python3 -m http.server prints for %s', async (host) => {
-    const line = await pythonBanner(host);
-    const [, port] = /port (\d+)/.exec(line)!;
-    expect(banner([host, Number(port)], false)).toBe(line);
-  });
+  it.skipIf(!python).for(['127.0.0.1', '::1'])(
+    'is byte for byte what python3 -m http.server prints for %s',
+    async (host) => {
+      const line = await pythonBanner(host);
+      const [, port] = /port (\d+)/.exec(line)!;
+      expect(banner([host, Number(port)], false)).toBe(line);
+    },
+  );
 });
 
 /** Starts `python3 -m http.server 0 -b host`, returns its first line, and stops it. */

@@ -5,7 +5,13 @@ import * as cli from '../src/index.js';
 describe('@httpstack/cli exports', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(cli).sort()).toEqual([
-      'DEFAULT_PORT', 'EXIT_FAILURE', 'EXIT_OK', 'EXIT_USAGE', 'UsageError', 'main', 'parseCommandLine',
+      'DEFAULT_PORT',
+      'EXIT_FAILURE',
+      'EXIT_OK',
+      'EXIT_USAGE',
+      'UsageError',
+      'main',
+      'parseCommandLine',
     ]);
   });
 });

@@ -40,7 +40,10 @@ export async function startCli(args: string[], options: { cwd?: string; ms?: num
   child.stderr!.setEncoding('utf8').on('data', (text: string) => (err += text));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within ${options.ms ?? 15000} ms; stdout: ${out}; stderr: ${err}`)), options.ms ?? 15000);
+    const timer = setTimeout(
+      () => reject(new Error(`no banner within ${options.ms ?? 15000} ms; stdout: ${out}; stderr: ${err}`)),
+      options.ms ?? 15000,
+    );
     const check = () => {
       const found = BANNER.exec(out);
       if (found) {
@@ -55,7 +58,15 @@ export async function startCli(args: string[], options: { cwd?: string; ms?: num
       reject(new Error(`exited with ${code} before its banner; stdout: ${out}; stderr: ${err}`));
     });
   });
-  return { child, host: match[2] ?? '', port: Number(match[3] ?? NaN), url: match[4] ?? '', stdout: () => out, stderr: () => err, exited };
+  return {
+    child,
+    host: match[2] ?? '',
+    port: Number(match[3] ?? NaN),
+    url: match[4] ?? '',
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+  };
 }
 
 /** Runs `httpstack args` to its end (killed after `ms`) and returns its exit code and output. */
@@ -67,20 +78,37 @@ export function runCli(args: string[], ms = 15000): Promise<{ code: number | nul
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  return new Promise((resolve) => child.once('close', (code) => {
-    clearTimeout(timer);
-    resolve({ code, stdout, stderr });
-  }));
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 /** Resolves once `read()` matches `pattern`, checking on `child`'s output (bounded). */
-export async function waitFor(child: ChildProcess, read: () => string, pattern: RegExp, ms = 10000): Promise<RegExpExecArray> {
-  await waitUntil(child, () => pattern.test(read()), ms, () => `no ${pattern} in: ${read()}`);
+export async function waitFor(
+  child: ChildProcess,
+  read: () => string,
+  pattern: RegExp,
+  ms = 10000,
+): Promise<RegExpExecArray> {
+  await waitUntil(
+    child,
+    () => pattern.test(read()),
+    ms,
+    () => `no ${pattern} in: ${read()}`,
+  );
   return pattern.exec(read())!;
 }
 
 /** Resolves once `test()` is true, checking whenever `child` prints; rejects after `ms`. */
-export function waitUntil(child: ChildProcess, test: () => boolean, ms = 10000, why = () => 'condition not met'): Promise<void> {
+export function waitUntil(
+  child: ChildProcess,
+  test: () => boolean,
+  ms = 10000,
+  why = () => 'condition not met',
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (!test()) return;

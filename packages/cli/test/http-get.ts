@@ -22,13 +22,20 @@ export function get(url: string, options: GetOptions = {}): Promise<Got> {
   return new Promise((resolve, reject) => {
     const request = client.get(url, { timeout: 10_000, ...options }, (response) => {
       const socket = response.socket as TLSSocket;
-      const fingerprint = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate().fingerprint256 : undefined;
+      const fingerprint =
+        typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate().fingerprint256 : undefined;
       let body = '';
       response.setEncoding('utf8').on('data', (text: string) => (body += text));
-      response.on('error', reject).on('end', () => resolve({
-        status: response.statusCode!, httpVersion: response.httpVersion, headers: response.headers, body,
-        reusedSocket: request.reusedSocket, fingerprint,
-      }));
+      response.on('error', reject).on('end', () =>
+        resolve({
+          status: response.statusCode!,
+          httpVersion: response.httpVersion,
+          headers: response.headers,
+          body,
+          reusedSocket: request.reusedSocket,
+          fingerprint,
+        }),
+      );
     });
     request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`))).on('error', reject);
   });

@@ -30,7 +30,9 @@ describe.skipIf(!ready)('httpstack --max-connections', () => {
     const over = await Promise.all([open(cli.port), open(cli.port), open(cli.port)]);
     expect(over.map((c) => c.closed)).toEqual([true, true, true]);
     await waitFor(cli.child, cli.stderr, /refused 2 connections: 2 connections open/);
-    expect(cli.stderr()).toMatch(/^\[.+\] refused 1 connection: 2 connections open: the connection limit \(maxConnections\) is reached$/m);
+    expect(cli.stderr()).toMatch(
+      /^\[.+\] refused 1 connection: 2 connections open: the connection limit \(maxConnections\) is reached$/m,
+    );
     held[0]!.socket.end();
     await once(held[0]!.socket, 'close');
     const again = await open(cli.port);

@@ -9,18 +9,27 @@ import { refused, sendAndWaitClose as raw } from '@httpstack/test-kit';
 import { layerReady, startCli, tempDir, waitUntil } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
-
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
 describe.skipIf(!ready)('httpstack --proxy-protocol', () => {
-  it.for([['1'], ['2']])('--workers %s: the PROXY header names the client in the access log; no header, no answer', async ([workers]) => {
-    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--proxy-protocol', '--workers', workers!, '0']);
-    const answer = await raw(cli.port, 'PROXY TCP4 198.51.100.23 127.0.0.1 41000 8000\r\nGET /hello.txt HTTP/1.0\r\n\r\n');
-    expect(answer).toMatch(/^HTTP\/1\.0 200 /);
-    await waitUntil(cli.child, () => /^198\.51\.100\.23 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()));
-    expect(await raw(cli.port, 'GET /hello.txt HTTP/1.0\r\n\r\n')).toBe('');
-    expect(cli.stderr()).not.toMatch(/^127\.0\.0\.1 /m);
-  });
+  it.for([['1'], ['2']])(
+    '--workers %s: the PROXY header names the client in the access log; no header, no answer',
+    async ([workers]) => {
+      const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--proxy-protocol', '--workers', workers!, '0']);
+      const answer = await raw(
+        cli.port,
+        'PROXY TCP4 198.51.100.23 127.0.0.1 41000 8000\r\nGET /hello.txt HTTP/1.0\r\n\r\n',
+      );
+      expect(answer).toMatch(/^HTTP\/1\.0 200 /);
+      await waitUntil(cli.child, () =>
+        /^198\.51\.100\.23 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()),
+      );
+      expect(await raw(cli.port, 'GET /hello.txt HTTP/1.0\r\n\r\n')).toBe('');
+      expect(cli.stderr()).not.toMatch(/^127\.0\.0\.1 /m);
+    },
+  );
 });
 
 describe.skipIf(!ready)('httpstack --shutdown-timeout', () => {
@@ -47,7 +56,9 @@ describe.skipIf(!ready)('httpstack --trusted-proxy', () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--trusted-proxy', '127.0.0.1', '0']);
     const trusted = await raw(cli.port, 'GET /hello.txt HTTP/1.0\r\nX-Forwarded-For: 6.6.6.6, 203.0.113.50\r\n\r\n');
     expect(trusted).toMatch(/^HTTP\/1\.0 200 /);
-    await waitUntil(cli.child, () => /^203\.0\.113\.50 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()));
+    await waitUntil(cli.child, () =>
+      /^203\.0\.113\.50 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.0" 200 /m.test(cli.stderr()),
+    );
     expect(cli.stderr()).not.toMatch(/^6\.6\.6\.6 /m);
     const other = await startCli(['-b', '127.0.0.1', '-d', SITE, '--trusted-proxy', '10.0.0.0/8', '0']);
     await raw(other.port, 'GET /hello.txt HTTP/1.0\r\nX-Forwarded-For: 203.0.113.50\r\n\r\n');

@@ -5,10 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { get, layerReady, runCli, startCli, tempDir, waitFor } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
 describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', () => {
-  it('serves files and the index page, and logs in Python\'s format', async () => {
+  it("serves files and the index page, and logs in Python's format", async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
     expect(cli.stdout()).toBe(`Serving HTTP on 127.0.0.1 port ${cli.port} (http://127.0.0.1:${cli.port}/) ...\n`);
     const file = await get(`${cli.url}hello.txt`);
@@ -16,7 +18,11 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
     expect(file.body).toBe('hello from httpstack\n');
     const index = await get(cli.url);
     expect(index.body).toContain('index page');
-    await waitFor(cli.child, cli.stderr, /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] "GET \/hello.txt HTTP\/1.1" 200 (-|21)$/m);
+    await waitFor(
+      cli.child,
+      cli.stderr,
+      /^127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] "GET \/hello.txt HTTP\/1.1" 200 (-|21)$/m,
+    );
   });
 
   it('serves the working directory by default', async () => {
@@ -43,19 +49,23 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
 
   // The default binds every interface: tests stay on loopback unless asked (HTTPSTACK_TEST_WILDCARD=1).
   const wildcard = process.env.HTTPSTACK_TEST_WILDCARD === '1';
-  if (!wildcard) console.warn('skipping the default-bind (all interfaces) test: set HTTPSTACK_TEST_WILDCARD=1 to run it');
+  if (!wildcard)
+    console.warn('skipping the default-bind (all interfaces) test: set HTTPSTACK_TEST_WILDCARD=1 to run it');
   it.skipIf(!wildcard)('binds all interfaces, IPv4 and IPv6, by default, and prints a URL to open', async () => {
     const cli = await startCli(['-d', SITE, '0']);
     expect(cli.stdout()).toMatch(/^Serving HTTP on (::|0\.0\.0\.0) port \d+ /);
     expect(cli.stdout()).toMatch(/^Local: {3}http:\/\/localhost:\d+\/ /m);
-    for (const line of cli.stdout().split('\n').filter((l) => l.startsWith('Network: '))) {
+    for (const line of cli
+      .stdout()
+      .split('\n')
+      .filter((l) => l.startsWith('Network: '))) {
       expect(line).toMatch(/^Network: http:\/\/\d+\.\d+\.\d+\.\d+:\d+\/$/); // one URL per line, no colour codes
     }
     expect((await get(`http://127.0.0.1:${cli.port}/hello.txt`)).status).toBe(200);
     if (cli.host === '::') expect((await get(`http://[::1]:${cli.port}/hello.txt`)).status).toBe(200);
   });
 
-  it('answers HTTP/1.0 and closes each connection by default (Python\'s protocol_version)', async () => {
+  it("answers HTTP/1.0 and closes each connection by default (Python's protocol_version)", async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
@@ -150,7 +160,12 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
   it('answers a CORS preflight with --cors', async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--cors', '0']);
     const preflight = await get(`${cli.url}hello.txt`, {
-      method: 'OPTIONS', headers: { origin: 'http://a.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-a' },
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://a.test',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'x-a',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toBe('x-a');
@@ -159,7 +174,9 @@ describe.skipIf(!ready)('httpstack serving a folder (python -m http.server)', ()
   it('says clearly when the port is in use (exit 1)', async () => {
     const first = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
     const { code, stderr, stdout } = await runCli(['-b', '127.0.0.1', '-d', SITE, String(first.port)]);
-    expect(stderr).toBe(`httpstack: error: port ${first.port} on 127.0.0.1 is already in use (is another server running? pick another port, or 0 for any free one)\n`);
+    expect(stderr).toBe(
+      `httpstack: error: port ${first.port} on 127.0.0.1 is already in use (is another server running? pick another port, or 0 for any free one)\n`,
+    );
     expect(stdout).toBe('');
     expect(code).toBe(1);
   });

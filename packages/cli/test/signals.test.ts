@@ -7,7 +7,9 @@ import { refused } from '@httpstack/test-kit';
 import { layerReady, startCli, tempDir, waitFor } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 const BIG = 16 * 1024 * 1024;
 
 describe.skipIf(!ready)('httpstack shutdown', () => {
@@ -18,21 +20,24 @@ describe.skipIf(!ready)('httpstack shutdown', () => {
     expect(cli.stdout()).toMatch(/ \.\.\.\n\nKeyboard interrupt received, exiting\.\n$/);
   });
 
-  it.for(['SIGTERM', 'SIGINT'] as const)('%s with a slow download in flight completes it, then exits 0', async (signal) => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(BIG, 0x61));
-    const cli = await startCli(['-b', '127.0.0.1', '-d', dir, '0']);
-    const download = slowDownload(cli.port, '/big.bin');
-    await download.started; // headers and the first bytes are here; the client now reads nothing
-    cli.child.kill(signal);
-    await refused(cli.port); // the server has stopped accepting: the shutdown is under way
-    download.resume();
-    const { head, bodyLength } = await download.done;
-    expect(head).toMatch(/^HTTP\/1\.[01] 200 /);
-    expect(head).toMatch(new RegExp(`\\r\\ncontent-length: ${BIG}\\r\\n`, 'i'));
-    expect(bodyLength).toBe(BIG);
-    expect(await cli.exited).toBe(0);
-  });
+  it.for(['SIGTERM', 'SIGINT'] as const)(
+    '%s with a slow download in flight completes it, then exits 0',
+    async (signal) => {
+      const dir = tempDir();
+      writeFileSync(join(dir, 'big.bin'), Buffer.alloc(BIG, 0x61));
+      const cli = await startCli(['-b', '127.0.0.1', '-d', dir, '0']);
+      const download = slowDownload(cli.port, '/big.bin');
+      await download.started; // headers and the first bytes are here; the client now reads nothing
+      cli.child.kill(signal);
+      await refused(cli.port); // the server has stopped accepting: the shutdown is under way
+      download.resume();
+      const { head, bodyLength } = await download.done;
+      expect(head).toMatch(/^HTTP\/1\.[01] 200 /);
+      expect(head).toMatch(new RegExp(`\\r\\ncontent-length: ${BIG}\\r\\n`, 'i'));
+      expect(bodyLength).toBe(BIG);
+      expect(await cli.exited).toBe(0);
+    },
+  );
 
   it('a second Ctrl-C during the shutdown exits at once', async () => {
     const dir = tempDir();
@@ -69,4 +74,3 @@ function slowDownload(port: number, path: string) {
   });
   return { socket, started, done, resume: () => socket.resume() };
 }
-

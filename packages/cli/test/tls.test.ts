@@ -6,22 +6,39 @@ import { get, layerReady, startCli } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
 const TLS = join(import.meta.dirname, 'fixtures', 'tls');
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPSServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPSServer')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
 describe.skipIf(!ready)('httpstack over HTTPS', () => {
   it('serves with --tls-cert, an encrypted --tls-key and --tls-password-file', async () => {
-    const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--tls-cert', join(TLS, 'cert.pem'),
-      '--tls-key', join(TLS, 'key-encrypted.pem'), '--tls-password-file', join(TLS, 'password.txt'), '0']);
+    const cli = await startCli([
+      '-b',
+      '127.0.0.1',
+      '-d',
+      SITE,
+      '--tls-cert',
+      join(TLS, 'cert.pem'),
+      '--tls-key',
+      join(TLS, 'key-encrypted.pem'),
+      '--tls-password-file',
+      join(TLS, 'password.txt'),
+      '0',
+    ]);
     expect(cli.stdout()).toContain(`Serving HTTPS on 127.0.0.1 port ${cli.port} (https://127.0.0.1:${cli.port}/) ...`);
     // Verified against the fixture's certificate, for the name localhost.
-    const got = await get(`https://127.0.0.1:${cli.port}/hello.txt`, { ca: readFileSync(join(TLS, 'cert.pem')), servername: 'localhost' });
+    const got = await get(`https://127.0.0.1:${cli.port}/hello.txt`, {
+      ca: readFileSync(join(TLS, 'cert.pem')),
+      servername: 'localhost',
+    });
     expect(got.status).toBe(200);
     expect(got.body).toBe('hello from httpstack\n');
   });
 
   it('--tls-self-signed answers over HTTPS with the certificate whose fingerprint it printed', async () => {
     const cli = await startCli(['-b', '127.0.0.1', '-d', SITE, '--tls-self-signed', '0']);
-    const [, fingerprint] = /^TLS certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/m.exec(cli.stdout()) ?? [];
+    const [, fingerprint] =
+      /^TLS certificate SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})$/m.exec(cli.stdout()) ?? [];
     expect(fingerprint).toBeDefined();
     expect(cli.stdout()).toMatch(/^Self-signed certificate for localhost, 127\.0\.0\.1, ::1, valid 7 days /m);
     // Python's banner is the first line (tools read it), the certificate lines after it.

@@ -4,12 +4,15 @@ import { describe, expect, it } from 'vitest';
 import { get, layerReady, runCli, startCli, waitUntil } from './helpers.js';
 
 const SITE = join(import.meta.dirname, 'fixtures', 'site');
-const ready = (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'HTTPServer')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
 /** PIDs of the JSON access-log lines for `path`. */
 function pidsFor(stderr: string, path: string): Set<number> {
   const pids = new Set<number>();
-  for (const line of stderr.slice(0, stderr.lastIndexOf('\n')).split('\n')) { // complete lines only
+  for (const line of stderr.slice(0, stderr.lastIndexOf('\n')).split('\n')) {
+    // complete lines only
     if (!line.startsWith('{')) continue;
     const record = JSON.parse(line) as { path?: string; pid: number };
     if (record.path === path) pids.add(record.pid);
@@ -63,7 +66,9 @@ describe.skipIf(!ready)('httpstack --workers (ForkingMixIn)', () => {
   it('says clearly when the port is in use, before starting workers (exit 1)', async () => {
     const first = await startCli(['-b', '127.0.0.1', '-d', SITE, '0']);
     const second = await runCli(['-b', '127.0.0.1', '--workers', '2', '-d', SITE, String(first.port)]);
-    expect(second.stderr).toBe(`httpstack: error: port ${first.port} on 127.0.0.1 is already in use (is another server running? pick another port, or 0 for any free one)\n`);
+    expect(second.stderr).toBe(
+      `httpstack: error: port ${first.port} on 127.0.0.1 is already in use (is another server running? pick another port, or 0 for any free one)\n`,
+    );
     expect(second.code).toBe(1);
   });
 });

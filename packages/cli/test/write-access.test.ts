@@ -7,15 +7,21 @@ import { parseCommandLine } from '../src/command-line.js';
 import { openUploadWarning } from '../src/internal/messages.js';
 import { get, layerReady, startCli, tempDir } from './helpers.js';
 
-const ready = (await layerReady('@httpstack/basehttpserver', 'BasicCredentials')) && (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
+const ready =
+  (await layerReady('@httpstack/basehttpserver', 'BasicCredentials')) &&
+  (await layerReady('@httpstack/simplehttpserver', 'SimpleHTTPRequestHandler'));
 
 /** A PUT of `body` with Node's client; resolves to the status. */
 function put(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'PUT', headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = request(
+      url,
+      { method: 'PUT', headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -49,7 +55,12 @@ describe.skipIf(!ready)('httpstack --upload --auth-file', () => {
 
 describe('openUploadWarning', () => {
   it.for([
-    { args: ['--upload'], bind: { kind: 'tcp', host: '::', port: 8000 }, auth: false, want: /--upload without --auth on all interfaces/ },
+    {
+      args: ['--upload'],
+      bind: { kind: 'tcp', host: '::', port: 8000 },
+      auth: false,
+      want: /--upload without --auth on all interfaces/,
+    },
     { args: ['--upload'], bind: { kind: 'tcp', host: '192.0.2.7', port: 8000 }, auth: false, want: /on 192\.0\.2\.7/ },
     { args: ['--upload'], bind: { kind: 'tcp', host: '0.0.0.0', port: 8000 }, auth: true, want: undefined },
     { args: ['--upload'], bind: { kind: 'tcp', host: '127.0.0.1', port: 8000 }, auth: false, want: undefined },

@@ -135,7 +135,12 @@ export const SLOW_SLICE_SIZE = 16 * 1024;
  * took 2 GB before); slices are reused, and the pool lets idle memory go.
  */
 async function copyRange(
-  handle: FileHandle, path: string, start: number, end: number, readSize: number, writer: BodyWriter,
+  handle: FileHandle,
+  path: string,
+  start: number,
+  end: number,
+  readSize: number,
+  writer: BodyWriter,
 ): Promise<void> {
   const fast = poolFor(Math.min(SLICE_SIZE, readSize));
   const slow = poolFor(Math.min(SLOW_SLICE_SIZE, readSize));
@@ -149,14 +154,18 @@ async function copyRange(
       if ((writer.socket?.writableLength ?? 0) === 0) for (const [slice, owner] of busy.splice(0)) owner.give(slice);
       const left = end - position;
       const buffers = Array.from({ length: Math.min(count, Math.ceil(left / pool.size)) }, () => pool.take());
-      const slices = buffers.map((buffer, i) => (left - i * pool.size < pool.size ? buffer.subarray(0, left - i * pool.size) : buffer));
+      const slices = buffers.map((buffer, i) =>
+        left - i * pool.size < pool.size ? buffer.subarray(0, left - i * pool.size) : buffer,
+      );
       const { bytesRead } = await handle.readv(slices, position).catch((error: unknown) => {
         for (const buffer of buffers) pool.give(buffer);
         throw error;
       });
       const { sent, queuedAt, written } = writeSlices(writer, slices, bytesRead);
       position += sent;
-      for (const [i, buffer] of buffers.entries()) if (i === queuedAt) busy.push([buffer, pool]); else pool.give(buffer);
+      for (const [i, buffer] of buffers.entries())
+        if (i === queuedAt) busy.push([buffer, pool]);
+        else pool.give(buffer);
       // Taken at once: more slices next time (a slow peer first gets its big slices back).
       [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, maxSlices)];
       if (bytesRead === 0) throw new FileChangedError(path);
@@ -181,7 +190,11 @@ function poolFor(size: number): SlicePool {
  * the bytes written, the index of the slice the socket queued (the batch stops there; -1
  * if none) and the last write's promise.
  */
-function writeSlices(writer: BodyWriter, slices: Buffer[], bytes: number): { sent: number; queuedAt: number; written: Promise<void> } {
+function writeSlices(
+  writer: BodyWriter,
+  slices: Buffer[],
+  bytes: number,
+): { sent: number; queuedAt: number; written: Promise<void> } {
   let sent = 0;
   let written = Promise.resolve();
   for (let i = 0; i < slices.length && sent < bytes; i++) {

@@ -24,9 +24,28 @@ export type { FileCacheOptions } from './internal/file-cache.js';
 export type SimpleHTTPOptions = Partial<
   Pick<
     SimpleHTTPRequestHandler,
-    | 'directory' | 'indexPages' | 'extensionsMap' | 'dotfiles' | 'followExternalSymlinks' | 'precompressed' | 'compress' | 'spa' | 'cleanUrls'
-    | 'listDirectories' | 'cacheControl' | 'cors' | 'readSize' | 'maxRanges' | 'fileCache' | 'protocolVersion'
-    | 'serverVersion' | 'upload' | 'uploadOverwrite' | 'maxUploadSize' | 'authRealm' | 'credentials'
+    | 'directory'
+    | 'indexPages'
+    | 'extensionsMap'
+    | 'dotfiles'
+    | 'followExternalSymlinks'
+    | 'precompressed'
+    | 'compress'
+    | 'spa'
+    | 'cleanUrls'
+    | 'listDirectories'
+    | 'cacheControl'
+    | 'cors'
+    | 'readSize'
+    | 'maxRanges'
+    | 'fileCache'
+    | 'protocolVersion'
+    | 'serverVersion'
+    | 'upload'
+    | 'uploadOverwrite'
+    | 'maxUploadSize'
+    | 'authRealm'
+    | 'credentials'
   >
 >;
 

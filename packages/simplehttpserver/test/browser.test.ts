@@ -7,8 +7,13 @@ const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`${CHROMIUM} not found (apt-get install chromium): browser test of the listing skipped`);
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 let fixture: Fixture;
@@ -46,7 +51,11 @@ describe.skipIf(!hasChromium)('the listing page in headless chromium', () => {
       expect(await page.$$('tbody script')).toHaveLength(0);
 
       // a DOM click: it follows the link as a user's would, and needs no fonts for layout
-      const follow = (text: string) => page.locator('a', { hasText: text }).first().evaluate((a) => (a as unknown as { click(): void }).click());
+      const follow = (text: string) =>
+        page
+          .locator('a', { hasText: text })
+          .first()
+          .evaluate((a) => (a as unknown as { click(): void }).click());
       await follow('dir with space/');
       await page.waitForURL(`${base}/dir%20with%20space/`);
       expect(await page.title()).toBe('Directory listing for /dir with space/');

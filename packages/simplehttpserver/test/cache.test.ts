@@ -26,10 +26,13 @@ describe('the file cache never serves an edited file stale', () => {
     ['rewritten with another size', (name: string) => write(name, 'version two, longer\n')],
     ['rewritten with the same size and a new mtime', (name: string) => write(name, 'version 2\n')],
     ['rewritten with the same size and the same mtime', (name: string) => write(name, 'version 2\n', past)],
-    ['replaced by rename', (name: string) => {
-      write(`${name}.tmp`, 'version 2\n', past);
-      renameSync(join(fixture.root, `${name}.tmp`), join(fixture.root, name));
-    }],
+    [
+      'replaced by rename',
+      (name: string) => {
+        write(`${name}.tmp`, 'version 2\n', past);
+        renameSync(join(fixture.root, `${name}.tmp`), join(fixture.root, name));
+      },
+    ],
   ] as const)('%s', async ([, edit]) => {
     // racyMs 0: the bytes are cached at once, so the edit must be caught by the stat check
     running = await serve({ directory: fixture.root, fileCache: { racyMs: 0 } });
@@ -125,7 +128,9 @@ describe('a file that changes while it is sent', () => {
     const content = Buffer.alloc(4 * 1024 * 1024, 2);
     write('deleted.bin', content);
     const reply = await new Promise<Buffer>((resolve, reject) => {
-      const socket = net.connect(running!.port, '127.0.0.1', () => socket.write('GET /deleted.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const socket = net.connect(running!.port, '127.0.0.1', () =>
+        socket.write('GET /deleted.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
       const chunks: Buffer[] = [];
       let deleted = false;
       socket.on('data', (chunk: Buffer) => {
@@ -146,7 +151,9 @@ describe('a file that changes while it is sent', () => {
   it('a client that goes away mid-download does not disturb the server', async () => {
     running = await serve({ directory: fixture.root });
     await new Promise<void>((resolve) => {
-      const socket = net.connect(running!.port, '127.0.0.1', () => socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const socket = net.connect(running!.port, '127.0.0.1', () =>
+        socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
       socket.once('data', () => socket.destroy());
       socket.on('close', () => resolve());
     });

@@ -10,14 +10,21 @@ import { DYNAMIC_CODINGS } from '../src/internal/compression.js';
 import { fileCacheFor } from '../src/internal/caches.js';
 import { APP_JS, get, makeFixture, OLD_MTIME, raw, serve, type Fixture, type Running } from './helpers.js';
 
-const TEXT = Array.from({ length: 700 }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog\n`).join('').slice(0, 20 * 1024);
+const TEXT = Array.from({ length: 700 }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog\n`)
+  .join('')
+  .slice(0, 20 * 1024);
 const BIG_TEXT = Array.from({ length: 20_000 }, (_, i) => `{"row": ${i}, "name": "entry ${i % 97}"},\n`).join('');
 
 let fixture: Fixture;
 let running: Running | undefined;
 beforeAll(() => {
   fixture = makeFixture();
-  const files: Record<string, string> = { 'text20k.txt': TEXT, 'big.json': BIG_TEXT, 'pic.svg': `<svg>${'<g/>'.repeat(400)}</svg>`, 'blob.bin': TEXT };
+  const files: Record<string, string> = {
+    'text20k.txt': TEXT,
+    'big.json': BIG_TEXT,
+    'pic.svg': `<svg>${'<g/>'.repeat(400)}</svg>`,
+    'blob.bin': TEXT,
+  };
   for (const [name, content] of Object.entries(files)) {
     writeFileSync(join(fixture.root, name), content);
     utimesSync(join(fixture.root, name), OLD_MTIME, OLD_MTIME);
@@ -62,14 +69,19 @@ describe('compression on the fly', () => {
     for (const accept of ['br', 'gzip', 'identity']) {
       const reply = await get(running.port, '/text20k.txt', { 'accept-encoding': accept });
       tags.set(accept, String(reply.headers.etag));
-      const again = await get(running.port, '/text20k.txt', { 'accept-encoding': accept, 'if-none-match': String(reply.headers.etag) });
+      const again = await get(running.port, '/text20k.txt', {
+        'accept-encoding': accept,
+        'if-none-match': String(reply.headers.etag),
+      });
       expect(again.status).toBe(304);
       expect(again.headers.vary).toBe('Accept-Encoding');
     }
     expect(new Set(tags.values()).size).toBe(3);
     expect(tags.get('br')).toMatch(/^"[^"W]+-br"$/);
     // another coding's tag does not match: the full answer
-    expect((await get(running.port, '/text20k.txt', { 'accept-encoding': 'br', 'if-none-match': tags.get('gzip')! })).status).toBe(200);
+    expect(
+      (await get(running.port, '/text20k.txt', { 'accept-encoding': 'br', 'if-none-match': tags.get('gzip')! })).status,
+    ).toBe(200);
   });
 
   it('keeps the compressed bytes of a small file beside its identity bytes, and drops them on an edit', async () => {
@@ -173,7 +185,9 @@ describe('a large file compressed as it is sent', () => {
     const text = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let cut = false;
-      const socket = net.connect(running!.port, '127.0.0.1', () => socket.write('GET /shrinking.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n'));
+      const socket = net.connect(running!.port, '127.0.0.1', () =>
+        socket.write('GET /shrinking.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n'),
+      );
       socket.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         if (!cut) {
@@ -201,9 +215,14 @@ describe('a large file compressed as it is sent', () => {
 
   it.skipIf(spawnSync('curl', ['--version']).status !== 0)('decodes in curl --compressed', async () => {
     running = await serve({ directory: fixture.root });
-    const { stdout } = await promisify(execFile)('curl', ['-sS', '--compressed', '-D', '-', `http://127.0.0.1:${running.port}/big.json`], {
-      encoding: 'latin1', maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await promisify(execFile)(
+      'curl',
+      ['-sS', '--compressed', '-D', '-', `http://127.0.0.1:${running.port}/big.json`],
+      {
+        encoding: 'latin1',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     expect(stdout).toMatch(/content-encoding: (br|gzip)/i);
     expect(stdout.endsWith(BIG_TEXT)).toBe(true);
   });

@@ -25,7 +25,12 @@ const PREFLIGHT = { Origin: 'http://example.test', 'Access-Control-Request-Metho
 
 describe('CORS under cors', () => {
   it('answers a preflight with 204, the methods, the requested headers echoed and a max age', async () => {
-    const reply = await get(api.port, '/data.json', { ...PREFLIGHT, 'Access-Control-Request-Headers': 'x-custom, range' }, 'OPTIONS');
+    const reply = await get(
+      api.port,
+      '/data.json',
+      { ...PREFLIGHT, 'Access-Control-Request-Headers': 'x-custom, range' },
+      'OPTIONS',
+    );
     expect(reply.status).toBe(204);
     expect(reply.headers['access-control-allow-origin']).toBe('*');
     expect(reply.headers['access-control-allow-methods']).toBe('GET, HEAD, OPTIONS');
@@ -51,7 +56,12 @@ describe('CORS under cors', () => {
     ['a space inside a name', 'x a'],
     ['Latin-1', 'x-\xe9'],
   ])('does not echo requested headers with %s', async ([, value]) => {
-    const reply = await get(api.port, '/data.json', { ...PREFLIGHT, 'Access-Control-Request-Headers': value }, 'OPTIONS').catch(
+    const reply = await get(
+      api.port,
+      '/data.json',
+      { ...PREFLIGHT, 'Access-Control-Request-Headers': value },
+      'OPTIONS',
+    ).catch(
       () => undefined, // node:http itself may refuse to send the value
     );
     if (reply === undefined) return;
@@ -98,7 +108,7 @@ describe.skipIf(!hasChromium)('a cross-origin fetch from headless chromium', () 
       const allowed = await fetchFrom(api.port);
       expect(allowed).toMatchObject({ status: 206, text: 'hello' });
       expect((allowed as { etag: string }).etag).toMatch(/^"/);
-      expect(api.log).toContain("\"%s\" %s %s OPTIONS /hello.txt HTTP/1.1 204 0");
+      expect(api.log).toContain('"%s" %s %s OPTIONS /hello.txt HTTP/1.1 204 0');
       const refused = await fetchFrom(plain.port);
       expect(refused).toMatchObject({ error: expect.stringContaining('Failed to fetch') });
     } finally {

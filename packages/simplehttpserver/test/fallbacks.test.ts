@@ -70,11 +70,14 @@ describe('cleanUrls', () => {
     expect(reply.body.toString()).not.toContain('TOP SECRET');
   });
 
-  it.for(['//evil.example/x.html', '/\\evil.example/x.html', '/%5Cevil.example%2Fx.html'])('never redirects %s off-site', async (target) => {
-    running = await serve({ directory: fixture.root, cleanUrls: true });
-    const text = await raw(running.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    expect([404, 400]).toContain(statusOf(text));
-  });
+  it.for(['//evil.example/x.html', '/\\evil.example/x.html', '/%5Cevil.example%2Fx.html'])(
+    'never redirects %s off-site',
+    async (target) => {
+      running = await serve({ directory: fixture.root, cleanUrls: true });
+      const text = await raw(running.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect([404, 400]).toContain(statusOf(text));
+    },
+  );
 
   it('redirects a real file reached by an odd path to a single-slash local path', async () => {
     mkdirSync(join(fixture.root, 'evil.example'), { recursive: true });

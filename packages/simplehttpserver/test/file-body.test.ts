@@ -66,9 +66,11 @@ describe('readRange', () => {
       const iterator = readRange(handle, 'short.bin', 0, 1000, 100)[Symbol.asyncIterator]();
       await iterator.next();
       truncateSync(join(dir, 'short.bin'), 150);
-      await expect((async () => {
-        for (let step = await iterator.next(); !step.done; step = await iterator.next());
-      })()).rejects.toBeInstanceOf(FileChangedError);
+      await expect(
+        (async () => {
+          for (let step = await iterator.next(); !step.done; step = await iterator.next());
+        })(),
+      ).rejects.toBeInstanceOf(FileChangedError);
       await expect(readWhole(handle, 'short.bin', 1000)).rejects.toBeInstanceOf(FileChangedError);
     } finally {
       await handle.close();
@@ -114,7 +116,9 @@ describe('FileBody.copyTo', () => {
     writeFileSync(join(dir, 'short2.bin'), content.subarray(0, 500));
     const handle = await open(join(dir, 'short2.bin'));
     try {
-      await expect(new FileBody(handle, 'short2.bin', [[0, 1000]], 100).copyTo(holdingWriter(0))).rejects.toBeInstanceOf(FileChangedError);
+      await expect(
+        new FileBody(handle, 'short2.bin', [[0, 1000]], 100).copyTo(holdingWriter(0)),
+      ).rejects.toBeInstanceOf(FileChangedError);
     } finally {
       await handle.close();
     }
@@ -129,7 +133,11 @@ describe('FileBody', () => {
     for await (const chunk of body) chunks.push(chunk);
     await body.close();
     await body.close();
-    expect(Buffer.concat(chunks).equals(Buffer.concat([Buffer.from('<'), content.subarray(0, 3), Buffer.from('>'), content.subarray(997)]))).toBe(true);
+    expect(
+      Buffer.concat(chunks).equals(
+        Buffer.concat([Buffer.from('<'), content.subarray(0, 3), Buffer.from('>'), content.subarray(997)]),
+      ),
+    ).toBe(true);
     expect(body.length).toBe(8);
   });
 });

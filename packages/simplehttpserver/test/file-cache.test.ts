@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { FileCache, RACY_MS, type FileEntry, type FileVersion } from '../src/internal/file-cache.js';
 
 const now = 1_800_000_000_000;
-const version = (over: Partial<FileVersion> = {}): FileVersion => ({ dev: 1, ino: 2, size: 3, mtimeMs: now - 10_000, ctimeMs: now - 10_000, ...over });
+const version = (over: Partial<FileVersion> = {}): FileVersion => ({
+  dev: 1,
+  ino: 2,
+  size: 3,
+  mtimeMs: now - 10_000,
+  ctimeMs: now - 10_000,
+  ...over,
+});
 const entry = (path: string, v = version(), body?: Buffer): FileEntry => ({
-  path, version: v, etag: '"e"', body,
+  path,
+  version: v,
+  etag: '"e"',
+  body,
 });
 
 describe('FileCache', () => {

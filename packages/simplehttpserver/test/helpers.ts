@@ -89,7 +89,9 @@ export interface Running {
 
 /** Serves `directory` with `SimpleHTTPRequestHandler` (HTTP/1.1, log captured) on 127.0.0.1:0. */
 /** A handler class `serve()` can configure. */
-export type HandlerClass = (new (...args: any[]) => SimpleHTTPRequestHandler<any>) & {
+export type HandlerClass = (new (
+  ...args: any[]
+) => SimpleHTTPRequestHandler<any>) & {
   configure: typeof SimpleHTTPRequestHandler.configure;
 };
 
@@ -129,7 +131,9 @@ export function get(port: number, path: string, headers: Record<string, string> 
     const request = http.request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode!, headers: response.headers, body: Buffer.concat(chunks) }),
+      );
       response.on('error', reject);
     });
     request.on('error', reject);

@@ -25,7 +25,12 @@ afterAll(async () => {
   else if (shots) console.log(`screenshots kept in ${shots}`);
 });
 
-interface Box { x: number; y: number; width: number; height: number }
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 // these run inside the page (no DOM library in the type-check of tests)
 declare const document: { body: unknown; documentElement: { scrollWidth: number } };
@@ -39,7 +44,10 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     [390, 'dark'],
   ] as const)('reads at %d px, %s', { timeout: 60_000 }, async ([width, scheme]) => {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
     try {
       const page = await browser.newPage({ viewport: { width, height: 800 }, colorScheme: scheme });
       const base = `http://127.0.0.1:${running.port}`;
@@ -55,14 +63,18 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
       // nothing overflows sideways, and the long name wraps inside the page
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
       const row = (name: string) =>
-        page.$$eval('tbody tr', (rows, wanted) => {
-          const tr = rows.find((r) => r.querySelector('td.name a')?.textContent === wanted)!;
-          const box = (sel: string) => {
-            const r = tr.querySelector(sel)!.getBoundingClientRect();
-            return { x: r.x, y: r.y, width: r.width, height: r.height };
-          };
-          return { name: box('td.name'), size: box('td.size'), date: box('td.date'), dateText: box('td.date time') };
-        }, name) as Promise<Record<'name' | 'size' | 'date' | 'dateText', Box>>;
+        page.$$eval(
+          'tbody tr',
+          (rows, wanted) => {
+            const tr = rows.find((r) => r.querySelector('td.name a')?.textContent === wanted)!;
+            const box = (sel: string) => {
+              const r = tr.querySelector(sel)!.getBoundingClientRect();
+              return { x: r.x, y: r.y, width: r.width, height: r.height };
+            };
+            return { name: box('td.name'), size: box('td.size'), date: box('td.date'), dateText: box('td.date time') };
+          },
+          name,
+        ) as Promise<Record<'name' | 'size' | 'date' | 'dateText', Box>>;
       const hello = await row('hello.txt');
       const lineHeight = await page.$eval('td.date', (td) => parseFloat(getComputedStyle(td).lineHeight));
       expect(hello.dateText.height).toBeLessThan(lineHeight * 1.5); // the date and its zone on one line
@@ -83,7 +95,10 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
 
   it('sorts by size and date through links, and leads back up', async () => {
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
     try {
       const page = await browser.newPage({ javaScriptEnabled: false });
       const base = `http://127.0.0.1:${running.port}`;
@@ -108,22 +123,31 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     }
   }, 60_000);
 
-  it.for(['light', 'dark'] as const)('gives a 404 the same look (%s) and a way home', { timeout: 60_000 }, async (scheme) => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
-    try {
-      const page = await browser.newPage({ viewport: { width: 390, height: 700 }, colorScheme: scheme });
-      const base = `http://127.0.0.1:${running.port}`;
-      const response = await page.goto(`${base}/no/such/<file>`);
-      expect(response?.status()).toBe(404);
-      await page.screenshot({ path: join(shots, `error-390-${scheme}.png`) });
-      expect(await page.textContent('h1')).toBe('404 File not found');
-      expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(scheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)');
-      await page.click('a.home');
-      await page.waitForURL(`${base}/`);
-      expect(await page.title()).toBe('Directory listing for /');
-    } finally {
-      await browser.close();
-    }
-  });
+  it.for(['light', 'dark'] as const)(
+    'gives a 404 the same look (%s) and a way home',
+    { timeout: 60_000 },
+    async (scheme) => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 390, height: 700 }, colorScheme: scheme });
+        const base = `http://127.0.0.1:${running.port}`;
+        const response = await page.goto(`${base}/no/such/<file>`);
+        expect(response?.status()).toBe(404);
+        await page.screenshot({ path: join(shots, `error-390-${scheme}.png`) });
+        expect(await page.textContent('h1')).toBe('404 File not found');
+        expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+          scheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)',
+        );
+        await page.click('a.home');
+        await page.waitForURL(`${base}/`);
+        expect(await page.title()).toBe('Directory listing for /');
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 });

@@ -12,13 +12,29 @@ if (!hasWget) console.warn('wget not found (apt-get install wget): the mirror te
 
 /** Names as bytes: each is a file holding its own name, so a mix-up shows. */
 const NAMES: Buffer[] = [
-  'a b.txt', 'amp&.txt', 'hash#.txt', 'question?.txt', 'percent%.txt', '100%25.txt', 'plus+.txt', 'semi;.txt',
-  "quote'.txt", 'dquote".txt', '<lt>.txt', 'caf\u00e9-nfc.txt', 'cafe\u0301-nfd.txt', 'emoji-\u{1f600}.txt',
-  'back\\slash.txt', 'dir with space/inner file.txt', 'sub&dir/x#y.txt', 'deep/er\\dir/z.txt',
+  'a b.txt',
+  'amp&.txt',
+  'hash#.txt',
+  'question?.txt',
+  'percent%.txt',
+  '100%25.txt',
+  'plus+.txt',
+  'semi;.txt',
+  "quote'.txt",
+  'dquote".txt',
+  '<lt>.txt',
+  'caf\u00e9-nfc.txt',
+  'cafe\u0301-nfd.txt',
+  'emoji-\u{1f600}.txt',
+  'back\\slash.txt',
+  'dir with space/inner file.txt',
+  'sub&dir/x#y.txt',
+  'deep/er\\dir/z.txt',
 ].map((name) => Buffer.from(name));
 const LATIN = Buffer.concat([Buffer.from('latin'), Buffer.from([0xe9]), Buffer.from('.txt')]);
 const BROKEN = Buffer.concat([Buffer.from('cut-'), Buffer.from([0xe2, 0x82]), Buffer.from('.txt')]);
-if (POSIX) NAMES.push(LATIN, BROKEN, Buffer.concat([Buffer.from('bytes-'), Buffer.from([0xff]), Buffer.from('/in.txt')]));
+if (POSIX)
+  NAMES.push(LATIN, BROKEN, Buffer.concat([Buffer.from('bytes-'), Buffer.from([0xff]), Buffer.from('/in.txt')]));
 
 let base: string;
 let root: string;
@@ -43,7 +59,11 @@ afterAll(async () => {
 /** The URL path of a name: each byte outside the unreserved set percent-encoded. */
 function urlOf(name: Buffer): string {
   let url = '/';
-  for (const byte of name) url += byte === 0x2f || /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const byte of name)
+    url +=
+      byte === 0x2f || /[A-Za-z0-9._~-]/.test(String.fromCharCode(byte))
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return url;
 }
 
@@ -122,8 +142,20 @@ function filesUnder(dir: Buffer, prefix = ''): Map<string, Buffer> {
 describe.skipIf(!hasWget)('wget --mirror', () => {
   it('copies every served file byte-identical', async () => {
     const out = join(base, 'mirror');
-    const wget = spawn('wget', ['--mirror', '--no-parent', '--no-host-directories', '--restrict-file-names=nocontrol',
-      '--reject-regex', '[?]', '-q', '-e', 'robots=off', '-P', out, `http://127.0.0.1:${running.port}/`]);
+    const wget = spawn('wget', [
+      '--mirror',
+      '--no-parent',
+      '--no-host-directories',
+      '--restrict-file-names=nocontrol',
+      '--reject-regex',
+      '[?]',
+      '-q',
+      '-e',
+      'robots=off',
+      '-P',
+      out,
+      `http://127.0.0.1:${running.port}/`,
+    ]);
     const code = await new Promise((resolve) => wget.on('close', resolve));
     expect([0, 8]).toContain(code); // 8: some answer was an error (wget still copies the rest)
     const want = filesUnder(Buffer.from(root));

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import { documentedOverridables, MODES, overridden, probeAfterHook, type Conn, type RawResponse } from '@httpstack/test-kit';
+import {
+  documentedOverridables,
+  MODES,
+  overridden,
+  probeAfterHook,
+  type Conn,
+  type RawResponse,
+} from '@httpstack/test-kit';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
 import { fileCacheFor } from '../src/internal/caches.js';
 
@@ -64,9 +71,17 @@ function marking(name: string): unknown {
     return (TableHandler.prototype as unknown as typeof this)[name]!.apply(this, args);
   };
 }
-const marked = (name: string, path = '/a.txt') => async (c: Conn) => (await c.exchange(GET(path)), marks.includes(name));
-const header = (name: string, path = '/a.txt', headers = '') => async (c: Conn) => (await c.exchange(GET(path, headers))).header(name);
-const status = (path: string, headers = '') => async (c: Conn) => (await c.exchange(GET(path, headers))).status;
+const marked =
+  (name: string, path = '/a.txt') =>
+  async (c: Conn) => (await c.exchange(GET(path)), marks.includes(name));
+const header =
+  (name: string, path = '/a.txt', headers = '') =>
+  async (c: Conn) =>
+    (await c.exchange(GET(path, headers))).header(name);
+const status =
+  (path: string, headers = '') =>
+  async (c: Conn) =>
+    (await c.exchange(GET(path, headers))).status;
 const body = (path: string) => async (c: Conn) => (await c.exchange(GET(path))).body;
 
 interface Row {
@@ -88,27 +103,53 @@ Object.assign(CorsTableHandler.prototype, { cors: '*' });
 let uploads = 0;
 /** A `PUT` of `hi` to a new name under `/up/` (or to `name`), answered with its status. */
 const put = (name?: string) => async (c: Conn) =>
-  (await c.exchange(`PUT /up/${name ?? `new-${++uploads}.txt`} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`)).status;
+  (await c.exchange(`PUT /up/${name ?? `new-${++uploads}.txt`} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi`))
+    .status;
 
 const cacheOptions = { maxEntries: 5 };
 
 const rows: Row[] = [
   { name: 'directory', value: other, want: 'other', probe: body('/') },
   { name: 'indexPages', value: ['main.html'], want: 'main', probe: body('/') },
-  { name: 'extensionsMap', value: { '.row': 'text/x-row' }, want: 'text/x-row', probe: header('content-type', '/b.row') },
+  {
+    name: 'extensionsMap',
+    value: { '.row': 'text/x-row' },
+    want: 'text/x-row',
+    probe: header('content-type', '/b.row'),
+  },
   { name: 'dotfiles', value: true, want: 200, probe: status('/.secret') },
   { name: 'followExternalSymlinks', value: true, want: 200, probe: status('/link.txt') },
-  { name: 'precompressed', value: false, want: undefined, probe: header('content-encoding', '/a.txt', 'Accept-Encoding: gzip\r\n') },
+  {
+    name: 'precompressed',
+    value: false,
+    want: undefined,
+    probe: header('content-encoding', '/a.txt', 'Accept-Encoding: gzip\r\n'),
+  },
   { name: 'listDirectories', value: false, want: 404, probe: status('/sub/') },
   { name: 'cacheControl', value: 'max-age=7', want: 'max-age=7', probe: header('cache-control') },
   { name: 'cors', value: '*', want: '*', probe: header('access-control-allow-origin') },
-  { name: 'readSize', value: 4096, want: 4096, probe: async (c) => (await c.exchange(GET('/big.bin')), Math.max(...writes.slice(1))) },
+  {
+    name: 'readSize',
+    value: 4096,
+    want: 4096,
+    probe: async (c) => (await c.exchange(GET('/big.bin')), Math.max(...writes.slice(1))),
+  },
   { name: 'maxRanges', value: 1, want: 200, probe: status('/a.txt', 'Range: bytes=0-0,2-2\r\n') },
   {
-    name: 'fileCache', value: cacheOptions, want: true,
-    probe: async (c) => (await c.exchange(GET('/a.txt')), fileCacheFor({ directory: root, followExternalSymlinks: false, fileCache: cacheOptions }).size > 0),
+    name: 'fileCache',
+    value: cacheOptions,
+    want: true,
+    probe: async (c) => (
+      await c.exchange(GET('/a.txt')),
+      fileCacheFor({ directory: root, followExternalSymlinks: false, fileCache: cacheOptions }).size > 0
+    ),
   },
-  { name: 'compress', value: false, want: undefined, probe: header('content-encoding', '/style.css', 'Accept-Encoding: gzip\r\n') },
+  {
+    name: 'compress',
+    value: false,
+    want: undefined,
+    probe: header('content-encoding', '/style.css', 'Accept-Encoding: gzip\r\n'),
+  },
   { name: 'spa', value: true, want: 200, probe: status('/client/route', 'Accept: text/html\r\n') },
   { name: 'cleanUrls', value: true, want: 'main', probe: body('/main') },
   { name: 'upload', value: true, want: 201, probe: put() },
@@ -117,12 +158,17 @@ const rows: Row[] = [
   { name: 'isUploadAllowed', handler: UploadTableHandler, value: () => false, want: 403, probe: put() },
   { name: 'bodyLimit', handler: UploadTableHandler, value: () => 1, want: 413, probe: put() },
   {
-    name: 'allowedMethods', handler: CorsTableHandler, value: () => ['GET', 'ROW'], want: 'GET, ROW',
+    name: 'allowedMethods',
+    handler: CorsTableHandler,
+    value: () => ['GET', 'ROW'],
+    want: 'GET, ROW',
     probe: async (c) => (await c.exchange('OPTIONS /a.txt HTTP/1.1\r\nHost: x\r\n\r\n')).header('allow'),
   },
   { name: 'sendHead', value: marking('sendHead'), want: true, probe: marked('sendHead') },
   {
-    name: 'listDirectory', want: 410, probe: status('/sub/'),
+    name: 'listDirectory',
+    want: 410,
+    probe: status('/sub/'),
     value(this: SimpleHTTPRequestHandler): undefined {
       this.sendError(410);
       return undefined;
@@ -159,14 +205,19 @@ describe('SimpleHTTPRequestHandler: the override contract (Python class attribut
     expect(rows.map((row) => row.name).sort()).toEqual(documented);
   });
 
-  it.for(rows.map((row) => [row.name, row] as const))('without an override, %s does not give the overridden answer (control)', async ([, row]) => {
-    expect(await observe(row.handler ?? TableHandler, row.probe)).not.toEqual(row.want);
-  });
+  it.for(rows.map((row) => [row.name, row] as const))(
+    'without an override, %s does not give the overridden answer (control)',
+    async ([, row]) => {
+      expect(await observe(row.handler ?? TableHandler, row.probe)).not.toEqual(row.want);
+    },
+  );
 
   it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
     '%s as a %s takes effect on the next response',
     async ([name, mode, row]) => {
-      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(row.want);
+      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(
+        row.want,
+      );
     },
   );
 });
@@ -187,7 +238,12 @@ describe('SimpleHTTPRequestHandler.cacheControl set per request (the reported bu
   it('each response carries the value its own request set, also for a cached file', async () => {
     const got: Array<string | undefined> = [];
     for (const value of ['max-age=1', 'max-age=999', undefined]) {
-      got.push((await observe(PerRequest, header('cache-control', '/a.txt', value === undefined ? '' : `X-Cache: ${value}\r\n`))) as string | undefined);
+      got.push(
+        (await observe(
+          PerRequest,
+          header('cache-control', '/a.txt', value === undefined ? '' : `X-Cache: ${value}\r\n`),
+        )) as string | undefined,
+      );
     }
     expect(got).toEqual(['max-age=1', 'max-age=999', 'no-cache']);
   });

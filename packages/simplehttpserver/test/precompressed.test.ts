@@ -38,7 +38,11 @@ describe('precompressed siblings by Accept-Encoding', () => {
     const reply = await get(running.port, path, accept === undefined ? {} : { 'accept-encoding': accept });
     expect(reply.status).toBe(200);
     expect(reply.headers['content-encoding']).toBe(coding);
-    expect(reply.headers['content-type']).toBe(path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/' + (path.endsWith('.css') ? 'css' : 'plain') + '; charset=utf-8');
+    expect(reply.headers['content-type']).toBe(
+      path.endsWith('.js')
+        ? 'text/javascript; charset=utf-8'
+        : 'text/' + (path.endsWith('.css') ? 'css' : 'plain') + '; charset=utf-8',
+    );
     // hello.txt is too small to compress and has no sibling: its answer never varies
     expect(reply.headers.vary).toBe(path === '/hello.txt' ? undefined : 'Accept-Encoding');
     expect(Number(reply.headers['content-length'])).toBe(reply.body.length);
@@ -52,7 +56,9 @@ describe('precompressed siblings by Accept-Encoding', () => {
     const br = await get(port, '/app.js', { 'accept-encoding': 'br' });
     const gz = await get(port, '/app.js', { 'accept-encoding': 'gzip' });
     expect(new Set([plain.headers.etag, br.headers.etag, gz.headers.etag]).size).toBe(3);
-    expect((await get(port, '/app.js', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! })).status).toBe(304);
+    expect((await get(port, '/app.js', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag! })).status).toBe(
+      304,
+    );
     const stale = await get(port, '/app.js', { 'accept-encoding': 'gzip', 'if-none-match': br.headers.etag! });
     expect(stale.status).toBe(200);
     const part = await get(port, '/app.js', { 'accept-encoding': 'gzip', range: 'bytes=0-9' });

@@ -1,8 +1,20 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, makeFixture, OLD_MTIME, raw, serve, statusOf, type Fixture, type Reply, type Running } from './helpers.js';
+import {
+  get,
+  makeFixture,
+  OLD_MTIME,
+  raw,
+  serve,
+  statusOf,
+  type Fixture,
+  type Reply,
+  type Running,
+} from './helpers.js';
 
-const python = spawnSync('python3', ['-c', 'import http.server, sys; print(sys.version_info >= (3, 7))'], { encoding: 'utf8' });
+const python = spawnSync('python3', ['-c', 'import http.server, sys; print(sys.version_info >= (3, 7))'], {
+  encoding: 'utf8',
+});
 const hasPython = python.error === undefined && python.stdout.trim() === 'True';
 if (!hasPython) console.warn('python3 (>= 3.7) not found: differential test against python3 -m http.server skipped');
 
@@ -62,7 +74,12 @@ const SAME: Array<[name: string, path: string, headers: Record<string, string>, 
   ['missing', '/missing.txt', {}, []],
   ['file with a trailing slash', '/hello.txt/', {}, []],
   ['If-Modified-Since equal', '/hello.txt', { 'if-modified-since': OLD_MTIME.toUTCString() }, []],
-  ['If-Modified-Since older', '/hello.txt', { 'if-modified-since': new Date(OLD_MTIME.getTime() - 5000).toUTCString() }, ['body']],
+  [
+    'If-Modified-Since older',
+    '/hello.txt',
+    { 'if-modified-since': new Date(OLD_MTIME.getTime() - 5000).toUTCString() },
+    ['body'],
+  ],
   ['If-Modified-Since garbage', '/hello.txt', { 'if-modified-since': 'garbage' }, ['body']],
   ['HEAD', '/hello.txt', {}, ['content-length', 'last-modified', 'body'], 'HEAD'],
   ['HEAD of a directory', '/sub', {}, ['location'], 'HEAD'],

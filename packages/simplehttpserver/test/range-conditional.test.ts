@@ -1,6 +1,17 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BIG_SIZE, bigBytes, get, makeFixture, OLD_MTIME, raw, serve, statusOf, type Fixture, type Running } from './helpers.js';
+import {
+  BIG_SIZE,
+  bigBytes,
+  get,
+  makeFixture,
+  OLD_MTIME,
+  raw,
+  serve,
+  statusOf,
+  type Fixture,
+  type Running,
+} from './helpers.js';
 
 let fixture: Fixture;
 let running: Running;
@@ -90,7 +101,9 @@ describe('Range on a large, streamed file', () => {
     const port = await start();
     const reply = await get(port, '/big.bin', { range: 'bytes=-3,0-2' });
     const text = reply.body.toString('latin1');
-    expect(text).toContain(`Content-Range: bytes ${BIG_SIZE - 3}-${BIG_SIZE - 1}/${BIG_SIZE}\r\n\r\n${big.subarray(-3).toString('latin1')}\r\n`);
+    expect(text).toContain(
+      `Content-Range: bytes ${BIG_SIZE - 3}-${BIG_SIZE - 1}/${BIG_SIZE}\r\n\r\n${big.subarray(-3).toString('latin1')}\r\n`,
+    );
     expect(text).toContain(`Content-Range: bytes 0-2/${BIG_SIZE}\r\n\r\n${big.subarray(0, 3).toString('latin1')}\r\n`);
     expect(text.indexOf('bytes 0-2')).toBeGreaterThan(text.indexOf(`bytes ${BIG_SIZE - 3}`));
   });
@@ -103,7 +116,11 @@ describe('conditional requests (RFC 9110 §13)', () => {
     ['If-None-Match list', () => ({ 'if-none-match': `"a", ${etag}` }), 304],
     ['If-None-Match *', () => ({ 'if-none-match': '*' }), 304],
     ['If-None-Match other', () => ({ 'if-none-match': '"other"' }), 200],
-    ['If-None-Match other + If-Modified-Since', () => ({ 'if-none-match': '"x"', 'if-modified-since': date(Date.now()) }), 200],
+    [
+      'If-None-Match other + If-Modified-Since',
+      () => ({ 'if-none-match': '"x"', 'if-modified-since': date(Date.now()) }),
+      200,
+    ],
     ['If-Modified-Since = mtime', () => ({ 'if-modified-since': OLD_MTIME.toUTCString() }), 304],
     ['If-Modified-Since later', () => ({ 'if-modified-since': date(Date.now()) }), 304],
     ['If-Modified-Since earlier', () => ({ 'if-modified-since': date(OLD_MTIME.getTime() - 1000) }), 200],
@@ -130,7 +147,10 @@ describe('conditional requests (RFC 9110 §13)', () => {
 
   it('strips body headers from 304 and keeps ETag, Cache-Control', async () => {
     const port = await start();
-    const text = await raw(port, `GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`);
+    const text = await raw(
+      port,
+      `GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${etag}\r\nConnection: close\r\n\r\n`,
+    );
     expect(statusOf(text)).toBe(304);
     const head = text.split('\r\n\r\n')[0]!;
     expect(head).toContain(`\r\nETag: ${etag}`);
@@ -163,7 +183,9 @@ describe('with fetch (undici)', () => {
     await first.arrayBuffer();
     const again = await fetch(`http://127.0.0.1:${port}/big.bin`, { headers: { 'if-none-match': tag } });
     expect(again.status).toBe(304);
-    const partial = await fetch(`http://127.0.0.1:${port}/big.bin`, { headers: { range: 'bytes=10-19', 'if-range': tag } });
+    const partial = await fetch(`http://127.0.0.1:${port}/big.bin`, {
+      headers: { range: 'bytes=10-19', 'if-range': tag },
+    });
     expect(partial.status).toBe(206);
     expect(Buffer.from(await partial.arrayBuffer()).equals(big.subarray(10, 20))).toBe(true);
   });
@@ -174,7 +196,9 @@ if (!hasCurl) console.warn('curl not found: curl range/conditional tests skipped
 
 function curl(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('curl', ['-s', '-g', ...args], { encoding: 'latin1', maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    execFile('curl', ['-s', '-g', ...args], { encoding: 'latin1', maxBuffer: 16 * 1024 * 1024 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
+    ),
   );
 }
 
@@ -198,7 +222,8 @@ describe.skipIf(!hasCurl)('with curl', () => {
 
   it('curl -z (If-Modified-Since) gets 304, then 200 for an older date', async () => {
     const port = await start();
-    const code = (extra: string[]) => curl(['-o', '/dev/null', '-w', '%{http_code}', ...extra, `http://127.0.0.1:${port}/hello.txt`]);
+    const code = (extra: string[]) =>
+      curl(['-o', '/dev/null', '-w', '%{http_code}', ...extra, `http://127.0.0.1:${port}/hello.txt`]);
     expect(await code(['-z', OLD_MTIME.toUTCString()])).toBe('304');
     expect(await code(['-z', date(OLD_MTIME.getTime() - 86_400_000)])).toBe('200');
     expect(await code(['-H', `If-None-Match: ${etag}`])).toBe('304');

@@ -3,7 +3,19 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
 import { formatLocalDate } from '../src/internal/listing.js';
-import { APP_JS, IMG_NAME, bigBytes, get, makeFixture, OLD_MTIME, raw, serve, statusOf, type Fixture, type Running } from './helpers.js';
+import {
+  APP_JS,
+  IMG_NAME,
+  bigBytes,
+  get,
+  makeFixture,
+  OLD_MTIME,
+  raw,
+  serve,
+  statusOf,
+  type Fixture,
+  type Running,
+} from './helpers.js';
 
 let fixture: Fixture;
 let running: Running | undefined;
@@ -15,7 +27,8 @@ afterEach(async () => {
   await running?.close();
   running = undefined;
 });
-const start = async (options: Parameters<typeof serve>[0] = {}) => (running = await serve({ directory: fixture.root, ...options }));
+const start = async (options: Parameters<typeof serve>[0] = {}) =>
+  (running = await serve({ directory: fixture.root, ...options }));
 
 describe('SimpleHTTPRequestHandler.do_GET (Python do_GET)', () => {
   it.for([
@@ -57,8 +70,17 @@ describe('SimpleHTTPRequestHandler.do_GET (Python do_GET)', () => {
   });
 
   it.for([
-    '/missing.txt', '/.env', '/.git/config', '/.git/', '/link-out.txt', '/linkdir-out/secret.txt', '/linkdir-out/',
-    '/broken-link.txt', '/hello.txt/', '/sub/deeper/file.txt/', '/%2egit/config',
+    '/missing.txt',
+    '/.env',
+    '/.git/config',
+    '/.git/',
+    '/link-out.txt',
+    '/linkdir-out/secret.txt',
+    '/linkdir-out/',
+    '/broken-link.txt',
+    '/hello.txt/',
+    '/sub/deeper/file.txt/',
+    '/%2egit/config',
   ])('GET %s → 404', async (path) => {
     const { port } = await start();
     const reply = await get(port, path);
@@ -66,12 +88,15 @@ describe('SimpleHTTPRequestHandler.do_GET (Python do_GET)', () => {
     expect(reply.body.toString()).not.toMatch(/SECRET|\[core\]/);
   });
 
-  it.skipIf(spawnSync('mkfifo', ['--version']).error !== undefined)('never opens a FIFO (404, the server goes on)', async () => {
-    const { port } = await start();
-    spawnSync('mkfifo', [join(fixture.root, 'pipe.txt')]);
-    expect((await get(port, '/pipe.txt')).status).toBe(404);
-    expect((await get(port, '/hello.txt')).status).toBe(200);
-  });
+  it.skipIf(spawnSync('mkfifo', ['--version']).error !== undefined)(
+    'never opens a FIFO (404, the server goes on)',
+    async () => {
+      const { port } = await start();
+      spawnSync('mkfifo', [join(fixture.root, 'pipe.txt')]);
+      expect((await get(port, '/pipe.txt')).status).toBe(404);
+      expect((await get(port, '/hello.txt')).status).toBe(200);
+    },
+  );
 
   it('serves dotfiles and outside symlinks only when configured', async () => {
     const { port } = await start({ dotfiles: true, followExternalSymlinks: true });
@@ -113,8 +138,14 @@ describe('directories (Python send_head / list_directory)', () => {
   });
 
   it.for([
-    '//evil.example/..', '//evil.example/%2e%2e', '/\\evil.example/..', '/%5cevil.example/..', '//evil.example/%2f..',
-    '/%2fevil.example/', '//evil.example', '///evil.example/..',
+    '//evil.example/..',
+    '//evil.example/%2e%2e',
+    '/\\evil.example/..',
+    '/%5cevil.example/..',
+    '//evil.example/%2f..',
+    '/%2fevil.example/',
+    '//evil.example',
+    '///evil.example/..',
   ])('no open redirect for %s (CVE-2021-28861)', async (path) => {
     const { port } = await start();
     const text = await raw(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
@@ -145,7 +176,9 @@ describe('directories (Python send_head / list_directory)', () => {
     expect(html).toContain('<td class="size" title="3145745 bytes">3.0 MiB</td>');
     expect(html).not.toMatch(/\.env|\.git|link-out|linkdir-out|broken-link|<script>|<img/);
     const names = [...html.matchAll(/<td class="name"><a href="([^"]+)">/g)].map((m) => decodeURIComponent(m[1]!));
-    expect(names).toEqual([...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)));
+    expect(names).toEqual(
+      [...names].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)),
+    );
   });
 
   it('answers JSON when Accept prefers it', async () => {
@@ -172,7 +205,10 @@ describe('directories (Python send_head / list_directory)', () => {
     expect(root).toContain('href=".env">.env</a>');
     expect(root).toContain('href=".git/">.git/</a>');
     const sub = await get(port, '/sub/', { accept: 'application/json' });
-    expect(JSON.parse(sub.body.toString()).entries.map((e: { name: string }) => e.name)).toEqual(['deeper', 'index.htm']);
+    expect(JSON.parse(sub.body.toString()).entries.map((e: { name: string }) => e.name)).toEqual([
+      'deeper',
+      'index.htm',
+    ]);
   });
 
   it('answers 404 for a directory without index when listing is off', async () => {
@@ -209,7 +245,10 @@ describe('do_HEAD (Python do_HEAD)', () => {
 
 describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
   it('returns a subclass with the fields set, overridable by a further subclass', async () => {
-    const Configured = SimpleHTTPRequestHandler.configure({ directory: join(fixture.root, 'sub'), indexPages: ['index.htm'] });
+    const Configured = SimpleHTTPRequestHandler.configure({
+      directory: join(fixture.root, 'sub'),
+      indexPages: ['index.htm'],
+    });
     expect(Object.getPrototypeOf(Configured)).toBe(SimpleHTTPRequestHandler);
     const { port } = await start({ Handler: Configured, directory: join(fixture.root, 'sub') });
     expect((await get(port, '/')).body.toString()).toBe('<p>sub index</p>\n');
@@ -248,7 +287,9 @@ describe('SimpleHTTPRequestHandler.configure (functools.partial)', () => {
 
   it('defaults directory to the working directory', () => {
     const handler = Object.create(SimpleHTTPRequestHandler.prototype) as SimpleHTTPRequestHandler;
-    expect(new (class extends SimpleHTTPRequestHandler {})({} as never, ['127.0.0.1', 1], {} as never).directory).toBe(process.cwd());
+    expect(new (class extends SimpleHTTPRequestHandler {})({} as never, ['127.0.0.1', 1], {} as never).directory).toBe(
+      process.cwd(),
+    );
     expect(handler).toBeInstanceOf(SimpleHTTPRequestHandler);
   });
 });
@@ -259,7 +300,10 @@ describe('many clients at once', () => {
     const big = bigBytes();
     const jobs = Array.from({ length: 60 }, async (_, i) => {
       if (i % 3 === 0) return (await get(port, '/big.bin')).body.equals(big);
-      if (i % 3 === 1) return (await get(port, '/big.bin', { range: `bytes=${i * 1000}-${i * 1000 + 99_999}` })).body.equals(big.subarray(i * 1000, i * 1000 + 100_000));
+      if (i % 3 === 1)
+        return (await get(port, '/big.bin', { range: `bytes=${i * 1000}-${i * 1000 + 99_999}` })).body.equals(
+          big.subarray(i * 1000, i * 1000 + 100_000),
+        );
       return (await get(port, '/hello.txt')).body.toString() === 'hello, world\n';
     });
     expect(await Promise.all(jobs)).toEqual(Array.from({ length: 60 }, () => true));
@@ -283,7 +327,10 @@ describe('HTTP/0.9 and HTTP/1.0', () => {
 describe('other methods', () => {
   it('answers 501 to POST as Python does', async () => {
     const { port } = await start();
-    const text = await raw(port, 'POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    const text = await raw(
+      port,
+      'POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+    );
     expect(statusOf(text)).toBe(501);
   });
 });

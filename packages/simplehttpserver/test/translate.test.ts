@@ -18,10 +18,12 @@ describe('translateTarget (Python translate_path)', () => {
     ['http://example.test', [], true, ''],
     ['/a?b/../c', ['a'], false, '?b/../c'],
     // a backslash is an ordinary character of a POSIX name (refused on Windows)
-    ...(process.platform === 'win32' ? [] : [
-      ['/a\\b', ['a\\b'], false, ''],
-      ['/x%5cy', ['x\\y'], false, ''],
-    ] as const),
+    ...(process.platform === 'win32'
+      ? []
+      : ([
+          ['/a\\b', ['a\\b'], false, ''],
+          ['/x%5cy', ['x\\y'], false, ''],
+        ] as const)),
     // bytes that are not UTF-8 are held as Python's surrogateescape holds them
     ['/latin%E9.txt', ['latin\udce9.txt'], false, ''],
     ['/%FF%FE/x', ['\udcff\udcfe', 'x'], false, ''],

@@ -1,7 +1,17 @@
 // Uploads (beyond Python): PUT with curl -T, multipart POST with curl -F, limits, races and hostile names.
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,7 +135,8 @@ describe.skipIf(!hasCurl)('SimpleHTTPRequestHandler.do_POST with curl -F (multip
     const answer = await curl([...form, `${url}/sub/`]);
     expect(answer.status).toBe(201);
     expect(answer.output).toContain('<a href="/sub/c%20d%20%C3%A9.bin">c d é.bin</a>');
-    for (const f of files) expect(sha256(readFileSync(join(root, 'sub', f.path.slice(sources.length + 1))))).toBe(f.sha256);
+    for (const f of files)
+      expect(sha256(readFileSync(join(root, 'sub', f.path.slice(sources.length + 1))))).toBe(f.sha256);
     expect(temporaries(join(root, 'sub'))).toEqual([]);
   });
 
@@ -160,7 +171,10 @@ describe('uploads refuse hostile targets', () => {
     { name: 'malformed percent-encoding', target: '/%zz', want: 400 },
   ])('PUT $name ($target) → $want', async ({ target, want }) => {
     const { root } = await start();
-    const answer = await raw(running!.port, `PUT ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`);
+    const answer = await raw(
+      running!.port,
+      `PUT ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`,
+    );
     expect(statusOf(answer)).toBe(want);
     if (want === 400) expect(answer).toMatch(/Refused upload (name|path)/);
     expect(readdirSync(root).sort()).toEqual(['existing.txt', 'out', 'sub']);
@@ -228,7 +242,9 @@ describe('with upload off (the default)', () => {
     const { url, port } = await start({ upload: false });
     const put = await raw(port, 'PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
     expect(put).toMatch(/^HTTP\/1\.1 501 Unsupported method \('PUT'\)/);
-    expect(statusOf(await raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'))).toBe(501);
+    expect(
+      statusOf(await raw(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')),
+    ).toBe(501);
     expect((await get(Number(new URL(url).port), '/')).body.toString()).not.toContain('<form');
   });
 

@@ -41,7 +41,11 @@ export class BaseRequestHandler<S extends BaseServer<any> = BaseServer<any>> {
  * A handler made for a narrower server (`class KVHandler extends
  * StreamRequestHandler<KVServer>`) is not a `RequestHandlerClass<TCPServer>`.
  */
-export type RequestHandlerClass<S = any> = new (request: any, clientAddress: Address, server: S) => BaseRequestHandler<any>;
+export type RequestHandlerClass<S = any> = new (
+  request: any,
+  clientAddress: Address,
+  server: S,
+) => BaseRequestHandler<any>;
 
 /**
  * The server a server class checks its handler class against: `Self` when a subclass names
@@ -54,4 +58,6 @@ export type ServerSelf<Self, Base> = unknown extends Self ? Base : Self;
  * `ServerSelf`. (`[Self][…]` keeps `new TCPServer(address, Handler)` from inferring `Self`
  * from `Handler`, which would let any handler in.)
  */
-export type ServerHandlerClass<Self, Base> = RequestHandlerClass<ServerSelf<[Self][Self extends unknown ? 0 : never], Base>>;
+export type ServerHandlerClass<Self, Base> = RequestHandlerClass<
+  ServerSelf<[Self][Self extends unknown ? 0 : never], Base>
+>;

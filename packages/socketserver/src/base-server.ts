@@ -5,8 +5,16 @@ import type { Address, ServerOptions } from './types.js';
 
 /** Option names copied onto the server's fields when it binds. */
 const OPTION_FIELDS = [
-  'maxConnections', 'requestQueueSize', 'idleTimeout', 'timeout', 'shutdownTimeout',
-  'allowReuseAddress', 'allowReusePort', 'tls', 'proxyProtocol', 'proxyHeaderTimeout',
+  'maxConnections',
+  'requestQueueSize',
+  'idleTimeout',
+  'timeout',
+  'shutdownTimeout',
+  'allowReuseAddress',
+  'allowReusePort',
+  'tls',
+  'proxyProtocol',
+  'proxyHeaderTimeout',
 ] as const;
 
 /**
@@ -80,7 +88,8 @@ export abstract class BaseServer<R = unknown> {
     if (this.#shuttingDown) return this.#stoppedPromise;
     await this.#activate();
     this.#serving = true;
-    for (const [request, clientAddress] of this.#pending.splice(0)) void this.#handleRequestNoblock(request, clientAddress);
+    for (const [request, clientAddress] of this.#pending.splice(0))
+      void this.#handleRequestNoblock(request, clientAddress);
     const timer = setInterval(() => this.#runServiceActions(), pollInterval).unref();
     try {
       await this.#stoppedPromise;

@@ -116,9 +116,8 @@ export class BufferedReader implements AsyncIterable<Buffer> {
     const chunks = this.#chunks;
     if (chunks.length === 0) return EMPTY;
     if (chunks.length > 1 || this.#offset !== 0) {
-      const joined = chunks.length === 1
-        ? chunks[0]!.subarray(this.#offset)
-        : Buffer.concat(this.#views(), this.#length);
+      const joined =
+        chunks.length === 1 ? chunks[0]!.subarray(this.#offset) : Buffer.concat(this.#views(), this.#length);
       this.#chunks = [joined];
       this.#offset = 0;
     }

@@ -41,10 +41,15 @@ type ServerClass = abstract new (...args: any[]) => BaseServer<any>;
  * takes `ForkingOptions` and makes a `Base` that is a `ForkingServer`.
  */
 export type ForkingServerClass<T extends ServerClass> = Omit<T, never> &
-  (new (serverAddress: Address, RequestHandlerClass: RequestHandlerClass<InstanceType<T>>, options?: ForkingOptions & OptionsOf<T>) => InstanceType<T> & ForkingServer);
+  (new (
+    serverAddress: Address,
+    RequestHandlerClass: RequestHandlerClass<InstanceType<T>>,
+    options?: ForkingOptions & OptionsOf<T>,
+  ) => InstanceType<T> & ForkingServer);
 
 /** The options type of a server class's constructor (its third parameter). */
-type OptionsOf<T extends ServerClass> = NonNullable<ConstructorParameters<T>[2]> extends infer O ? (unknown extends O ? {} : O) : {};
+type OptionsOf<T extends ServerClass> =
+  NonNullable<ConstructorParameters<T>[2]> extends infer O ? (unknown extends O ? {} : O) : {};
 
 /** What `ForkingMixIn` adds to a server. */
 export interface ForkingServer {
@@ -114,7 +119,9 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
       const listening = new Promise<Address>((resolve, reject) => {
         const onListening = (_worker: Worker, address: { address: string | null; port: number }) => {
           cluster.off('listening', onListening).off('exit', onEarlyExit);
-          resolve(address.port === -1 || !address.port ? (address.address ?? '') : [address.address ?? '', address.port]);
+          resolve(
+            address.port === -1 || !address.port ? (address.address ?? '') : [address.address ?? '', address.port],
+          );
         };
         const onEarlyExit = (_worker: Worker, code: number | null, signal: string | null) => {
           cluster.off('listening', onListening).off('exit', onEarlyExit);
@@ -185,11 +192,14 @@ export function ForkingMixIn<T extends ServerClass>(Base: T): ForkingServerClass
 /** Sets `cluster.schedulingPolicy`, which Node fixes at the first `setupPrimary()` of the process. */
 function setScheduling(scheduling: ForkingOptions['scheduling']): void {
   if (scheduling === undefined) return;
-  if (scheduling !== 'os' && scheduling !== 'round-robin') throw new RangeError(`scheduling must be 'round-robin' or 'os', got ${scheduling}`);
+  if (scheduling !== 'os' && scheduling !== 'round-robin')
+    throw new RangeError(`scheduling must be 'round-robin' or 'os', got ${scheduling}`);
   const policy = scheduling === 'os' ? cluster.SCHED_NONE : cluster.SCHED_RR;
   if (policy === cluster.schedulingPolicy) return;
   if (Object.keys(cluster.settings).length > 0) {
-    throw new Error(`scheduling '${scheduling}' cannot be set: this process already started workers with the other policy`);
+    throw new Error(
+      `scheduling '${scheduling}' cannot be set: this process already started workers with the other policy`,
+    );
   }
   cluster.schedulingPolicy = policy;
 }

@@ -10,7 +10,12 @@ export {
   type ForkingServer,
   type ForkingServerClass,
 } from './forking-mixin.js';
-export { BaseRequestHandler, type RequestHandlerClass, type ServerHandlerClass, type ServerSelf } from './base-request-handler.js';
+export {
+  BaseRequestHandler,
+  type RequestHandlerClass,
+  type ServerHandlerClass,
+  type ServerSelf,
+} from './base-request-handler.js';
 export { StreamRequestHandler } from './stream-request-handler.js';
 export { DatagramRequestHandler } from './datagram-request-handler.js';
 export { BufferedReader, type FlowControl } from './buffered-reader.js';

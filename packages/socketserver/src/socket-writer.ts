@@ -74,8 +74,12 @@ export class SocketWriter {
   write(chunk: Chunk, encoding: BufferEncoding = 'utf8'): Promise<void> {
     if (this.closed) return Promise.reject(new BrokenPipeError());
     // A latin1 string is one byte per character: it is gathered as it is, not encoded yet.
-    const piece = typeof chunk !== 'string' ? toBuffer(chunk)
-      : encoding === 'latin1' && chunk.length < GATHER_LIMIT ? chunk : Buffer.from(chunk, encoding);
+    const piece =
+      typeof chunk !== 'string'
+        ? toBuffer(chunk)
+        : encoding === 'latin1' && chunk.length < GATHER_LIMIT
+          ? chunk
+          : Buffer.from(chunk, encoding);
     const size = piece.length;
     this.#bytesWritten += size;
     if (size >= GATHER_LIMIT) {
@@ -133,8 +137,12 @@ export class SocketWriter {
     this.#flushScheduled = false;
     const pending = this.#pending;
     if (pending.length === 0 || this.closed) return;
-    const data = pending.length === 1 ? pending[0]!
-      : this.#pendingBufferBytes <= TEXT_LIMIT ? joinText(pending) : joinBytes(pending, this.#pendingBytes);
+    const data =
+      pending.length === 1
+        ? pending[0]!
+        : this.#pendingBufferBytes <= TEXT_LIMIT
+          ? joinText(pending)
+          : joinBytes(pending, this.#pendingBytes);
     while (pending.length > 0) pending.pop(); // kept for the next response (cheaper than `length = 0`)
     this.#pendingBytes = 0;
     this.#pendingBufferBytes = 0;
@@ -195,7 +203,8 @@ function releaseLater(writer: SocketWriter): void {
 }
 
 /** `Buffer#toString('latin1')` without its dispatch on the encoding name. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string })
+  .latin1Slice;
 
 /** The gathered chunks as one latin1 string (each byte one character). */
 function joinText(pieces: (Buffer | string)[]): string {

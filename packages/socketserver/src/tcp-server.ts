@@ -64,11 +64,16 @@ export class TCPServer<Self = unknown> extends BaseServer<Socket> {
 
   #sockets = new Set<Socket>();
   #refusals = new RefusalCounter((count, reason) =>
-    this.handleRefused(count, reason, reason === 'maxConnections' ? this.socket?.maxConnections : descriptorLimit()));
+    this.handleRefused(count, reason, reason === 'maxConnections' ? this.socket?.maxConnections : descriptorLimit()),
+  );
   /** With TLS: the client address of each raw connection (from the PROXY header, if any). */
   #rawAddress = new WeakMap<Socket, Address>();
 
-  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, TCPServer>, options?: ServerOptions) {
+  constructor(
+    serverAddress: Address,
+    RequestHandlerClass: ServerHandlerClass<Self, TCPServer>,
+    options?: ServerOptions,
+  ) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -138,9 +143,10 @@ export class TCPServer<Self = unknown> extends BaseServer<Socket> {
    */
   protected handleRefused(count: number, reason: 'maxConnections' | 'descriptors', limit: number | undefined): void {
     const what = count === 1 ? '1 connection' : `${count} connections`;
-    const why = reason === 'maxConnections'
-      ? `${limit} connections open: the connection limit (maxConnections) is reached`
-      : `out of file descriptors${limit === undefined ? '' : ` (ulimit -n ${limit})`}`;
+    const why =
+      reason === 'maxConnections'
+        ? `${limit} connections open: the connection limit (maxConnections) is reached`
+        : `out of file descriptors${limit === undefined ? '' : ` (ulimit -n ${limit})`}`;
     process.stderr.write(`${logStamp()}refused ${what}: ${why}\n`);
   }
 
@@ -276,7 +282,11 @@ export class TCPServer<Self = unknown> extends BaseServer<Socket> {
  */
 export class UnixStreamServer<Self = unknown> extends TCPServer<ServerSelf<Self, UnixStreamServer>> {
   /** Only assigns; its own so that `typeof UnixStreamServer` is a `typeof TCPServer`. */
-  constructor(serverAddress: Address, RequestHandlerClass: ServerHandlerClass<Self, UnixStreamServer>, options?: ServerOptions) {
+  constructor(
+    serverAddress: Address,
+    RequestHandlerClass: ServerHandlerClass<Self, UnixStreamServer>,
+    options?: ServerOptions,
+  ) {
     super(serverAddress, RequestHandlerClass as RequestHandlerClass, options);
   }
 

@@ -25,7 +25,11 @@ export class UDPServer<Self = unknown> extends BaseServer<DatagramRequest> {
 
   #closed = false;
 
-  constructor(serverAddress: [host: string, port: number], RequestHandlerClass: ServerHandlerClass<Self, UDPServer>, options?: ServerOptions) {
+  constructor(
+    serverAddress: [host: string, port: number],
+    RequestHandlerClass: ServerHandlerClass<Self, UDPServer>,
+    options?: ServerOptions,
+  ) {
     super(serverAddress, RequestHandlerClass, options);
   }
 
@@ -34,7 +38,11 @@ export class UDPServer<Self = unknown> extends BaseServer<DatagramRequest> {
     this.applyOptions();
     const [host, port] = this.serverAddress as [string, number];
     const type = isIPv6(host) ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, reuseAddr: this.allowReuseAddress, reusePort: this.allowReusePort } as dgram.SocketOptions);
+    const socket = dgram.createSocket({
+      type,
+      reuseAddr: this.allowReuseAddress,
+      reusePort: this.allowReusePort,
+    } as dgram.SocketOptions);
     this.socket = socket;
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

@@ -10,7 +10,10 @@ const MiB = 1024 * 1024;
 
 /** True if `promise` is still pending after the current turn's callbacks have run. */
 function isPending(promise: Promise<unknown>): Promise<boolean> {
-  return Promise.race([promise.then(() => false), new Promise<boolean>((resolve) => setImmediate(() => resolve(true)))]);
+  return Promise.race([
+    promise.then(() => false),
+    new Promise<boolean>((resolve) => setImmediate(() => resolve(true))),
+  ]);
 }
 
 describe('SocketWriter backpressure (wfile.write waits only when the socket is backed up)', () => {

@@ -40,7 +40,13 @@ describe("ForkingMixIn scheduling: 'os'", () => {
 
   it('the policy is set for the process; asking for the other one afterwards throws', async () => {
     expect(cluster.schedulingPolicy).toBe(cluster.SCHED_NONE);
-    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 1, workerScript, scheduling: 'round-robin' }));
+    const server = track(
+      new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, {
+        workers: 1,
+        workerScript,
+        scheduling: 'round-robin',
+      }),
+    );
     await expect(server.serverBind()).rejects.toThrow(/already started workers/);
   });
 });

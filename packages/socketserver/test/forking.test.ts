@@ -20,10 +20,18 @@ import {
   StreamRequestHandler,
   TCPServer,
 } from '../src/index.js';
-import { dial, exchange, nextLine, portOf, receiveAll, serverTracker, workerScript, workersListening } from './helpers.js';
+import {
+  dial,
+  exchange,
+  nextLine,
+  portOf,
+  receiveAll,
+  serverTracker,
+  workerScript,
+  workersListening,
+} from './helpers.js';
 
 const track = serverTracker();
-
 
 /** Whether a process with this PID is alive. */
 function alive(pid: number): boolean {
@@ -48,7 +56,9 @@ async function answeringPids(target: number | string): Promise<Set<number>> {
 
 describe('ForkingMixIn(TCPServer) (test_ForkingTCPServer)', () => {
   it('answers from two worker processes, replaces a crashed one, and shutdown() stops them all', async () => {
-    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }));
+    const server = track(
+      new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }),
+    );
     const ready = workersListening(2);
     await server.serverBind();
     const loop = server.serveForever(10);
@@ -73,7 +83,9 @@ describe('ForkingMixIn(TCPServer) (test_ForkingTCPServer)', () => {
   });
 
   it('shutdown() lets a request in flight in a worker finish', async () => {
-    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }));
+    const server = track(
+      new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }),
+    );
     const ready = workersListening(2);
     await server.serverBind();
     void server.serveForever(10);
@@ -89,14 +101,18 @@ describe('ForkingMixIn(TCPServer) (test_ForkingTCPServer)', () => {
   });
 
   it('serverBind() rejects when the workers die before listening', async () => {
-    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 1, workerScript, workerArgs: ['fail'] }));
+    const server = track(
+      new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 1, workerScript, workerArgs: ['fail'] }),
+    );
     await expect(server.serverBind()).rejects.toThrow(/worker exited before listening \(code 2/);
   });
 
   it('handleRequest() is refused in the primary; workers must be a positive integer', async () => {
     const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 0, workerScript }));
     await expect(server.serverBind()).rejects.toThrow(RangeError);
-    await expect(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler).handleRequest()).rejects.toThrow(TypeError);
+    await expect(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler).handleRequest()).rejects.toThrow(
+      TypeError,
+    );
     class Custom extends ForkingMixIn(TCPServer) {
       override workers = 3;
     }
@@ -110,7 +126,9 @@ describe('ForkingMixIn(UnixStreamServer) (test_ForkingUnixStreamServer)', () => 
 
   it('shares one Unix socket between two workers', async () => {
     const path = join(dir, 'fork.sock');
-    const server = track(new ForkingUnixStreamServer(path, StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['unix', path] }));
+    const server = track(
+      new ForkingUnixStreamServer(path, StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['unix', path] }),
+    );
     const ready = workersListening(2);
     await server.serverBind();
     void server.serveForever(10);
@@ -130,7 +148,13 @@ describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
   it('two workers answer datagrams from one shared socket; shutdown stops them', async () => {
     const fifo = join(dir, 'hold');
     execFileSync('mkfifo', [fifo]);
-    const server = track(new ForkingUDPServer(['127.0.0.1', 0], DatagramRequestHandler, { workers: 2, workerScript, workerArgs: ['udp', fifo] }));
+    const server = track(
+      new ForkingUDPServer(['127.0.0.1', 0], DatagramRequestHandler, {
+        workers: 2,
+        workerScript,
+        workerArgs: ['udp', fifo],
+      }),
+    );
     const ready = workersListening(2);
     await server.serverBind();
     const loop = server.serveForever(10);
@@ -164,7 +188,9 @@ describe('ForkingUDPServer (test_ForkingUDPServer)', () => {
 
 describe('ForkingMixIn under load: crashes, SIGTERM and shutdown drain', () => {
   async function twoWorkers(): Promise<InstanceType<typeof ForkingTCPServer>> {
-    const server = track(new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }));
+    const server = track(
+      new ForkingTCPServer(['127.0.0.1', 0], StreamRequestHandler, { workers: 2, workerScript, workerArgs: ['tcp'] }),
+    );
     const ready = workersListening(2);
     await server.serverBind();
     void server.serveForever(10);

@@ -37,10 +37,22 @@ function v2Inet(command = 0x21): Buffer {
 
 describe('TCPServer.proxyProtocol (PROXY protocol v1/v2 on)', () => {
   it.for([
-    { name: 'v1 in the same packet as the data', parts: ['PROXY TCP4 198.51.100.4 127.0.0.1 40000 80\r\nhello\n'], want: '["198.51.100.4",40000] hello\n' },
-    { name: 'v1 split across writes', parts: ['PROX', 'Y TCP6 2001:db8::5 ::1 1 2', '\r', '\nhel', 'lo\n'], want: '["2001:db8::5",1] hello\n' },
+    {
+      name: 'v1 in the same packet as the data',
+      parts: ['PROXY TCP4 198.51.100.4 127.0.0.1 40000 80\r\nhello\n'],
+      want: '["198.51.100.4",40000] hello\n',
+    },
+    {
+      name: 'v1 split across writes',
+      parts: ['PROX', 'Y TCP6 2001:db8::5 ::1 1 2', '\r', '\nhel', 'lo\n'],
+      want: '["2001:db8::5",1] hello\n',
+    },
     { name: 'v1 UNKNOWN keeps the socket address', parts: ['PROXY UNKNOWN\r\nhello\n'], want: '["127.0.0.1",' },
-    { name: 'v2 TCP over IPv4', parts: [Buffer.concat([v2Inet(), Buffer.from('hello\n')])], want: '["203.0.113.9",54321] hello\n' },
+    {
+      name: 'v2 TCP over IPv4',
+      parts: [Buffer.concat([v2Inet(), Buffer.from('hello\n')])],
+      want: '["203.0.113.9",54321] hello\n',
+    },
     { name: 'v2 LOCAL keeps the socket address', parts: [v2Inet(0x20), 'hello\n'], want: '["127.0.0.1",' },
   ])('$name', async ({ parts, want }) => {
     const server = await serve();

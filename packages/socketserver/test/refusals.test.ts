@@ -23,7 +23,12 @@ function attempt(port: number): Promise<{ socket: Socket; outcome: 'held' | 'ref
 }
 
 /** Resolves once `check()` is true, checked again on each `'data'` of `stream` (bounded). */
-async function until(stream: NodeJS.ReadableStream, check: () => boolean, ms: number, what: () => string): Promise<void> {
+async function until(
+  stream: NodeJS.ReadableStream,
+  check: () => boolean,
+  ms: number,
+  what: () => string,
+): Promise<void> {
   if (check()) return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -67,40 +72,62 @@ describe('TCPServer.handleRefused: connections refused are reported per burst', 
     const results = await Promise.all(Array.from({ length: 7 }, () => attempt(port)));
     expect(results.filter((r) => r.outcome === 'held')).toHaveLength(2);
     await reported;
-    expect(reports).toEqual([[1, 'maxConnections'], [4, 'maxConnections']]);
+    expect(reports).toEqual([
+      [1, 'maxConnections'],
+      [4, 'maxConnections'],
+    ]);
     for (const { socket } of results) socket.destroy();
     await server.shutdown();
     await server.serverClose();
   });
 
-  it.skipIf(process.platform !== 'linux')('under ulimit -n 128: the overflow is refused and logged once per burst, then served again', async () => {
-    const script = join(import.meta.dirname, 'fixtures', 'hold-server.mjs');
-    const child = spawn('bash', ['-c', 'ulimit -n 128 && exec "$0" "$1"', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (err += data.toString()));
-    try {
-      await until(child.stdout, () => /port \d+/.test(out), 10_000, () => out + err);
-      const port = Number(/port (\d+)/.exec(out)![1]);
-      const results: Array<{ socket: Socket; outcome: string }> = [];
-      for (let i = 0; i < 4; i++) results.push(...(await Promise.all(Array.from({ length: 50 }, () => attempt(port)))));
-      const held = results.filter((r) => r.outcome === 'held');
-      const refused = results.length - held.length;
-      expect(held.length).toBeGreaterThan(50);
-      expect(refused).toBeGreaterThan(0);
-      await until(child.stderr, () => refusedCount(err) === refused, 10_000, () => `${refused} refused; stderr: ${err}`);
-      const lines = err.trim().split('\n');
-      expect(lines.length, err).toBeLessThanOrEqual(2 * 4);
-      expect(lines[0]).toMatch(/^\[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] refused 1 connection: out of file descriptors \(ulimit -n 128\)$/);
-      // Descriptors freed: new connections are served again.
-      for (const { socket } of held) socket.end();
-      await Promise.all(held.map(({ socket }) => once(socket, 'close')));
-      const again = await attempt(port);
-      expect(again.outcome).toBe('held');
-      again.socket.end();
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 60_000);
+  it.skipIf(process.platform !== 'linux')(
+    'under ulimit -n 128: the overflow is refused and logged once per burst, then served again',
+    async () => {
+      const script = join(import.meta.dirname, 'fixtures', 'hold-server.mjs');
+      const child = spawn('bash', ['-c', 'ulimit -n 128 && exec "$0" "$1"', process.execPath, script], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (err += data.toString()));
+      try {
+        await until(
+          child.stdout,
+          () => /port \d+/.test(out),
+          10_000,
+          () => out + err,
+        );
+        const port = Number(/port (\d+)/.exec(out)![1]);
+        const results: Array<{ socket: Socket; outcome: string }> = [];
+        for (let i = 0; i < 4; i++)
+          results.push(...(await Promise.all(Array.from({ length: 50 }, () => attempt(port)))));
+        const held = results.filter((r) => r.outcome === 'held');
+        const refused = results.length - held.length;
+        expect(held.length).toBeGreaterThan(50);
+        expect(refused).toBeGreaterThan(0);
+        await until(
+          child.stderr,
+          () => refusedCount(err) === refused,
+          10_000,
+          () => `${refused} refused; stderr: ${err}`,
+        );
+        const lines = err.trim().split('\n');
+        expect(lines.length, err).toBeLessThanOrEqual(2 * 4);
+        expect(lines[0]).toMatch(
+          /^\[\d\d\/\w{3}\/\d{4} \d\d:\d\d:\d\d\] refused 1 connection: out of file descriptors \(ulimit -n 128\)$/,
+        );
+        // Descriptors freed: new connections are served again.
+        for (const { socket } of held) socket.end();
+        await Promise.all(held.map(({ socket }) => once(socket, 'close')));
+        const again = await attempt(port);
+        expect(again.outcome).toBe('held');
+        again.socket.end();
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+    60_000,
+  );
 });

@@ -324,7 +324,9 @@ describe('serverBind / serverClose / Symbol.asyncDispose (test_close_immediately
       expect(server.socket?.listening).toBeFalsy();
     }
     const taken = await serving(new TCPServer(['127.0.0.1', 0], UpperEcho));
-    await expect(new TCPServer(['127.0.0.1', portOf(taken)], UpperEcho).serverBind()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await expect(new TCPServer(['127.0.0.1', portOf(taken)], UpperEcho).serverBind()).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
   });
 
   it('await using closes the server at the end of the scope (test_context_manager)', async () => {
@@ -391,6 +393,8 @@ describe('limits and options: maxConnections, idleTimeout, options vs subclass f
     }
     const server = track(new Configured(['127.0.0.1', 0], UpperEcho, { timeout: 20, idleTimeout: 7 }));
     await server.serverBind();
-    expect([server.timeout, server.idleTimeout, server.requestQueueSize, server.shutdownTimeout]).toEqual([20, 7, 5, 1234]);
+    expect([server.timeout, server.idleTimeout, server.requestQueueSize, server.shutdownTimeout]).toEqual([
+      20, 7, 5, 1234,
+    ]);
   });
 });

@@ -34,7 +34,9 @@ function counting(script: (handler: StreamRequestHandler) => Promise<void>): {
   return { Handler: Counting, writes };
 }
 
-async function run(script: (handler: StreamRequestHandler) => Promise<void>): Promise<{ received: Buffer; writes: number }> {
+async function run(
+  script: (handler: StreamRequestHandler) => Promise<void>,
+): Promise<{ received: Buffer; writes: number }> {
   const { Handler, writes } = counting(script);
   const server = track(new TCPServer(['127.0.0.1', 0], Handler));
   await server.serverBind();
@@ -64,7 +66,9 @@ describe('SocketWriter gathering (small writes of one turn, one socket write)', 
       void wfile.write(body);
       await wfile.write('\xfeTAIL', 'latin1');
     });
-    expect(received).toEqual(Buffer.concat([Buffer.from('HEAD\xf1\r\n', 'latin1'), body, Buffer.from('\xfeTAIL', 'latin1')]));
+    expect(received).toEqual(
+      Buffer.concat([Buffer.from('HEAD\xf1\r\n', 'latin1'), body, Buffer.from('\xfeTAIL', 'latin1')]),
+    );
     expect(writes).toBe(1);
   });
 

@@ -62,7 +62,9 @@ describe('TCPServer echo (test_TCPServer, test_ThreadingTCPServer)', () => {
     const server = await serving(new TCPServer(['127.0.0.1', 0], Framed));
     const frame = (text: string) => Buffer.concat([Buffer.from([0, text.length]), Buffer.from(text)]);
     const both = Buffer.concat([frame('hello'), frame('world')]);
-    expect(await exchange(portOf(server), both.subarray(0, 3), both.subarray(3, 9), both.subarray(9))).toBe('[hello][world]');
+    expect(await exchange(portOf(server), both.subarray(0, 3), both.subarray(3, 9), both.subarray(9))).toBe(
+      '[hello][world]',
+    );
   });
 
   it('async iteration of rfile yields every byte until the client ends', async () => {

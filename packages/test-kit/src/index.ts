@@ -1,4 +1,13 @@
 export { dial, exchange, receiveAll, refused, sendAndWaitClose, type Target } from './net.js';
 export { parseResponses, type RawResponse } from './responses.js';
 export { Conn } from './conn.js';
-export { documentedOverridables, MODES, overridden, probeAfterHook, SET_HEADER, within, type HandlerClass, type Mode } from './overrides.js';
+export {
+  documentedOverridables,
+  MODES,
+  overridden,
+  probeAfterHook,
+  SET_HEADER,
+  within,
+  type HandlerClass,
+  type Mode,
+} from './overrides.js';

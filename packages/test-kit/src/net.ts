@@ -8,7 +8,11 @@ export type Target = number | string | { port: number; host: string };
 /** Connects a raw client; resolves once connected. */
 export async function dial(target: Target): Promise<Socket> {
   const socket =
-    typeof target === 'string' ? connect(target) : typeof target === 'number' ? connect(target, '127.0.0.1') : connect(target.port, target.host);
+    typeof target === 'string'
+      ? connect(target)
+      : typeof target === 'number'
+        ? connect(target, '127.0.0.1')
+        : connect(target.port, target.host);
   await once(socket, 'connect');
   return socket;
 }

@@ -23,7 +23,9 @@ export function parseResponses(raw: string, noBody: (index: number) => boolean =
     if (end === -1) throw new Error(format('unterminated response head: %j', raw.slice(pos)));
     const [statusLine, ...lines] = raw.slice(pos, end).split('\r\n');
     const [, version = '', status = '', reason = ''] = /^(HTTP\/\d\.\d) (\d{3}) ?(.*)$/.exec(statusLine!) ?? [];
-    const headers = lines.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string]);
+    const headers = lines.map(
+      (line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()] as [string, string],
+    );
     const header = (name: string) => headers.find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
     pos = end + 4;
     const code = Number(status);

@@ -174,7 +174,8 @@ export class BodyReader {
     let i = 0;
     while (i < line.length && TOKEN[line[i]!] === 1) i++;
     if (i === 0 || i === line.length || line[i] !== COLON) throw new HTTPRequestError(400, 'Invalid trailer field');
-    for (i++; i < line.length; i++) if (FIELD_VALUE[line[i]!] === 0) throw new HTTPRequestError(400, 'Invalid trailer field');
+    for (i++; i < line.length; i++)
+      if (FIELD_VALUE[line[i]!] === 0) throw new HTTPRequestError(400, 'Invalid trailer field');
   }
 }
 
@@ -183,7 +184,8 @@ function checkExtension(line: Buffer, from: number): void {
   let i = from;
   while (i < line.length && (line[i] === SP || line[i] === HTAB)) i++;
   if (line[i] !== 0x3b) throw new HTTPRequestError(400, 'Invalid chunk size');
-  for (; i < line.length; i++) if (FIELD_VALUE[line[i]!] === 0) throw new HTTPRequestError(400, 'Invalid chunk extension');
+  for (; i < line.length; i++)
+    if (FIELD_VALUE[line[i]!] === 0) throw new HTTPRequestError(400, 'Invalid chunk extension');
 }
 
 function hexValue(c: number): number {

@@ -211,10 +211,34 @@ export class KnownField {
 /** Known fields by name length (an array lookup, then a few byte comparisons). */
 const KNOWN_FIELDS: KnownField[][] = [];
 for (const name of [
-  'Host', 'User-Agent', 'Accept', 'Accept-Encoding', 'Accept-Language', 'Connection', 'Content-Length',
-  'Content-Type', 'Transfer-Encoding', 'Expect', 'Cookie', 'Referer', 'Origin', 'Authorization', 'Range',
-  'If-None-Match', 'If-Modified-Since', 'If-Range', 'Cache-Control', 'Pragma', 'Upgrade', 'Keep-Alive',
-  'Sec-Fetch-Mode', 'Sec-Fetch-Site', 'Sec-Fetch-Dest', 'Upgrade-Insecure-Requests', 'DNT', 'TE',
+  'Host',
+  'User-Agent',
+  'Accept',
+  'Accept-Encoding',
+  'Accept-Language',
+  'Connection',
+  'Content-Length',
+  'Content-Type',
+  'Transfer-Encoding',
+  'Expect',
+  'Cookie',
+  'Referer',
+  'Origin',
+  'Authorization',
+  'Range',
+  'If-None-Match',
+  'If-Modified-Since',
+  'If-Range',
+  'Cache-Control',
+  'Pragma',
+  'Upgrade',
+  'Keep-Alive',
+  'Sec-Fetch-Mode',
+  'Sec-Fetch-Site',
+  'Sec-Fetch-Dest',
+  'Upgrade-Insecure-Requests',
+  'DNT',
+  'TE',
 ]) {
   for (const spelling of [name, name.toLowerCase()]) {
     const list = (KNOWN_FIELDS[spelling.length] ??= []);

@@ -1,8 +1,12 @@
 /** Byte classes of RFC 9110 / RFC 9112, as lookup tables indexed by byte value. */
 
 /** `tchar` of RFC 9110 §5.6.2: the bytes a token (method, field name) may hold. */
-export const TOKEN: Uint8Array = table((c) =>
-  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)),
+export const TOKEN: Uint8Array = table(
+  (c) =>
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c)),
 );
 
 /** Bytes a field value may hold: HTAB, SP, VCHAR, obs-text (RFC 9110 §5.5). No CTL, no DEL. */
@@ -42,7 +46,8 @@ export function isFieldValue(text: string): boolean {
   return true;
 }
 
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string })
+  .latin1Slice;
 
 /** Decodes `buf[start, end)` as ISO-8859-1 (a string copy; the buffer is not retained). */
 export function latin1(buf: Buffer, start: number, end: number): string {

@@ -60,7 +60,11 @@ export function isTrusted(list: BlockList, host: string): boolean {
  * **Security:** call it only when the connection's peer is a trusted proxy, and name the
  * one header those proxies write: the other one is whatever the client sent.
  */
-export function forwardedClient(headers: HTTPMessage, header: ForwardedHeader, trusted: (host: string) => boolean): ForwardedClient | undefined {
+export function forwardedClient(
+  headers: HTTPMessage,
+  header: ForwardedHeader,
+  trusted: (host: string) => boolean,
+): ForwardedClient | undefined {
   const hops = header === 'forwarded' ? forwardedHops(headers.getAll('forwarded')) : xffHops(headers);
   if (!hops) return undefined;
   let found: Hop | undefined;

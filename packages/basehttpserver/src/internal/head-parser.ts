@@ -28,7 +28,12 @@ export interface HeadError {
   explain?: string;
 }
 
-const H = 0x48, T = 0x54, P = 0x50, SLASH = 0x2f, DOT = 0x2e, ZERO = 0x30;
+const H = 0x48,
+  T = 0x54,
+  P = 0x50,
+  SLASH = 0x2f,
+  DOT = 0x2e,
+  ZERO = 0x30;
 
 /**
  * The parsed head of one request. `parseRequestLine` then `parseFieldLine` for each line
@@ -91,8 +96,16 @@ export class RequestHead {
 
   /** HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3); other majors → 505. */
   #parseVersion(buf: Buffer, at: number, end: number, start: number): boolean {
-    const ok = end - at === 8 && buf[at] === H && buf[at + 1] === T && buf[at + 2] === T && buf[at + 3] === P &&
-      buf[at + 4] === SLASH && isDigit(buf[at + 5]!) && buf[at + 6] === DOT && isDigit(buf[at + 7]!);
+    const ok =
+      end - at === 8 &&
+      buf[at] === H &&
+      buf[at + 1] === T &&
+      buf[at + 2] === T &&
+      buf[at + 3] === P &&
+      buf[at + 4] === SLASH &&
+      isDigit(buf[at + 5]!) &&
+      buf[at + 6] === DOT &&
+      isDigit(buf[at + 7]!);
     if (!ok || buf[at + 5] !== ZERO + 1) {
       this.requestline = latin1(buf, start, end);
       const version = latin1(buf, at, end);
@@ -146,7 +159,8 @@ export class RequestHead {
     // A value equal to the last one accepted for this name is valid: one pass, no copy.
     let value = known === undefined ? undefined : known.lastValue(buf, from, to);
     if (value === undefined) {
-      for (let j = from; j < to; j++) if (FIELD_VALUE[buf[j]!] === 0) return this.#refuse(400, 'Invalid character in header value');
+      for (let j = from; j < to; j++)
+        if (FIELD_VALUE[buf[j]!] === 0) return this.#refuse(400, 'Invalid character in header value');
       value = latin1(buf, from, to);
       known?.remember(value);
     }
@@ -167,7 +181,8 @@ export class RequestHead {
         if (is(name, 'Expect', 'expect')) this.expect = value;
         return true;
       case 10:
-        if (is(name, 'Connection', 'connection')) this.connection = this.connection === undefined ? value : `${this.connection}, ${value}`;
+        if (is(name, 'Connection', 'connection'))
+          this.connection = this.connection === undefined ? value : `${this.connection}, ${value}`;
         return true;
       case 14:
         return is(name, 'Content-Length', 'content-length') ? this.#noteContentLength(value) : true;
@@ -247,7 +262,8 @@ function methodName(buf: Buffer, start: number, end: number): string {
 
 /** Bytes a Host value may hold (RFC 3986 reg-name, IP-literal, port), as Go's `ValidHostHeader`. */
 const HOST_CHARS = new Uint8Array(128);
-for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%") HOST_CHARS[c.charCodeAt(0)] = 1;
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:[]%")
+  HOST_CHARS[c.charCodeAt(0)] = 1;
 
 function isHost(value: string): boolean {
   for (let i = 0; i < value.length; i++) {

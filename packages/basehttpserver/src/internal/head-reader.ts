@@ -107,8 +107,8 @@ export class HeadReader {
   async #readSlow(head: RequestHead, policy: HeadPolicy): Promise<RequestHead | undefined> {
     const state = await this.#readRequestLineSlow(head, policy);
     if (state === 'eof') return undefined;
-    if (state === 'too-long') return tooLong(head), head;
-    if (state === 'incomplete') return head.refuse(400, 'Incomplete request line'), head;
+    if (state === 'too-long') return (tooLong(head), head);
+    if (state === 'incomplete') return (head.refuse(400, 'Incomplete request line'), head);
     if (head.error !== undefined || head.version === 'HTTP/0.9') return head;
     return this.#readFieldsSlow(head, policy);
   }

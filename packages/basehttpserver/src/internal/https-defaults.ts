@@ -14,10 +14,15 @@ import { formatNamed, logDate } from './text.js';
  * TLS 1.2. No RSA key exchange, no CBC, no SHA-1 MAC (LUCKY13, ROBOT).
  */
 export const HTTPS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 
 /**
@@ -46,11 +51,18 @@ export const PLAIN_HTTP_MESSAGE = 'The plain HTTP request was sent to HTTPS port
  * clear text (nginx does the same), then hands it to `close` (which half-closes it).
  */
 export function answerPlainHTTP(socket: Socket, close: (socket: Socket) => void): void {
-  const body = Buffer.from(formatNamed(DEFAULT_ERROR_MESSAGE, {
-    code: 400, message: PLAIN_HTTP_MESSAGE, explain: 'Use https:// to reach this port',
-  }));
-  socket.write(`HTTP/1.1 400 ${PLAIN_HTTP_MESSAGE}\r\nConnection: close\r\nContent-Type: ${DEFAULT_ERROR_CONTENT_TYPE}\r\n` +
-    `Content-Length: ${body.length}\r\n\r\n`, 'latin1');
+  const body = Buffer.from(
+    formatNamed(DEFAULT_ERROR_MESSAGE, {
+      code: 400,
+      message: PLAIN_HTTP_MESSAGE,
+      explain: 'Use https:// to reach this port',
+    }),
+  );
+  socket.write(
+    `HTTP/1.1 400 ${PLAIN_HTTP_MESSAGE}\r\nConnection: close\r\nContent-Type: ${DEFAULT_ERROR_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`,
+    'latin1',
+  );
   socket.write(body);
   close(socket);
 }

@@ -56,8 +56,17 @@ export interface EnvironmentPolicy {
  * same kind of short list). Everything else — secrets, tokens, cloud credentials — stays out.
  */
 export const DEFAULT_INHERIT_ENV: readonly string[] = [
-  'PATH', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'LD_LIBRARY_PATH',
-  'SYSTEMROOT', 'COMSPEC', 'PATHEXT', 'WINDIR',
+  'PATH',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'LD_LIBRARY_PATH',
+  'SYSTEMROOT',
+  'COMSPEC',
+  'PATHEXT',
+  'WINDIR',
 ];
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -68,7 +77,14 @@ const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
  * `Content-Type`/`Content-Length`: they have their own variables; `Transfer-Encoding`:
  * the body is decoded before the script sees it.
  */
-const WITHHELD = new Set(['proxy', 'authorization', 'proxy-authorization', 'content-type', 'content-length', 'transfer-encoding']);
+const WITHHELD = new Set([
+  'proxy',
+  'authorization',
+  'proxy-authorization',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+]);
 
 /** A header name that maps onto a variable name unambiguously (no `_`, which Apache and nginx also drop). */
 const SAFE_NAME = /^[A-Za-z0-9-]+$/;

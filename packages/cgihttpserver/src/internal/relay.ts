@@ -7,7 +7,11 @@ import type { Readable } from 'node:stream';
 import { ChunkedWriter } from '@httpstack/basehttpserver';
 import type { SocketWriter } from '@httpstack/socketserver';
 import {
-  isClientRedirect, isLocalRedirect, ScriptHeaderError, ScriptHeaderParser, type ScriptHeaders,
+  isClientRedirect,
+  isLocalRedirect,
+  ScriptHeaderError,
+  ScriptHeaderParser,
+  type ScriptHeaders,
 } from './script-headers.js';
 
 /** The parts of the request handler the relay writes through. */
@@ -42,7 +46,6 @@ export interface RelayHooks {
   ended(): Promise<boolean>;
 }
 
-
 /**
  * Reads `stdout` to its end and answers the request from it. Resolves once the output is
  * relayed (or discarded, for a redirect or a bad block); rejects with the write error when
@@ -57,7 +60,12 @@ export interface RelayHooks {
  * socket writer gathers what one turn writes), and the response ends as soon as the
  * output has and `hooks.ended()` has vouched for it (the script's exit is known).
  */
-export function relayOutput(target: ResponseTarget, stdout: Readable, headerLimit: number, hooks: RelayHooks): Promise<RelayOutcome> {
+export function relayOutput(
+  target: ResponseTarget,
+  stdout: Readable,
+  headerLimit: number,
+  hooks: RelayHooks,
+): Promise<RelayOutcome> {
   return new Promise((resolve, reject) => new OutputRelay(target, stdout, headerLimit, hooks, resolve, reject).start());
 }
 
@@ -75,8 +83,12 @@ class OutputRelay {
   #settled = false;
 
   constructor(
-    target: ResponseTarget, stdout: Readable, headerLimit: number, hooks: RelayHooks,
-    resolve: (outcome: RelayOutcome) => void, reject: (error: unknown) => void,
+    target: ResponseTarget,
+    stdout: Readable,
+    headerLimit: number,
+    hooks: RelayHooks,
+    resolve: (outcome: RelayOutcome) => void,
+    reject: (error: unknown) => void,
   ) {
     this.#target = target;
     this.#stdout = stdout;
@@ -126,7 +138,10 @@ class OutputRelay {
     const written = body.write(chunk);
     if (written === undefined) return;
     this.#stdout.pause();
-    written.then(() => this.#settled || this.#stdout.resume(), (error: unknown) => this.#fail(error));
+    written.then(
+      () => this.#settled || this.#stdout.resume(),
+      (error: unknown) => this.#fail(error),
+    );
   }
 
   #onEnd(failed: boolean): void {
@@ -139,11 +154,14 @@ class OutputRelay {
       return this.#resolve({ kind: 'bad-headers', reason });
     }
     if (failed) return this.#cutShort();
-    this.#hooks.ended().then((whole) => {
-      if (!whole) return this.#cutShort();
-      body.end();
-      this.#resolve({ kind: 'sent', complete: true });
-    }, (error: unknown) => this.#reject(error));
+    this.#hooks.ended().then(
+      (whole) => {
+        if (!whole) return this.#cutShort();
+        body.end();
+        this.#resolve({ kind: 'sent', complete: true });
+      },
+      (error: unknown) => this.#reject(error),
+    );
   }
 
   /** Ends a response cut short: no last chunk, connection closed, so the client sees it is not whole. */
@@ -200,7 +218,8 @@ function decide(headers: ScriptHeaders): number | RelayOutcome {
   const { status, location } = headers;
   if (location !== undefined && status === undefined) {
     if (isLocalRedirect(location)) return { kind: 'local-redirect', location };
-    if (!isClientRedirect(location)) return { kind: 'bad-headers', reason: `Location ${JSON.stringify(location)} is neither a path nor a URL` };
+    if (!isClientRedirect(location))
+      return { kind: 'bad-headers', reason: `Location ${JSON.stringify(location)} is neither a path nor a URL` };
     return 302;
   }
   const hasType = headers.fields.some(([name]) => name.length === 12 && name.toLowerCase() === 'content-type');
@@ -221,8 +240,12 @@ class BodyWriter {
     this.#target = target;
     this.#bodyless = target.command === 'HEAD' || status === 204 || status === 304;
     this.#left = headers.contentLength ?? Infinity;
-    this.chunked = !this.#bodyless && headers.contentLength === undefined && !target.closeConnection &&
-      target.requestVersion === 'HTTP/1.1' && target.protocolVersion >= 'HTTP/1.1';
+    this.chunked =
+      !this.#bodyless &&
+      headers.contentLength === undefined &&
+      !target.closeConnection &&
+      target.requestVersion === 'HTTP/1.1' &&
+      target.protocolVersion >= 'HTTP/1.1';
     this.#chunks = this.chunked ? new ChunkedWriter(target.wfile) : undefined;
   }
 

@@ -57,7 +57,14 @@ export async function bufferedBody(source: AsyncIterable<Buffer>, memoryLimit: n
     await file?.close();
     throw error;
   }
-  if (file === undefined) return { length, chunks: async function* () { yield* pieces; }, dispose: async () => {} };
+  if (file === undefined)
+    return {
+      length,
+      chunks: async function* () {
+        yield* pieces;
+      },
+      dispose: async () => {},
+    };
   const handle = file;
   return {
     length,

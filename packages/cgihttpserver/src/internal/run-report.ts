@@ -22,7 +22,10 @@ export interface RunTimeouts {
 
 /** Answers what went wrong in a run and logs how it ended; resolves to a local redirect, if any. */
 export async function reportRun(
-  target: ReportTarget, script: ResolvedScript, result: RunResult, timeouts: RunTimeouts,
+  target: ReportTarget,
+  script: ResolvedScript,
+  result: RunResult,
+  timeouts: RunTimeouts,
 ): Promise<string | undefined> {
   const { outcome } = result;
   const name = script.scriptName;
@@ -36,7 +39,11 @@ export async function reportRun(
     const message = String((result.bodyError as Error).message);
     if (outcome.kind === 'sent') {
       // The script has answered; the rest of the body never came (or came wrong): no second response.
-      target.logError('CGI script %s answered; the request body did not arrive whole (%s): connection closed', name, message);
+      target.logError(
+        'CGI script %s answered; the request body did not arrive whole (%s): connection closed',
+        name,
+        message,
+      );
       target.closeConnection = true;
     } else {
       const status = (result.bodyError as { status?: unknown }).status;
@@ -58,8 +65,11 @@ export async function reportRun(
 
 function logExit(target: ReportTarget, name: string, exit: ScriptExit, result: RunResult, timeouts: RunTimeouts): void {
   if (exit.error !== undefined) target.logError('CGI script %s could not start: %s', name, exit.error.message);
-  if (result.timedOut === 'idle') target.logError('CGI script %s stopped: no output or input for %d ms', name, timeouts.idle);
+  if (result.timedOut === 'idle')
+    target.logError('CGI script %s stopped: no output or input for %d ms', name, timeouts.idle);
   if (result.timedOut === 'total') target.logError('CGI script %s stopped after %d ms', name, timeouts.total);
-  if (exit.code !== 0 && exit.code !== null) target.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
-  if (exit.signal !== null && !result.timedOut && !result.clientGone) target.logError('CGI script %s ended by %s', name, exit.signal);
+  if (exit.code !== 0 && exit.code !== null)
+    target.logError('CGI script %s exit status 0x%s', name, exit.code.toString(16));
+  if (exit.signal !== null && !result.timedOut && !result.clientGone)
+    target.logError('CGI script %s ended by %s', name, exit.signal);
 }

@@ -32,7 +32,15 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field values: visible bytes, spaces, tabs and obs-text (read as latin1); no CR, LF, NUL or other controls. */
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 /** Headers about this connection, not the response: the server sets them itself. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-connection',
+]);
 const SINGLE = new Set(['status', 'location', 'content-length', 'content-type']);
 
 /**
@@ -81,7 +89,13 @@ export class ScriptHeaderParser {
 
 /** Parses the lines of a complete header block (without its blank line). */
 export function parseBlock(block: string): ScriptHeaders {
-  const headers: ScriptHeaders = { status: undefined, reason: '', location: undefined, contentLength: undefined, fields: [] };
+  const headers: ScriptHeaders = {
+    status: undefined,
+    reason: '',
+    location: undefined,
+    contentLength: undefined,
+    fields: [],
+  };
   const seen = new Set<string>();
   for (const raw of block.split('\n')) {
     if (raw === '') continue;

@@ -48,11 +48,19 @@ export interface RunResult {
  * itself throws.
  */
 export async function superviseScript(
-  proc: ScriptProcess, body: ScriptBody, target: ResponseTarget, connection: Socket, limits: RunLimits, nph: boolean,
+  proc: ScriptProcess,
+  body: ScriptBody,
+  target: ResponseTarget,
+  connection: Socket,
+  limits: RunLimits,
+  nph: boolean,
 ): Promise<RunResult> {
   const result: RunResult = {
-    outcome: { kind: 'bad-headers', reason: 'no output' }, exit: proc.exited,
-    timedOut: false, clientGone: false, bodyError: undefined,
+    outcome: { kind: 'bad-headers', reason: 'no output' },
+    exit: proc.exited,
+    timedOut: false,
+    clientGone: false,
+    bodyError: undefined,
   };
   // The job ends when both the output and the script have: until then the time limits hold
   // (children may keep stdout open after the script exits), and a started kill completes.
@@ -69,7 +77,9 @@ export async function superviseScript(
       result.bodyError = error;
       job.stop();
     });
-    const relayed = nph ? relayRaw(target, proc.stdout, hooks) : relayOutput(target, proc.stdout, limits.headerLimit, hooks);
+    const relayed = nph
+      ? relayRaw(target, proc.stdout, hooks)
+      : relayOutput(target, proc.stdout, limits.headerLimit, hooks);
     result.outcome = await relayed.catch((error: unknown) => {
       if (!target.wfile.closed && !isDisconnect(error)) throw error;
       result.clientGone = true; // stop the script, drop its output

@@ -62,7 +62,8 @@ function onConnection(socket: Socket): void {
 
 /** The spec or stdin line at the start of `bytes`: `undefined` while incomplete, `null` if malformed. */
 function parseFirst(bytes: Buffer): SpawnSpec | { id: number } | null | undefined {
-  if (bytes[0] === 0x69) { // 'i'
+  if (bytes[0] === 0x69) {
+    // 'i'
     const end = bytes.indexOf(0x0a);
     if (end === -1) return bytes.length > 32 ? null : undefined;
     return { id: Number(bytes.toString('latin1', 1, end)) };

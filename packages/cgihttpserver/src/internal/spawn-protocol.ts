@@ -42,13 +42,19 @@ export type ServerMessage = { t: 'kill'; id: number; signal: NodeJS.Signals };
  */
 export function encodeSpec(spec: SpawnSpec): Buffer {
   const fields = [
-    String(spec.id), spec.stdin ? '1' : '0', spec.uid === undefined ? '' : String(spec.uid),
-    spec.gid === undefined ? '' : String(spec.gid), spec.cwd, spec.file, String(spec.args.length), ...spec.args,
+    String(spec.id),
+    spec.stdin ? '1' : '0',
+    spec.uid === undefined ? '' : String(spec.uid),
+    spec.gid === undefined ? '' : String(spec.gid),
+    spec.cwd,
+    spec.file,
+    String(spec.args.length),
+    ...spec.args,
     ...Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
   ];
   const payload = fields.join('\0') + '\0';
   if (fields.some((field) => field.includes('\0')) || Object.keys(spec.env).some((name) => name.includes('='))) {
-    throw Object.assign(new Error('a NUL byte (or = in a variable name) in a script\'s spec'), { code: 'EINVAL' });
+    throw Object.assign(new Error("a NUL byte (or = in a variable name) in a script's spec"), { code: 'EINVAL' });
   }
   const bytes = Buffer.byteLength(payload);
   return Buffer.from(`o${bytes}:${payload}`);
@@ -67,7 +73,12 @@ export function decodeSpec(payload: string): SpawnSpec | undefined {
   }
   const [id, stdin, uid, gid, cwd, file] = fields as [string, string, string, string, string, string];
   return {
-    id: Number(id), stdin: stdin === '1', cwd, file, args: fields.slice(7, 7 + argc), env,
+    id: Number(id),
+    stdin: stdin === '1',
+    cwd,
+    file,
+    args: fields.slice(7, 7 + argc),
+    env,
     ...(uid === '' ? {} : { uid: Number(uid), gid: Number(gid) }),
   };
 }

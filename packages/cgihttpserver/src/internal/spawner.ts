@@ -117,17 +117,20 @@ export class HelperSpawner implements Spawner {
     });
     // Without stdin nothing waits on the start: a failure ends stdout with no output.
     if (input === null) started.catch(() => socket.destroy());
-    else await started.catch((error: unknown) => {
-      this.#jobs.delete(id);
-      socket.destroy();
-      input.destroy();
-      throw error;
-    });
+    else
+      await started.catch((error: unknown) => {
+        this.#jobs.delete(id);
+        socket.destroy();
+        input.destroy();
+        throw error;
+      });
     // A script that closes early is not an error here; the relay sees the end of output.
     socket.on('error', () => {});
     input?.on('error', () => {});
     return {
-      stdin: input, stdout: socket, exited,
+      stdin: input,
+      stdout: socket,
+      exited,
       kill: (signal) => this.#jobs.has(id) && this.#send({ t: 'kill', id, signal }),
       release: () => this.#jobs.delete(id),
     };
@@ -169,12 +172,14 @@ export class HelperSpawner implements Spawner {
   #launch(): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const native = this.kind === 'native' && !this.#nativeFailed ? nativeHelperPath() : undefined;
-      if (this.kind === 'native' && !this.#nativeFailed && native === undefined && process.platform === 'linux') warnFallback('is not built');
+      if (this.kind === 'native' && !this.#nativeFailed && native === undefined && process.platform === 'linux')
+        warnFallback('is not built');
       this.#runningKind = native === undefined ? 'node' : 'native';
       const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
-      const helper = native === undefined
-        ? fork(helperPath(), [], { execArgv: HELPER_ARGV, stdio: [...stdio] })
-        : spawn(native, [], { stdio: [...stdio], serialization: 'json' });
+      const helper =
+        native === undefined
+          ? fork(helperPath(), [], { execArgv: HELPER_ARGV, stdio: [...stdio] })
+          : spawn(native, [], { stdio: [...stdio], serialization: 'json' });
       this.#helper = helper;
       helper.on('message', (message: HelperMessage) => {
         if (message.t !== 'ready') return this.#onMessage(message);
@@ -221,10 +226,15 @@ export class HelperSpawner implements Spawner {
 export class DirectSpawner implements Spawner {
   async spawn(spec: ScriptSpec, onStderr: (text: string) => void): Promise<ScriptProcess> {
     const child = spawn(spec.file, spec.args, {
-      cwd: spec.cwd, env: spec.env, stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true,
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true,
       ...(spec.uid === undefined ? {} : { uid: spec.uid, gid: spec.gid }),
     });
-    const exited = new Promise<ScriptExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<ScriptExit>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
@@ -233,7 +243,9 @@ export class DirectSpawner implements Spawner {
     child.stderr!.setEncoding('utf8').on('data', onStderr);
     let released = false;
     return {
-      stdin: child.stdin, stdout: child.stdout!, exited,
+      stdin: child.stdin,
+      stdout: child.stdout!,
+      exited,
       kill: (signal) => {
         if (!released) killGroup(child.pid!, signal);
       },
@@ -276,8 +288,11 @@ let warned = false;
 function warnFallback(why: string): void {
   if (warned) return;
   warned = true;
-  process.emitWarning(`the native CGI spawn helper ${why}; using the Node helper (about twice the CPU per script). ` +
-    'Build it with `node scripts/build-native.mjs` in @httpstack/cgihttpserver (needs cc on Linux).', { code: 'HTTPSTACK_NATIVE_HELPER' });
+  process.emitWarning(
+    `the native CGI spawn helper ${why}; using the Node helper (about twice the CPU per script). ` +
+      'Build it with `node scripts/build-native.mjs` in @httpstack/cgihttpserver (needs cc on Linux).',
+    { code: 'HTTPSTACK_NATIVE_HELPER' },
+  );
 }
 
 /** The helper's compiled file; from the sources (under a test runner), the built one. */

@@ -42,8 +42,13 @@ export function withAccessLog<T extends HandlerClass>(Handler: T, format: Access
       } finally {
         if (this.#status !== undefined) {
           writeLine({
-            ...this.#fields(), method: this.command, path: this.path, status: this.#status,
-            bytes: this.wfile.bytesWritten - before, duration_ms: round(performance.now() - started), pid: process.pid,
+            ...this.#fields(),
+            method: this.command,
+            path: this.path,
+            status: this.#status,
+            bytes: this.wfile.bytesWritten - before,
+            duration_ms: round(performance.now() - started),
+            pid: process.pid,
           });
         }
       }

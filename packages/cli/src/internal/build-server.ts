@@ -39,7 +39,12 @@ export async function buildServer(plan: ServerPlan): Promise<CliServer> {
   const address: Address = bind.kind === 'unix' ? bind.path : [bind.host ?? '::', bind.port];
   const Base = tls ? HTTPSServer : HTTPServer;
   const options: ForkingOptions & HTTPServerOptions = {};
-  if (tls) options.tls = { cert: tls.cert, key: tls.key, ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }) };
+  if (tls)
+    options.tls = {
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+    };
   options.maxConnections = line.maxConnections;
   if (line.proxyProtocol) options.proxyProtocol = true;
   if (line.shutdownTimeout !== undefined) options.shutdownTimeout = line.shutdownTimeout * 1000;
@@ -75,7 +80,10 @@ async function loadCGIHandler() {
  * `--upload*` and `--auth*`. Auth is set on the handler (`authRealm`, `credentials`), so
  * `BaseHTTPRequestHandler.parseRequest()` checks it before files, listings, CGI or uploads.
  */
-function writeOptions({ line, credentials }: ServerPlan): SimpleHTTPOptions & { authRealm?: string; credentials?: BasicCredentials } {
+function writeOptions({
+  line,
+  credentials,
+}: ServerPlan): SimpleHTTPOptions & { authRealm?: string; credentials?: BasicCredentials } {
   const options: SimpleHTTPOptions & { authRealm?: string; credentials?: BasicCredentials } = {};
   if (line.upload) {
     options.upload = true;

@@ -37,7 +37,9 @@ export function loadTlsFiles(line: CommandLine): TlsMaterial | undefined {
   const cert = readOrFail('certificate', line.tlsCert);
   const key = line.tlsKey ? readOrFail('key', line.tlsKey) : cert;
   // Python strips the password file's text (`f.read().strip()`).
-  const passphrase = line.tlsPasswordFile ? readOrFail('password', line.tlsPasswordFile).toString('utf8').trim() : undefined;
+  const passphrase = line.tlsPasswordFile
+    ? readOrFail('password', line.tlsPasswordFile).toString('utf8').trim()
+    : undefined;
   return checkTlsMaterial(cert, key, passphrase, line.tlsCert);
 }
 
@@ -72,7 +74,9 @@ export function reason(error: unknown): string {
   };
   if (code && known[code]) return known[code];
   // OpenSSL messages look like `error:1E08010C:DECODER routines::unsupported`.
-  return String(message ?? error).replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '').split('\n')[0]!;
+  return String(message ?? error)
+    .replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/, '')
+    .split('\n')[0]!;
 }
 
 /**

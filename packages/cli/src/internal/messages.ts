@@ -69,7 +69,10 @@ function isLoopback(host: string | undefined): boolean {
  */
 export function describeBindError(error: unknown, bind: Bind): string {
   const { code, message } = error as NodeJS.ErrnoException;
-  const where = bind.kind === 'unix' ? `socket ${bind.path}` : `port ${bind.port}${bind.host === undefined ? '' : ` on ${bind.host}`}`;
+  const where =
+    bind.kind === 'unix'
+      ? `socket ${bind.path}`
+      : `port ${bind.port}${bind.host === undefined ? '' : ` on ${bind.host}`}`;
   switch (code) {
     case 'EADDRINUSE':
       return bind.kind === 'unix'

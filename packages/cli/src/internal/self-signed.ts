@@ -29,7 +29,11 @@ export interface SelfSigned {
  * user only and removed on exit.
  */
 export function createSelfSigned(): SelfSigned {
-  const { cert, key } = selfSignedCertificate(SELF_SIGNED_NAMES, SELF_SIGNED_DAYS, 'httpstack self-signed (development only)');
+  const { cert, key } = selfSignedCertificate(
+    SELF_SIGNED_NAMES,
+    SELF_SIGNED_DAYS,
+    'httpstack self-signed (development only)',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'httpstack-tls-'));
   const remove = () => {
     rmSync(dir, { recursive: true, force: true });

@@ -90,11 +90,19 @@ function argsForWorkers(argv: readonly string[], selfSigned: SelfSigned | undefi
   return [...args, '--tls-cert', selfSigned.certFile, '--tls-key', selfSigned.keyFile];
 }
 
-function announce(server: CliServer, line: CommandLine, tls: TlsMaterial | undefined, selfSigned: SelfSigned | undefined): void {
+function announce(
+  server: CliServer,
+  line: CommandLine,
+  tls: TlsMaterial | undefined,
+  selfSigned: SelfSigned | undefined,
+): void {
   // Python's banner first: tools (CPython's own HTTPS CLI test among them) read the first line.
   const lines = [banner(server.serverAddress, tls !== undefined)];
   if (!line.quiet) lines.push(...urlHints(server.serverAddress, tls !== undefined));
-  if (selfSigned) lines.push(`Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`);
+  if (selfSigned)
+    lines.push(
+      `Self-signed certificate for ${SELF_SIGNED_NAMES.join(', ')}, valid ${SELF_SIGNED_DAYS} days (development only)`,
+    );
   if (tls) lines.push(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

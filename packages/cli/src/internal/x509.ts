@@ -78,7 +78,9 @@ function ipv6Bytes(address: string): Buffer {
   const parts = (text: string) => (text === '' ? [] : text.split(':').map((group) => parseInt(group, 16)));
   const before = parts(head);
   const after = parts(tail);
-  const groups = address.includes('::') ? [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after] : before;
+  const groups = address.includes('::')
+    ? [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after]
+    : before;
   const bytes = Buffer.alloc(16);
   for (const [i, group] of groups.entries()) bytes.writeUInt16BE(group, i * 2);
   return bytes;
@@ -132,6 +134,9 @@ function time(date: Date): Buffer {
 }
 
 function pem(label: string, der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
 }

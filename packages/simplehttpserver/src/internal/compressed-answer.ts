@@ -21,7 +21,11 @@ export type Encoded =
  * (the compressed bytes) gives the entry its size; without it (a large file, compressed as
  * it is sent) the size stays the identity size, the bytes to read.
  */
-export function encodedEntry(identity: FileEntry, coding: Exclude<Coding, 'identity'>, body: Buffer | undefined): FileEntry {
+export function encodedEntry(
+  identity: FileEntry,
+  coding: Exclude<Coding, 'identity'>,
+  body: Buffer | undefined,
+): FileEntry {
   return {
     path: identity.path,
     version: { ...identity.version, size: body?.length ?? identity.version.size },
@@ -36,11 +40,16 @@ export function encodedEntry(identity: FileEntry, coding: Exclude<Coding, 'ident
  * a large file open for streaming. Resolves `undefined` when the file cannot be served.
  */
 export async function encodeFile(
-  source: EntrySource, cache: FileCache, path: string, stat: Stats, coding: Exclude<Coding, 'identity'>,
+  source: EntrySource,
+  cache: FileCache,
+  path: string,
+  stat: Stats,
+  coding: Exclude<Coding, 'identity'>,
 ): Promise<Encoded | undefined> {
   const opened = await openEntry(source, cache, path, path, cache.get(path, stat));
   if (opened === undefined) return undefined;
-  if (opened.handle !== undefined) return { entry: encodedEntry(opened.entry, coding, undefined), handle: opened.handle };
+  if (opened.handle !== undefined)
+    return { entry: encodedEntry(opened.entry, coding, undefined), handle: opened.handle };
   const keep = cache.mayKeepBody(opened.entry.version);
   const body = await compressWhole(coding, opened.body, keep);
   const entry = encodedEntry(opened.entry, coding, body);

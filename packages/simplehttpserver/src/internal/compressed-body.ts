@@ -18,7 +18,14 @@ export class CompressedBody extends FileBody {
   readonly chunked: boolean;
   readonly #size: number;
 
-  constructor(handle: FileHandle, path: string, size: number, coding: Exclude<Coding, 'identity'>, chunked: boolean, readSize?: number) {
+  constructor(
+    handle: FileHandle,
+    path: string,
+    size: number,
+    coding: Exclude<Coding, 'identity'>,
+    chunked: boolean,
+    readSize?: number,
+  ) {
     super(handle, path, [[0, size]], readSize);
     this.#size = size;
     this.coding = coding;

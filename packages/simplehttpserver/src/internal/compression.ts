@@ -38,7 +38,8 @@ export function isCompressible(contentType: string): boolean {
   let known = compressible.get(type);
   if (known === undefined) {
     // mime-db flags application/octet-stream compressible; here it is what unknown (likely binary) files get
-    known = type !== 'application/octet-stream' &&
+    known =
+      type !== 'application/octet-stream' &&
       (db[type]?.compressible ?? (type.startsWith('text/') || /\+(?:json|xml|text)$/.test(type)));
     if (compressible.size < 1000) compressible.set(type, known);
   }
@@ -81,7 +82,11 @@ function compressor(coding: Compressing, size: number): zlib.Gzip | zlib.BrotliC
  * read only as fast as the caller consumes, so neither side buffers more than a chunk.
  * If `source` throws (the file shrank), so does this.
  */
-export async function* compressChunks(coding: Compressing, size: number, source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* compressChunks(
+  coding: Compressing,
+  size: number,
+  source: AsyncIterable<Buffer>,
+): AsyncGenerator<Buffer> {
   const stream = compressor(coding, size);
   const pump = (async () => {
     for await (const chunk of source) {

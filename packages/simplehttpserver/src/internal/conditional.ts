@@ -73,9 +73,15 @@ export function etagMatches(header: string, etag: string, weak: boolean): boolea
   let i = 0;
   while (i < header.length) {
     const char = header.charCodeAt(i);
-    if (char === 0x20 || char === 0x09 || char === 0x2c) { i++; continue; }
+    if (char === 0x20 || char === 0x09 || char === 0x2c) {
+      i++;
+      continue;
+    }
     let isWeak = false;
-    if (header.startsWith('W/', i)) { isWeak = true; i += 2; }
+    if (header.startsWith('W/', i)) {
+      isWeak = true;
+      i += 2;
+    }
     if (header.charCodeAt(i) !== 0x22) return false; // not a list of entity-tags
     const close = header.indexOf('"', i + 1);
     if (close === -1) return false;

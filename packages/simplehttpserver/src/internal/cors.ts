@@ -19,7 +19,10 @@ export const PREFLIGHT_MAX_AGE = '7200';
 /** The CORS lines of an ordinary answer: `Access-Control-Allow-Origin` and `-Expose-Headers`; none when `cors` is null. */
 export function corsLines(cors: string | null): Array<[string, string]> {
   if (cors === null) return [];
-  return [['Access-Control-Allow-Origin', cors], ['Access-Control-Expose-Headers', EXPOSED_HEADERS]];
+  return [
+    ['Access-Control-Allow-Origin', cors],
+    ['Access-Control-Expose-Headers', EXPOSED_HEADERS],
+  ];
 }
 
 /**
@@ -32,13 +35,15 @@ export function corsLines(cors: string | null): Array<[string, string]> {
 export function answerOptions(h: CorsResponder, methods: string[]): void {
   h.sendResponse(204);
   h.sendHeader('Allow', methods.join(', '));
-  const preflight = h.headers.get('origin') !== undefined && h.headers.get('access-control-request-method') !== undefined;
+  const preflight =
+    h.headers.get('origin') !== undefined && h.headers.get('access-control-request-method') !== undefined;
   if (h.cors !== null) {
     for (const [name, value] of corsLines(h.cors)) h.sendHeader(name, value);
     if (preflight) {
       h.sendHeader('Access-Control-Allow-Methods', methods.join(', '));
       const requested = h.headers.get('access-control-request-headers');
-      if (requested !== undefined && TOKEN_LIST.test(requested)) h.sendHeader('Access-Control-Allow-Headers', requested);
+      if (requested !== undefined && TOKEN_LIST.test(requested))
+        h.sendHeader('Access-Control-Allow-Headers', requested);
       h.sendHeader('Access-Control-Max-Age', PREFLIGHT_MAX_AGE);
       h.sendHeader('Vary', 'Access-Control-Request-Headers');
     }
@@ -55,7 +60,8 @@ export function implementedMethods(handler: object): string[] {
   const methods = new Set<string>();
   for (let o: object | null = handler; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
     for (const name of Object.getOwnPropertyNames(o)) {
-      if (name.startsWith('do_') && typeof (handler as Record<string, unknown>)[name] === 'function') methods.add(name.slice(3));
+      if (name.startsWith('do_') && typeof (handler as Record<string, unknown>)[name] === 'function')
+        methods.add(name.slice(3));
     }
   }
   return [...methods].sort();

@@ -21,7 +21,10 @@ const PREFERENCE = ['br', 'zstd', 'gzip'] as const;
  * When identity is refused and no coding is acceptable, identity is sent anyway (a 406
  * helps nobody, RFC 9110 §12.5.3 allows either).
  */
-export function negotiateEncoding(header: string | undefined, available: Partial<Record<'br' | 'zstd' | 'gzip', boolean>>): Coding {
+export function negotiateEncoding(
+  header: string | undefined,
+  available: Partial<Record<'br' | 'zstd' | 'gzip', boolean>>,
+): Coding {
   if (header === undefined || (!available.br && !available.gzip && !available.zstd)) return 'identity';
   const q = parseAcceptEncoding(header);
   const star = q.get('*');

@@ -39,7 +39,8 @@ export function findFallback(h: FallbackSource, path: string, shared: boolean): 
     const stat = statQuiet(path + '.html', shared);
     if (stat?.isFile()) return { path: path + '.html', stat };
   }
-  if (!h.spa || hasExtension || (h.command !== 'GET' && h.command !== 'HEAD') || !acceptsHtml(h.headers.get('accept'))) return undefined;
+  if (!h.spa || hasExtension || (h.command !== 'GET' && h.command !== 'HEAD') || !acceptsHtml(h.headers.get('accept')))
+    return undefined;
   for (const name of h.indexPages) {
     const index = join(h.directory, name);
     const stat = statQuiet(index, shared);
@@ -59,7 +60,10 @@ export function cleanUrlLocation(h: FallbackSource): string | undefined {
   if (!target.ok || target.trailingSlash || target.segments.length === 0) return undefined;
   const last = target.segments[target.segments.length - 1]!;
   if (!last.endsWith('.html')) return undefined;
-  const parents = target.segments.slice(0, -1).map((s) => `${encodeName(s)}/`).join('');
+  const parents = target.segments
+    .slice(0, -1)
+    .map((s) => `${encodeName(s)}/`)
+    .join('');
   const stem = last === 'index.html' ? '' : encodeName(last.slice(0, -'.html'.length));
   return `/${parents}${stem}${target.query}`;
 }

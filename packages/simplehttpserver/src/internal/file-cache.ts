@@ -132,7 +132,8 @@ export class FileCache {
    * could be kept (`mayKeepBody`) and the entry is still cached.
    */
   keepEncoded(entry: FileEntry, coding: string, encoded: FileEntry, now = Date.now()): void {
-    if (encoded.body === undefined || !this.mayKeepBody(entry.version, now) || this.#entries.get(entry.path) !== entry) return;
+    if (encoded.body === undefined || !this.mayKeepBody(entry.version, now) || this.#entries.get(entry.path) !== entry)
+      return;
     entry.encoded ??= new Map();
     this.#bytes -= entry.encoded.get(coding)?.body?.length ?? 0;
     entry.encoded.set(coding, encoded);

@@ -49,13 +49,21 @@ function sequenceLength(bytes: Uint8Array, i: number): number {
   const lead = bytes[i]!;
   if (lead < 0x80) return 1;
   const [length, low, high] =
-    lead >= 0xc2 && lead <= 0xdf ? [2, 0x80, 0xbf] :
-    lead === 0xe0 ? [3, 0xa0, 0xbf] :
-    lead === 0xed ? [3, 0x80, 0x9f] :
-    lead >= 0xe1 && lead <= 0xef ? [3, 0x80, 0xbf] :
-    lead === 0xf0 ? [4, 0x90, 0xbf] :
-    lead === 0xf4 ? [4, 0x80, 0x8f] :
-    lead >= 0xf1 && lead <= 0xf3 ? [4, 0x80, 0xbf] : [0, 0, 0];
+    lead >= 0xc2 && lead <= 0xdf
+      ? [2, 0x80, 0xbf]
+      : lead === 0xe0
+        ? [3, 0xa0, 0xbf]
+        : lead === 0xed
+          ? [3, 0x80, 0x9f]
+          : lead >= 0xe1 && lead <= 0xef
+            ? [3, 0x80, 0xbf]
+            : lead === 0xf0
+              ? [4, 0x90, 0xbf]
+              : lead === 0xf4
+                ? [4, 0x80, 0x8f]
+                : lead >= 0xf1 && lead <= 0xf3
+                  ? [4, 0x80, 0xbf]
+                  : [0, 0, 0];
   if (length === 0 || i + length > bytes.length) return 0;
   const second = bytes[i + 1]!;
   if (second < low || second > high) return 0;
@@ -71,7 +79,8 @@ export function hasDisguisedUtf8(bytes: Uint8Array): boolean {
   for (let i = 0; i + 1 < bytes.length; i++) {
     const [a, b] = [bytes[i]!, bytes[i + 1]!];
     if ((b & 0xc0) !== 0x80) continue;
-    if (a === 0xc0 || a === 0xc1 || (a === 0xe0 && b < 0xa0) || (a === 0xf0 && b < 0x90) || (a === 0xed && b >= 0xa0)) return true;
+    if (a === 0xc0 || a === 0xc1 || (a === 0xe0 && b < 0xa0) || (a === 0xf0 && b < 0x90) || (a === 0xed && b >= 0xa0))
+      return true;
   }
   return false;
 }
@@ -82,7 +91,8 @@ export function encodeName(name: string): string {
   let encoded = '';
   for (const char of name) {
     const code = char.codePointAt(0)!;
-    encoded += code >= 0xdc80 && code <= 0xdcff ? `%${(code - 0xdc00).toString(16).toUpperCase()}` : encodeURIComponent(char);
+    encoded +=
+      code >= 0xdc80 && code <= 0xdcff ? `%${(code - 0xdc00).toString(16).toUpperCase()}` : encodeURIComponent(char);
   }
   return encoded;
 }

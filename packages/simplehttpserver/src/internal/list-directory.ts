@@ -2,7 +2,15 @@
 import { corsLines } from './cors.js';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applySort, parseSort, prefersJson, renderListingHtml, renderListingJson, sortEntries, type ListingEntry } from './listing.js';
+import {
+  applySort,
+  parseSort,
+  prefersJson,
+  renderListingHtml,
+  renderListingJson,
+  sortEntries,
+  type ListingEntry,
+} from './listing.js';
 import { decodeEscaped, fsPath } from './file-names.js';
 import { contained, type EntrySource } from './open-entry.js';
 import { isServableName, translateTarget } from './translate.js';
@@ -33,7 +41,9 @@ export async function listDirectory(h: ListingResponder, path: string): Promise<
   const displayPath = target.ok ? `/${target.segments.map((s) => `${s}/`).join('')}` : '/';
   const json = prefersJson(h.headers.get('accept'));
   const sort = parseSort(target.ok ? target.query : '');
-  const page = json ? renderListingJson(displayPath, applySort(entries, sort)) : renderListingHtml(displayPath, entries, { sort, extraHtml: listingExtras(h) });
+  const page = json
+    ? renderListingJson(displayPath, applySort(entries, sort))
+    : renderListingHtml(displayPath, entries, { sort, extraHtml: listingExtras(h) });
   const body = Buffer.from(page, 'utf8');
   h.sendResponse(200);
   h.sendHeader('Content-Type', json ? 'application/json' : 'text/html; charset=utf-8');

@@ -97,12 +97,18 @@ export interface ListingPageOptions {
  * name can inject markup or a scheme. Directories end with `/`, symbolic links are marked
  * `@` (as Python).
  */
-export function renderListingHtml(displayPath: string, entries: ListingEntry[], options: ListingPageOptions = {}): string {
+export function renderListingHtml(
+  displayPath: string,
+  entries: ListingEntry[],
+  options: ListingPageOptions = {},
+): string {
   const sort = options.sort ?? { key: 'name', order: 'asc' };
   const title = `Directory listing for ${escapeHtml(readableName(displayPath))}`;
   const rows: string[] = [];
   if (displayPath !== '/') {
-    rows.push('<tr class="parent"><td class="name"><a href="../" title="Parent directory">../</a></td><td class="size"></td><td class="date"></td></tr>');
+    rows.push(
+      '<tr class="parent"><td class="name"><a href="../" title="Parent directory">../</a></td><td class="size"></td><td class="date"></td></tr>',
+    );
   }
   for (const entry of applySort(entries, sort)) rows.push(entryRow(entry));
   return (

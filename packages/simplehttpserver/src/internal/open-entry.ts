@@ -15,7 +15,9 @@ export interface EntrySource {
 }
 
 /** An entry with the bytes to send: in memory, or an open file (the caller closes it). */
-export type Opened = { entry: FileEntry; body: Buffer; handle?: undefined } | { entry: FileEntry; handle: FileHandle; body?: undefined };
+export type Opened =
+  | { entry: FileEntry; body: Buffer; handle?: undefined }
+  | { entry: FileEntry; handle: FileHandle; body?: undefined };
 
 // O_NONBLOCK: a file swapped for a FIFO after the stat must not block a pool thread on open
 // (regular files ignore the flag); O_NOFOLLOW: the checked real path must not become a link.

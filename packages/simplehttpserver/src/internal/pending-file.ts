@@ -77,10 +77,13 @@ export class PendingFile {
    */
   async commit(destination: string, overwrite: boolean): Promise<CommitOutcome> {
     if (overwrite) {
-      const existed = await link(this.tempPath, destination).then(() => false, (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-        return true;
-      });
+      const existed = await link(this.tempPath, destination).then(
+        () => false,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST') throw error;
+          return true;
+        },
+      );
       if (existed) await rename(this.tempPath, destination);
       return existed ? 'replaced' : 'created';
     }

@@ -11,10 +11,7 @@ export interface ByteRange {
  * What a `Range` header asks of a representation of `size` bytes: the whole of it (no,
  * unknown, invalid or refused header), nothing satisfiable (416), or ranges (206).
  */
-export type RangeResult =
-  | { type: 'full' }
-  | { type: 'unsatisfiable' }
-  | { type: 'partial'; ranges: ByteRange[] };
+export type RangeResult = { type: 'full' } | { type: 'unsatisfiable' } | { type: 'partial'; ranges: ByteRange[] };
 
 /** Ranges beyond this many make the request a plain 200. */
 export const MAX_RANGES = 16;

@@ -60,12 +60,17 @@ interface Chosen {
  * body to copy, or `undefined` when the answer is complete (304, 412, 416, 404). A cached
  * file is answered synchronously; anything else opens the file.
  */
-export function sendFile(h: FileResponder, path: string, stat: Stats): ResponseBody | undefined | Promise<ResponseBody | undefined> {
+export function sendFile(
+  h: FileResponder,
+  path: string,
+  stat: Stats,
+): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const cache = fileCacheFor(h);
   const accept = h.headers.get('accept-encoding');
   // without Accept-Encoding no sibling can be chosen: no stats of siblings on that path
   const siblings = h.precompressed && accept !== undefined ? negotiate(h, path, stat, accept) : undefined;
-  const dynamic = siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, path, stat, accept);
+  const dynamic =
+    siblings?.coding === 'br' || siblings?.coding === 'gzip' ? undefined : dynamicCoding(h, path, stat, accept);
   if (dynamic !== undefined && dynamic !== 'identity') return sendEncoded(h, cache, path, stat, dynamic);
   const vary = siblings?.vary === true || dynamic !== undefined;
   const cached = fromCache(cache, path, stat, siblings, vary);
@@ -86,7 +91,11 @@ function dynamicCoding(h: FileResponder, path: string, stat: Stats, accept: stri
 
 /** The answer compressed on the fly: from the cache at once, else compressed (or streamed) first. */
 function sendEncoded(
-  h: FileResponder, cache: FileCache, path: string, stat: Stats, coding: Exclude<Coding, 'identity'>,
+  h: FileResponder,
+  cache: FileCache,
+  path: string,
+  stat: Stats,
+  coding: Exclude<Coding, 'identity'>,
 ): ResponseBody | undefined | Promise<ResponseBody | undefined> {
   const hit = cache.get(path, stat)?.encoded?.get(coding);
   if (hit?.body !== undefined) return answer(h, { path, entry: hit, body: hit.body, coding, vary: true });
@@ -95,7 +104,8 @@ function sendEncoded(
       h.sendError(404, 'File not found');
       return undefined;
     }
-    if (encoded.body !== undefined) return answer(h, { path, entry: encoded.entry, body: encoded.body, coding, vary: true });
+    if (encoded.body !== undefined)
+      return answer(h, { path, entry: encoded.entry, body: encoded.body, coding, vary: true });
     return answerStreamed(h, path, encoded.entry, encoded.handle, coding);
   });
 }
@@ -106,7 +116,11 @@ function sendEncoded(
  * it returns owns it.
  */
 async function answerStreamed(
-  h: FileResponder, path: string, entry: FileEntry, handle: FileHandle, coding: Exclude<Coding, 'identity'>,
+  h: FileResponder,
+  path: string,
+  entry: FileEntry,
+  handle: FileHandle,
+  coding: Exclude<Coding, 'identity'>,
 ): Promise<ResponseBody | undefined> {
   const chosen: Chosen = { path, entry, handle, coding, vary: true };
   if (preconditionsAnswered(h, chosen)) {
@@ -151,10 +165,18 @@ function negotiate(h: FileResponder, path: string, stat: Stats, accept: string):
 }
 
 /** The representation to send when its bytes are cached and current; else `undefined`. */
-function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean): Chosen | undefined {
+function fromCache(
+  cache: FileCache,
+  path: string,
+  stat: Stats,
+  negotiated: Negotiated | undefined,
+  vary: boolean,
+): Chosen | undefined {
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
     const sibling = cache.get(`${path}\0${negotiated.coding}`, negotiated.siblingStat!);
-    return sibling?.body === undefined ? undefined : { path, entry: sibling, body: sibling.body, coding: negotiated.coding, vary };
+    return sibling?.body === undefined
+      ? undefined
+      : { path, entry: sibling, body: sibling.body, coding: negotiated.coding, vary };
   }
   const entry = cache.get(path, stat);
   if (entry === undefined) return undefined;
@@ -162,7 +184,12 @@ function fromCache(cache: FileCache, path: string, stat: Stats, negotiated: Nego
 }
 
 async function sendOpened(
-  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean,
+  h: FileResponder,
+  cache: FileCache,
+  path: string,
+  stat: Stats,
+  negotiated: Negotiated | undefined,
+  vary: boolean,
 ): Promise<ResponseBody | undefined> {
   const chosen = await open(h, cache, path, stat, negotiated, vary);
   if (chosen === undefined) {
@@ -179,7 +206,12 @@ async function sendOpened(
 }
 
 async function open(
-  h: FileResponder, cache: FileCache, path: string, stat: Stats, negotiated: Negotiated | undefined, vary: boolean,
+  h: FileResponder,
+  cache: FileCache,
+  path: string,
+  stat: Stats,
+  negotiated: Negotiated | undefined,
+  vary: boolean,
 ): Promise<Chosen | undefined> {
   const entry = cache.get(path, stat);
   if (negotiated !== undefined && negotiated.coding !== 'identity') {
@@ -220,7 +252,6 @@ function preconditionsAnswered(h: FileResponder, chosen: Chosen): boolean {
   }
   return false;
 }
-
 
 function answer(h: FileResponder, chosen: Chosen): ResponseBody | undefined {
   const { entry } = chosen;

@@ -6,7 +6,15 @@ import busboy, { type Busboy } from 'busboy';
 import { escapeHtml } from './listing.js';
 import { PendingFile } from './pending-file.js';
 import { translateTarget } from './translate.js';
-import { checkFree, receiveBody, refuseName, tooLarge, uploadDirectory, type UploadDirectory, type UploadHandler } from './upload.js';
+import {
+  checkFree,
+  receiveBody,
+  refuseName,
+  tooLarge,
+  uploadDirectory,
+  type UploadDirectory,
+  type UploadHandler,
+} from './upload.js';
 
 /** Most files in one form. */
 const MAX_FILES = 1000;
@@ -21,7 +29,10 @@ interface FormFile {
 
 /** A refusal found while the form is parsed: answered once the body stops. */
 class FormRefusal extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,7 +49,8 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
   if (!/^multipart\/form-data\s*;/i.test(type)) return h.sendError(415, 'Uploads by POST must be multipart/form-data');
   const target = translateTarget(h.path, { dotfiles: h.dotfiles });
   const path = target.ok ? h.translatePath(h.path) : undefined;
-  if (!target.ok || path === undefined) return h.sendError(400, `Refused upload path: ${target.ok ? 'refused' : target.reason}`);
+  if (!target.ok || path === undefined)
+    return h.sendError(400, `Refused upload path: ${target.ok ? 'refused' : target.reason}`);
   const directory = await uploadDirectory(h, path, target.rawSegments);
   if (directory === undefined) return;
   if (Number(h.headers.get('content-length') ?? 0) > h.maxUploadSize) return tooLarge(h);
@@ -52,7 +64,12 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
     h.closeConnection = true; // the rest of the body is not read
     h.sendError(error.status, error.message);
   } finally {
-    await Promise.all(files.map(async (f) => { await f.done.catch(() => {}); await f.file?.discard(); }));
+    await Promise.all(
+      files.map(async (f) => {
+        await f.done.catch(() => {});
+        await f.file?.discard();
+      }),
+    );
   }
 }
 
@@ -60,7 +77,12 @@ export async function receiveForm(h: UploadHandler): Promise<void> {
 async function parseForm(h: UploadHandler, type: string, directory: UploadDirectory, files: FormFile[]): Promise<void> {
   let parser: Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': type }, preservePath: true, defParamCharset: 'utf8', limits: { files: MAX_FILES, fieldSize: 64 * 1024, fields: 100 } });
+    parser = busboy({
+      headers: { 'content-type': type },
+      preservePath: true,
+      defParamCharset: 'utf8',
+      limits: { files: MAX_FILES, fieldSize: 64 * 1024, fields: 100 },
+    });
   } catch {
     throw new FormRefusal(400, 'Malformed multipart/form-data content type');
   }
@@ -92,14 +114,27 @@ async function parseForm(h: UploadHandler, type: string, directory: UploadDirect
 }
 
 /** Checks one file part's name and streams it to a temporary file. */
-function startFile(h: UploadHandler, stream: Readable, filename: string, directory: UploadDirectory, files: FormFile[]): FormFile {
-  const part: FormFile = { name: filename, destination: join(directory.real, filename), file: undefined, done: Promise.resolve() };
+function startFile(
+  h: UploadHandler,
+  stream: Readable,
+  filename: string,
+  directory: UploadDirectory,
+  files: FormFile[],
+): FormFile {
+  const part: FormFile = {
+    name: filename,
+    destination: join(directory.real, filename),
+    file: undefined,
+    done: Promise.resolve(),
+  };
   part.done = (async () => {
     try {
       const reason = filename === '' ? 'a file part has no file name' : refuseName(filename, h.dotfiles);
       if (reason !== undefined) throw new FormRefusal(400, `Refused upload name: ${reason}`);
-      if (files.some((f) => f !== part && f.name === filename)) throw new FormRefusal(400, `The form names ${filename} twice`);
-      if (!(await h.isUploadAllowed(part.destination))) throw new FormRefusal(403, 'Uploads are not allowed in this directory');
+      if (files.some((f) => f !== part && f.name === filename))
+        throw new FormRefusal(400, `The form names ${filename} twice`);
+      if (!(await h.isUploadAllowed(part.destination)))
+        throw new FormRefusal(403, 'Uploads are not allowed in this directory');
       part.file = await PendingFile.create(directory.real);
       for await (const chunk of stream) await part.file.write(chunk as Buffer);
       await part.file.finish();

@@ -60,7 +60,11 @@ export function refuseName(name: string, dotfiles: boolean): string | undefined 
  * resolved, and be allowed by `isUploadAllowed`. Sends the error and resolves `undefined`
  * otherwise.
  */
-export async function uploadDirectory(h: UploadHandler, path: string, rawSegments: string[]): Promise<UploadDirectory | undefined> {
+export async function uploadDirectory(
+  h: UploadHandler,
+  path: string,
+  rawSegments: string[],
+): Promise<UploadDirectory | undefined> {
   const real = await contained(h, path);
   const info = real === undefined ? undefined : await stat(real).catch(() => undefined);
   if (real === undefined || !info?.isDirectory()) {
@@ -81,7 +85,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
   const target = translateTarget(h.path, { dotfiles: h.dotfiles });
   if (!target.ok) return h.sendError(400, `Refused upload path: ${target.reason}`);
   const name = target.segments.at(-1);
-  if (name === undefined || target.trailingSlash) return h.sendError(400, 'Refused upload path: PUT needs a file name, not a directory');
+  if (name === undefined || target.trailingSlash)
+    return h.sendError(400, 'Refused upload path: PUT needs a file name, not a directory');
   const reason = refuseName(name, h.dotfiles);
   if (reason !== undefined) return h.sendError(400, `Refused upload name: ${reason}`);
   const path = h.translatePath(h.path);
@@ -98,7 +103,8 @@ export async function receivePut(h: UploadHandler): Promise<void> {
     await receiveBody(h, (piece) => file.write(piece));
     await file.finish();
     // the body reader fails a short body already; this makes the rule visible where it matters
-    if (h.headers.get('content-length') !== undefined && file.size !== declared) throw new HTTPRequestError(400, 'Incomplete upload');
+    if (h.headers.get('content-length') !== undefined && file.size !== declared)
+      throw new HTTPRequestError(400, 'Incomplete upload');
     const outcome = await file.commit(destination, h.uploadOverwrite);
     answerCommit(h, outcome, `${directory.url}${target.rawSegments.at(-1)}`);
   } finally {
@@ -114,7 +120,10 @@ export async function checkFree(h: UploadHandler, destination: string): Promise<
   const info = await lstat(destination).catch(() => undefined);
   if (info === undefined) return true;
   if (info.isFile() && h.uploadOverwrite) return true;
-  h.sendError(409, info.isFile() ? 'The file exists (uploads do not overwrite)' : 'The name exists and is not a regular file');
+  h.sendError(
+    409,
+    info.isFile() ? 'The file exists (uploads do not overwrite)' : 'The name exists and is not a regular file',
+  );
   return false;
 }
 
