@@ -22,15 +22,20 @@ const fail = (message) => {
 };
 const sh = (file, args, options = {}) => execFileSync(file, args, { encoding: 'utf8', stdio: 'pipe', ...options });
 
-/** Packs every package; returns `{ name, dir, tarball }`. */
+/** Packs every published package (private ones, such as the test kit, are not); returns `{ name, dir, tarball }`. */
 function pack() {
   const out = join(scratch, 'packs');
-  return readdirSync(join(root, 'packages')).map((dir) => {
-    const manifest = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
-    sh('pnpm', ['pack', '--pack-destination', out], { cwd: join(root, 'packages', dir) });
-    const tarball = join(out, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
-    return { name: manifest.name, dir, tarball };
-  });
+  const manifests = readdirSync(join(root, 'packages')).map((dir) => ({
+    dir,
+    manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
+  }));
+  return manifests
+    .filter(({ manifest }) => manifest.private !== true)
+    .map(({ dir, manifest }) => {
+      sh('pnpm', ['pack', '--pack-destination', out], { cwd: join(root, 'packages', dir) });
+      const tarball = join(out, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
+      return { name: manifest.name, dir, tarball };
+    });
 }
 
 /** What a tarball must and must not hold. */

@@ -1,10 +1,8 @@
 /** Test kit: a web root with a cgi-bin of real scripts in a temp dir, a server on it, raw clients. */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { format as formatLog } from 'node:util';
 import { HTTPServer } from '@httpstack/basehttpserver';
 import { CGIHTTPRequestHandler } from '../src/index.js';

@@ -1,7 +1,6 @@
 // Shared test kit: real clients on loopback, and servers that are always closed afterwards.
 import cluster from 'node:cluster';
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { join } from 'node:path';
 export { dial, exchange, receiveAll, refused, type Target } from '@httpstack/test-kit';
 import { afterEach } from 'vitest';

@@ -2,7 +2,7 @@
 // test_close_immediately, test_tcpserver_bind_leak, test_context_manager, ErrorHandlerTest,
 // MiscTestCase, re-expressed; plus what Python lacks (graceful shutdown, limits).
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BaseRequestHandler, StreamRequestHandler, TCPServer, type Address } from '../src/index.js';
 import { dial, exchange, portOf, receiveAll, refused, serverTracker, signal, UpperEcho } from './helpers.js';
