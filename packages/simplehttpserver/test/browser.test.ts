@@ -1,20 +1,7 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFixture, serve, type Fixture, type Running } from './helpers.js';
+import { chromiumFor, launchChromium, makeFixture, serve, type Fixture, type Running } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`${CHROMIUM} not found (apt-get install chromium): browser test of the listing skipped`);
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const hasChromium = chromiumFor('browser test of the listing');
 
 let fixture: Fixture;
 let running: Running;
@@ -30,8 +17,7 @@ afterAll(async () => {
 
 describe.skipIf(!hasChromium)('the listing page in headless chromium', () => {
   it('renders escaped names as text and its links navigate', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const dialogs: string[] = [];

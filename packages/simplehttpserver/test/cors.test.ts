@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, makeFixture, serve, type Fixture, type Running } from './helpers.js';
+import { chromiumFor, launchChromium, get, makeFixture, serve, type Fixture, type Running } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`${CHROMIUM} not found (apt-get install chromium): cross-origin browser test skipped`);
+const hasChromium = chromiumFor('cross-origin browser test');
 
 let fixture: Fixture;
 let api: Running;
@@ -88,11 +85,7 @@ describe('CORS under cors', () => {
 
 describe.skipIf(!hasChromium)('a cross-origin fetch from headless chromium', () => {
   it('reads a file and its ETag with a custom header (preflighted) from another port', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${page.port}/page.html`);

@@ -1,5 +1,5 @@
 /** Test kit: an awkward fixture tree in a temp dir, a server on it, and real clients. */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,4 +146,35 @@ export { exchange as raw } from '@httpstack/test-kit';
 /** The status code of the first response in raw `text`. */
 export function statusOf(text: string): number {
   return Number(/^HTTP\/1\.[01] (\d{3}) /.exec(text)?.[1] ?? 0);
+}
+
+/** Debian's Chromium (or `CHROMIUM_PATH`): the browser tests skip, with a printed reason, without it. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Whether `CHROMIUM` is there. */
+export const hasChromium = existsSync(CHROMIUM);
+
+/** `hasChromium`; prints why `what` is skipped when it is false. */
+export function chromiumFor(what: string): boolean {
+  if (!hasChromium) console.warn(`${CHROMIUM} not found (apt-get install chromium): ${what} skipped`);
+  return hasChromium;
+}
+
+/**
+ * Headless Chromium as this machine runs it (as root: no sandbox; no background networking,
+ * which the closed network answers with refused connections).
+ */
+export async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
 }

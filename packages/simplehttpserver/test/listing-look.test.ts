@@ -1,13 +1,11 @@
 // The listing and error pages as a browser renders them: 1280 and 390 px, light and dark.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFixture, serve, type Fixture, type Running } from './helpers.js';
+import { chromiumFor, launchChromium, makeFixture, serve, type Fixture, type Running } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`${CHROMIUM} not found (apt-get install chromium): listing look test skipped`);
+const hasChromium = chromiumFor('listing look test');
 
 let fixture: Fixture;
 let running: Running;
@@ -43,11 +41,7 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     [390, 'light'],
     [390, 'dark'],
   ] as const)('reads at %d px, %s', { timeout: 60_000 }, async ([width, scheme]) => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width, height: 800 }, colorScheme: scheme });
       const base = `http://127.0.0.1:${running.port}`;
@@ -94,11 +88,7 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
   });
 
   it('sorts by size and date through links, and leads back up', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ javaScriptEnabled: false });
       const base = `http://127.0.0.1:${running.port}`;
@@ -127,11 +117,7 @@ describe.skipIf(!hasChromium)('the listing in headless chromium', () => {
     'gives a 404 the same look (%s) and a way home',
     { timeout: 60_000 },
     async (scheme) => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 390, height: 700 }, colorScheme: scheme });
         const base = `http://127.0.0.1:${running.port}`;

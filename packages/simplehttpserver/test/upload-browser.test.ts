@@ -1,25 +1,12 @@
 // The listing's upload form, filled in and submitted by headless Chromium.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type Running } from './helpers.js';
+import { chromiumFor, launchChromium, serve, type Running } from './helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium)
-  console.warn(`${CHROMIUM} not found (apt-get install chromium): browser test of the upload form skipped`);
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const hasChromium = chromiumFor('browser test of the upload form');
 
 let base: string;
 let running: Running;
@@ -38,8 +25,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 describe.skipIf(!hasChromium)('the upload form in headless chromium', () => {
   it('uploads several chosen files into the listed directory', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const url = `http://127.0.0.1:${running.port}/in%20box/`;
