@@ -1,12 +1,12 @@
 // Real clients against the server: fetch (undici), curl, python3 http.client, node:https.
 import { spawnSync, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HTTPSServer, HTTPServer } from '../src/index.js';
-import { EchoHandler, QuietHandler, serve } from './helpers.js';
+import { EchoHandler, QuietHandler, serve, rsaCertificate } from './helpers.js';
 
 const has = (command: string, args: string[]) => spawnSync(command, args).status === 0;
 const hasCurl = has('curl', ['--version']);
@@ -134,25 +134,7 @@ describe.skipIf(!hasOpenssl)('HTTPSServer', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serves over TLS with the tls option', async () => {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ]);
-    expect(made.status).toBe(0);
-    const tls = { key: readFileSync(key), cert: readFileSync(cert) };
+    const tls = rsaCertificate(dir);
     const { port } = await serve(EchoHandler, { tls }, HTTPSServer);
     const body = await new Promise<string>((resolve, reject) => {
       const request = httpsRequest(

@@ -1,4 +1,7 @@
 // Shared test kit: servers on 127.0.0.1 port 0 that are always closed, raw-socket clients.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { BaseHTTPRequestHandler, HTTPServer } from '../src/index.js';
 import type { RequestHandlerClass, ServerOptions } from '@httpstack/socketserver';
@@ -85,4 +88,28 @@ export async function serve(
   await server.serverBind();
   void server.serveForever();
   return { server, port: (server.serverAddress as [string, number])[1] };
+}
+
+/** A throwaway RSA key and self-signed certificate for `localhost`, made with `openssl` in `dir`. */
+export function rsaCertificate(dir: string): { key: Buffer; cert: Buffer } {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+  ];
+  const made = spawnSync('openssl', args);
+  if (made.status !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr.toString()}`);
+  return { key: readFileSync(key), cert: readFileSync(cert) };
 }

@@ -3,13 +3,13 @@
 // handshake, and a clear 400 for plain HTTP on the TLS port.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HTTPSServer } from '../src/index.js';
-import { EchoHandler, exchange, parseResponses, serve } from './helpers.js';
+import { EchoHandler, exchange, parseResponses, serve, rsaCertificate } from './helpers.js';
 
 const has = (command: string, args: string[]) => spawnSync(command, args).status === 0;
 const hasOpenssl = has('openssl', ['version']);
@@ -36,25 +36,7 @@ describe.skipIf(!hasOpenssl)('HTTPSServer defaults (RSA certificate)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'basehttpserver-tls-defaults-'));
   let tls: { key: Buffer; cert: Buffer };
   beforeAll(() => {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    const made = spawnSync('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-    ]);
-    expect(made.status).toBe(0);
-    tls = { key: readFileSync(key), cert: readFileSync(cert) };
+    tls = rsaCertificate(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
