@@ -15,15 +15,13 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HTTPServer } from '@httpstack/basehttpserver';
-import { SimpleHTTPRequestHandler } from '@httpstack/simplehttpserver';
 import { serveChild } from '../lib/child.js';
+import { serveStaticChild } from '../lib/static-child.js';
 import { interleave } from '../lib/rounds.js';
 import { startServer } from '../lib/server-process.js';
 import { hasWrk, wrk } from '../lib/wrk.js';
 import type { Ratio, Row, Suite } from '../suite.js';
 
-const KEEP_ALIVE_MS = 120_000;
 const FILE = 'text20k.txt';
 const COMPRESSED = { 'Accept-Encoding': 'br, gzip' };
 /** Contender → how it is served and asked. */
@@ -34,18 +32,6 @@ const CONTENDERS: Record<string, { server: 'httpstack' | 'serve'; headers: Recor
 };
 
 // --- the servers (child side) ------------------------------------------------------------
-
-async function serveHttpstack(directory: string): Promise<void> {
-  class Static extends SimpleHTTPRequestHandler.configure({ directory, protocolVersion: 'HTTP/1.1' }) {
-    override keepAliveTimeout = KEEP_ALIVE_MS;
-    /** No access log: serve runs with -L (none) too. */
-    override logMessage(): void {}
-  }
-  const server = new HTTPServer(['127.0.0.1', 0], Static);
-  await server.serverBind();
-  void server.serveForever();
-  serveChild((server.serverAddress as [string, number])[1]);
-}
 
 /** Runs the `serve` CLI on a free port as a grandchild, reports that port once it accepts. */
 async function serveServe(directory: string): Promise<void> {
@@ -156,5 +142,5 @@ export default suite;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === 'serve') {
   const directory = process.argv[4] ?? process.cwd();
-  await (process.argv[3] === 'serve' ? serveServe(directory) : serveHttpstack(directory));
+  await (process.argv[3] === 'serve' ? serveServe(directory) : serveStaticChild(directory));
 }

@@ -12,35 +12,22 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { HTTPServer } from '@httpstack/basehttpserver';
-import { SimpleHTTPRequestHandler } from '@httpstack/simplehttpserver';
 import send from 'send';
 import sirv from 'sirv';
 import { serveChild } from '../lib/child.js';
+import { KEEP_ALIVE_MS, serveStaticChild } from '../lib/static-child.js';
 import { interleave } from '../lib/rounds.js';
 import { startServer } from '../lib/server-process.js';
 import { hasWrk, wrk } from '../lib/wrk.js';
 import type { Ratio, Row, Suite } from '../suite.js';
 
 const CONTENDERS = ['httpstack', 'sirv', 'send'];
-const KEEP_ALIVE_MS = 120_000;
 const BIG_MIB = 200;
 
 // --- the servers (child side) ------------------------------------------------------------
 
 async function serve(contender: string, directory: string): Promise<void> {
-  if (contender === 'httpstack') {
-    class Static extends SimpleHTTPRequestHandler.configure({ directory, protocolVersion: 'HTTP/1.1' }) {
-      override keepAliveTimeout = KEEP_ALIVE_MS;
-      /** No access log: sirv and send write none either. */
-      override logMessage(): void {}
-    }
-    const server = new HTTPServer(['127.0.0.1', 0], Static);
-    await server.serverBind();
-    void server.serveForever();
-    serveChild((server.serverAddress as [string, number])[1]);
-    return;
-  }
+  if (contender === 'httpstack') return serveStaticChild(directory);
   const handler: http.RequestListener =
     contender === 'sirv'
       ? sirv(directory)
