@@ -1,4 +1,9 @@
-/** Interleaved rounds: every contender measured once per round, so drift hits all alike. */
+/**
+ * Interleaved rounds: every contender measured once per round, so drift hits all alike;
+ * the order turns by one each round, so no contender always follows the same one (a
+ * server that leaves the machine busy, e.g. thousands of TIME_WAIT sockets or exiting
+ * children, would otherwise always slow down the same neighbour).
+ */
 import type { Row } from '../suite.js';
 
 /** The median of `values` (the mean of the middle two for an even count). */
@@ -21,7 +26,10 @@ export async function interleave(
 ): Promise<Row[]> {
   const figures = new Map<string, number[]>(contenders.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const contender of contenders) figures.get(contender)!.push(await measure(contender, round));
+    const turn = round % contenders.length;
+    for (const contender of [...contenders.slice(turn), ...contenders.slice(0, turn)]) {
+      figures.get(contender)!.push(await measure(contender, round));
+    }
   }
   return contenders.map((contender) => {
     const values = figures.get(contender)!;
