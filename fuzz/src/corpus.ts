@@ -165,6 +165,11 @@ export const VECTORS: Vector[] = [
   { name: 'fragment in target', input: 'GET /first#frag HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
   { name: 'absolute-form target', input: 'GET http://a/first HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
   { name: 'asterisk-form OPTIONS', input: 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
+  {
+    name: 'a target that starts with * and goes on',
+    input: 'GET */x HTTP/1.1\r\nHost: a\r\n\r\n' + GET2,
+    expect: 'asterisk-form',
+  },
   { name: 'authority-form CONNECT', input: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n', expect: 'connect' },
   { name: 'leading CRLF before request', input: '\r\n\r\nGET /first HTTP/1.1\r\nHost: a\r\n\r\n' + GET2 },
   {

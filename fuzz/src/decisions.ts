@@ -59,7 +59,7 @@ export const DECISIONS = {
   },
   'asterisk-form': {
     stricter: 'ours',
-    why: 'the asterisk-form target `*` with a method other than OPTIONS: 400 (RFC 9112 §3.2.4: only for a server-wide OPTIONS); llhttp accepts it for any method',
+    why: 'the asterisk-form target `*` with a method other than OPTIONS, or a target that starts with `*` and goes on (`*/x`: in none of the four forms of RFC 9112 §3.2): 400 (RFC 9112 §3.2.4: `*` only for a server-wide OPTIONS); llhttp accepts both for any method',
   },
   'trailing-htab': {
     stricter: 'node',
@@ -123,7 +123,7 @@ function whyOursRefused(echo: Echo, input: string): DecisionKey | undefined {
   );
   if (hasTE && (emptyElement || te.some((c) => c !== 'chunked'))) return 'te-codings';
   if (extraSpaces(input)) return 'request-line-spaces';
-  if (echo.target === '*' && echo.method !== 'OPTIONS') return 'asterisk-form';
+  if (echo.target.startsWith('*') && (echo.target !== '*' || echo.method !== 'OPTIONS')) return 'asterisk-form';
   // `Connection: close<TAB>`: we trim the tab and close; llhttp does not see `close` and reads on.
   if (/connection:[^\r\n]*close[ \t]*\t[ \t]*\r?\n/i.test(input)) return 'close-htab';
   if (/(^|\n)\r+[^\r\n]/.test(input)) return 'bare-cr-before-request';
