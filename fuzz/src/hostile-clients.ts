@@ -3,10 +3,8 @@
  * limits): slowloris, slow body, slow read and range attacks — with slowhttptest when it
  * is installed, else the Node clients of `attacks.ts` — while a probe asks for a small
  * file every 100 ms. Reports the server's RSS before, at its peak and after the attack
- * connections closed (and, if asked, again later), and the probe's latencies. Run as a script:
- * `node dist/hostile-clients.js [attack|all] [connections=1000] [seconds=20] [node|slowhttptest] [later=0]`:
- * `later` seconds after the connections closed, RSS is read once more (e.g. 35: after the
- * 30 s `writeTimeout` has cut what a half-closed peer left stalled).
+ * connections closed, and the probe's latencies. Run as a script:
+ * `node dist/hostile-clients.js [attack|all] [connections=1000] [seconds=20] [node|slowhttptest]`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,8 +27,7 @@ export interface HostileFigures {
   tool: 'slowhttptest' | 'node';
   connections: number;
   seconds: number;
-  /** `after`: 15 s after the attack's connections closed; `later`: when asked, `laterSeconds` after. */
-  rssMiB: { before: number; peak: number; after: number; later?: number };
+  rssMiB: { before: number; peak: number; after: number };
   probes: { count: number; failures: number; p50Ms: number; maxMs: number };
 }
 
@@ -40,7 +37,6 @@ export async function measureAttack(
   connections: number,
   seconds: number,
   tool: 'node' | 'slowhttptest',
-  laterSeconds = 0,
 ): Promise<HostileFigures> {
   const site = makeSite();
   const server = await startServer(site);
@@ -58,14 +54,10 @@ export async function measureAttack(
     clearInterval(sampler);
     // The attack's connections are closed: let the server settle (its idle slabs go after a
     // second, the collector runs on its own), with a request now and then, as a live server gets.
-    const closed = Date.now();
-    await probeUntil(server.port, () => Date.now() >= closed + SETTLE_MS);
+    const settled = Date.now() + SETTLE_MS;
+    await probeUntil(server.port, () => Date.now() >= settled);
     const after = rssMiB(server.child);
-    if (laterSeconds * 1000 <= SETTLE_MS)
-      return { attack, tool, connections, seconds, rssMiB: { before, peak, after }, probes };
-    await probeUntil(server.port, () => Date.now() >= closed + laterSeconds * 1000);
-    const later = rssMiB(server.child);
-    return { attack, tool, connections, seconds, rssMiB: { before, peak, after, later }, probes };
+    return { attack, tool, connections, seconds, rssMiB: { before, peak, after }, probes };
   } finally {
     server.child.kill('SIGKILL');
     rmSync(site, { recursive: true, force: true });
@@ -182,24 +174,13 @@ async function runSlowhttptest(attack: Attack, port: number, connections: number
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [
-    which = 'all',
-    connections = '1000',
-    seconds = '20',
-    tool = hasSlowhttptest ? 'slowhttptest' : 'node',
-    later = '0',
-  ] = process.argv.slice(2);
+  const [which = 'all', connections = '1000', seconds = '20', tool = hasSlowhttptest ? 'slowhttptest' : 'node'] =
+    process.argv.slice(2);
   if (tool === 'node' && !hasSlowhttptest) console.error('slowhttptest not installed: using the Node clients');
   for (const attack of which === 'all' ? ATTACKS : [which as Attack]) {
     console.log(
       JSON.stringify(
-        await measureAttack(
-          attack,
-          Number(connections),
-          Number(seconds),
-          tool as 'node' | 'slowhttptest',
-          Number(later),
-        ),
+        await measureAttack(attack, Number(connections), Number(seconds), tool as 'node' | 'slowhttptest'),
       ),
     );
   }

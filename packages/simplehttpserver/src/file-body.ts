@@ -111,47 +111,28 @@ export interface BodyWriter {
 }
 
 /**
- * Bytes per slice of a file response once the peer has shown that it reads: a read fills
- * several slices (one `readv`), each written on its own, so a slow peer pins one slice,
- * not a whole read.
+ * Bytes per slice of a file response: a read fills several slices (one `readv`), each
+ * written on its own, so a slow peer pins one slice, not a whole read.
  */
 export const SLICE_SIZE = 64 * 1024;
 
 /**
- * Bytes per slice until then: a peer that never reads pins one of these. The kernel's
- * socket buffers take the first few hundred KiB of any response at once, so only a
- * `'drain'` (the peer caught up with a full queue) or `readSize` bytes taken at once tell a
- * reader from a peer that stalls; no more than the socket's high-water mark, so a queued
- * slice makes the next write wait for `'drain'`.
+ * Bytes per slice once the socket has queued one: no more than the socket's high-water
+ * mark, so the next write waits for `'drain'` and the queue empties before another read.
  */
 export const SLOW_SLICE_SIZE = 16 * 1024;
 
-/** Most small slices read at once: a peer not yet known to read costs at most this many. */
-const SMALL_BATCH = 4;
-
-/** One `readv` into slices of a pool. */
-interface Batch {
-  pool: SlicePool;
-  buffers: Buffer[];
-  /** The buffers, the last one cut to the end of the range. */
-  slices: Buffer[];
-  bytesRead: number;
-}
-
 /**
  * Copies bytes `[start, end)` of an open file to `writer`: one `readv` fills a batch of
- * slices from a process-wide pool, written while the socket takes each at once. Until the
- * peer has shown it reads, slices are `SLOW_SLICE_SIZE`, `SMALL_BATCH` at most per read,
- * none read ahead; then `SLICE_SIZE`, with the next batch read while this one is written.
- * The first slice the socket queues ends the batch: the rest go back to the pool (to be
- * read again), so does a batch read ahead, and the copy waits for `'drain'`. A batch taken
- * whole doubles the next one (up to `readSize`); a queued one halves it. Throws
- * `FileChangedError` if the file ends before `end`.
+ * `SLICE_SIZE` slices from a process-wide pool, written while the socket takes each at
+ * once. The first slice it queues ends the batch (the rest go back to the pool, to be read
+ * again) and the copy waits for `'drain'`; the next batch is one `SLOW_SLICE_SIZE` slice.
+ * A batch taken whole doubles the next one (up to `readSize`). No read runs ahead while
+ * the socket's queue is full. Throws `FileChangedError` if the file ends before `end`.
  *
- * **Security:** a slow reader (slowhttptest `-X`) holds one slice (16 KiB, or 64 KiB once
- * it has read at speed) beyond the kernel's socket buffers, not two reads of `readSize`
- * (1,000 of them took 2 GB before); no read runs ahead of a queued slice; slices are
- * reused, and the pool lets idle memory go.
+ * **Security:** a slow reader (slowhttptest `-X`) holds one or two slices (at most about
+ * 96 KiB) beyond the kernel's socket buffers, not two reads of `readSize` (1,000 of them
+ * took 2 GB before); slices are reused, and the pool lets idle memory go.
  */
 async function copyRange(
   handle: FileHandle,
@@ -162,76 +143,37 @@ async function copyRange(
   writer: BodyWriter,
 ): Promise<void> {
   const fast = poolFor(Math.min(SLICE_SIZE, readSize));
-  let pool = poolFor(Math.min(SLOW_SLICE_SIZE, readSize));
-  let count = 1;
-  let takenAtOnce = 0; // bytes the socket took without queueing, while slices are small
+  const slow = poolFor(Math.min(SLOW_SLICE_SIZE, readSize));
+  const maxSlices = Math.max(1, Math.floor(readSize / fast.size));
   const busy: Array<[Buffer, SlicePool]> = []; // slices the socket may still refer to
-  const keepingUp = () => (writer.socket?.writableLength ?? 0) === 0;
-  const most = (of: SlicePool) => Math.max(1, Math.floor(readSize / of.size));
-  const read = (position: number) => readBatch(handle, pool, count, position, end);
+  let pool = fast;
+  let count = 1;
   let position = start;
-  let ahead: Promise<Batch> | undefined;
   try {
     while (position < end) {
-      if (keepingUp()) for (const [slice, owner] of busy.splice(0)) owner.give(slice);
-      const batch = await (ahead ?? read(position));
-      ahead = undefined;
-      if (batch.bytesRead === 0) {
-        release(batch, -1);
-        throw new FileChangedError(path);
-      }
-      // Read ahead only for a peer that has shown it reads, while the socket keeps up.
-      const next = position + batch.bytesRead;
-      if (pool === fast && next < end && keepingUp()) ahead = read(next);
-      const { sent, queuedAt, written } = writeSlices(writer, batch.slices, batch.bytesRead);
+      if ((writer.socket?.writableLength ?? 0) === 0) for (const [slice, owner] of busy.splice(0)) owner.give(slice);
+      const left = end - position;
+      const buffers = Array.from({ length: Math.min(count, Math.ceil(left / pool.size)) }, () => pool.take());
+      const slices = buffers.map((buffer, i) =>
+        left - i * pool.size < pool.size ? buffer.subarray(0, left - i * pool.size) : buffer,
+      );
+      const { bytesRead } = await handle.readv(slices, position).catch((error: unknown) => {
+        for (const buffer of buffers) pool.give(buffer);
+        throw error;
+      });
+      const { sent, queuedAt, written } = writeSlices(writer, slices, bytesRead);
       position += sent;
-      const queued = release(batch, queuedAt);
-      if (queued !== undefined) busy.push([queued, batch.pool]);
-      if (queuedAt === -1) {
-        takenAtOnce += sent;
-        count = Math.min(count * 2, pool === fast ? most(pool) : SMALL_BATCH);
-        if (pool !== fast && takenAtOnce >= readSize) [pool, count] = [fast, 1];
-      } else {
-        // A full queue: no read stays ahead of it; after 'drain' the peer has shown it reads.
-        written.catch(ignore); // awaited below: a close meanwhile is not an unhandled rejection
-        if (ahead !== undefined) release(await ahead, -1);
-        ahead = undefined;
-        [pool, count] = [fast, Math.max(1, count >> 1)];
-      }
+      for (const [i, buffer] of buffers.entries())
+        if (i === queuedAt) busy.push([buffer, pool]);
+        else pool.give(buffer);
+      // Taken at once: more slices next time (a slow peer first gets its big slices back).
+      [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, maxSlices)];
+      if (bytesRead === 0) throw new FileChangedError(path);
       await written; // 'drain' when the socket's queue is full; rejects once the connection is closed
     }
   } finally {
-    if (ahead !== undefined) await ahead.then((batch) => release(batch, -1), ignore);
     for (const [slice, owner] of busy) owner.abandon(slice);
   }
-}
-
-/** Reads `[position, end)` into up to `count` slices of `pool` (given back if the read fails). */
-async function readBatch(
-  handle: FileHandle,
-  pool: SlicePool,
-  count: number,
-  position: number,
-  end: number,
-): Promise<Batch> {
-  const left = end - position;
-  const buffers = Array.from({ length: Math.min(count, Math.ceil(left / pool.size)) }, () => pool.take());
-  const slices = buffers.map((buffer, i) =>
-    left - i * pool.size < pool.size ? buffer.subarray(0, left - i * pool.size) : buffer,
-  );
-  try {
-    const { bytesRead } = await handle.readv(slices, position);
-    return { pool, buffers, slices, bytesRead };
-  } catch (error) {
-    for (const buffer of buffers) pool.give(buffer);
-    throw error;
-  }
-}
-
-/** Gives a batch's buffers back to its pool, all but the one at `kept` (returned: the socket holds it). */
-function release(batch: Batch, kept: number): Buffer | undefined {
-  for (const [i, buffer] of batch.buffers.entries()) if (i !== kept) batch.pool.give(buffer);
-  return batch.buffers[kept];
 }
 
 const pools = new Map<number, SlicePool>();
