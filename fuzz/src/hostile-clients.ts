@@ -3,12 +3,24 @@
  * limits): slowloris, slow body, slow read and range attacks — with slowhttptest when it
  * is installed, else the Node clients of `attacks.ts` — while a probe asks for a small
  * file every 100 ms. Reports the server's RSS before, at its peak and after the attack
- * connections closed, and the probe's latencies. Run as a script:
- * `node dist/hostile-clients.js [attack|all] [connections=1000] [seconds=20] [node|slowhttptest]`.
+ * connections closed, and the probe's latencies. Asked to (`untilClosed`), it also waits
+ * until the server itself has closed the attack's connections (a peer that leaves with the
+ * server's bytes in its zero window leaves a stalled write, cut by `writeTimeout`) and reads
+ * RSS again. Run as a script:
+ * `node dist/hostile-clients.js [attack|all] [connections=1000] [seconds=20] [node|slowhttptest] [closed]`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +39,15 @@ export interface HostileFigures {
   tool: 'slowhttptest' | 'node';
   connections: number;
   seconds: number;
-  rssMiB: { before: number; peak: number; after: number };
+  /**
+   * `after`: 15 s after the attack's connections closed; `closed`: once the server had
+   * closed them too, and 5 s more (only with `untilClosed`).
+   */
+  rssMiB: { before: number; peak: number; after: number; closed?: number };
+  /** The server's open sockets: before the attack, at most during it, and at `after`. */
+  sockets: { before: number; peak: number; after: number };
+  /** Ms from the end of the attack until the server had closed its connections (`untilClosed`). */
+  closedInMs?: number;
   probes: { count: number; failures: number; p50Ms: number; maxMs: number };
 }
 
@@ -37,14 +57,20 @@ export async function measureAttack(
   connections: number,
   seconds: number,
   tool: 'node' | 'slowhttptest',
+  untilClosed = false,
 ): Promise<HostileFigures> {
   const site = makeSite();
   const server = await startServer(site);
   try {
     await get(server.port, '/hello.txt'); // warm up before the baseline
     const before = rssMiB(server.child);
+    const socketsBefore = openSockets(server.child);
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.child))), 100);
+    let socketsPeak = socketsBefore;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssMiB(server.child));
+      socketsPeak = Math.max(socketsPeak, openSockets(server.child));
+    }, 100);
     let attacking = true;
     const probe = probeUntil(server.port, () => !attacking);
     if (tool === 'slowhttptest') await runSlowhttptest(attack, server.port, connections, seconds);
@@ -54,10 +80,30 @@ export async function measureAttack(
     clearInterval(sampler);
     // The attack's connections are closed: let the server settle (its idle slabs go after a
     // second, the collector runs on its own), with a request now and then, as a live server gets.
-    const settled = Date.now() + SETTLE_MS;
-    await probeUntil(server.port, () => Date.now() >= settled);
+    const ended = Date.now();
+    await probeUntil(server.port, () => Date.now() >= ended + SETTLE_MS);
     const after = rssMiB(server.child);
-    return { attack, tool, connections, seconds, rssMiB: { before, peak, after }, probes };
+    const sockets = { before: socketsBefore, peak: socketsPeak, after: openSockets(server.child) };
+    const figures: HostileFigures = {
+      attack,
+      tool,
+      connections,
+      seconds,
+      rssMiB: { before, peak, after },
+      sockets,
+      probes,
+    };
+    if (!untilClosed) return figures;
+    // The probe's own connection may be open when counted: one more than before is closed.
+    await probeUntil(
+      server.port,
+      () => openSockets(server.child) <= socketsBefore + 1 || Date.now() > ended + CLOSE_WITHIN_MS,
+    );
+    figures.closedInMs = Date.now() - ended;
+    const closedAt = Date.now();
+    await probeUntil(server.port, () => Date.now() >= closedAt + CLOSED_SETTLE_MS);
+    figures.rssMiB.closed = rssMiB(server.child);
+    return figures;
   } finally {
     server.child.kill('SIGKILL');
     rmSync(site, { recursive: true, force: true });
@@ -66,6 +112,10 @@ export async function measureAttack(
 
 /** The RSS after an attack is read this long after its connections closed. */
 const SETTLE_MS = 15_000;
+/** `untilClosed` waits at most this long after the attack for the server to close its connections… */
+const CLOSE_WITHIN_MS = 90_000;
+/** …then this long (the pool's idle slabs go after a second; the collector runs on its own). */
+const CLOSED_SETTLE_MS = 5_000;
 
 /** A folder with `hello.txt`, a 10 MiB `big10m.bin` and `cgi-bin/read.sh` (reads its body). */
 function makeSite(): string {
@@ -99,6 +149,20 @@ async function startServer(site: string): Promise<{ child: ChildProcess; port: n
 function rssMiB(child: ChildProcess): number {
   const status = readFileSync(`/proc/${child.pid}/status`, 'latin1');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+/** The sockets `child` has open (Linux `/proc`): its listener, connections and helper channels. */
+function openSockets(child: ChildProcess): number {
+  const fds = `/proc/${child.pid}/fd`;
+  let count = 0;
+  for (const fd of readdirSync(fds)) {
+    try {
+      if (readlinkSync(join(fds, fd)).startsWith('socket:')) count++;
+    } catch {
+      // closed while being listed
+    }
+  }
+  return count;
 }
 
 /** GETs `/hello.txt` on a fresh connection every 100 ms until `done()`. */
@@ -174,13 +238,24 @@ async function runSlowhttptest(attack: Attack, port: number, connections: number
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [which = 'all', connections = '1000', seconds = '20', tool = hasSlowhttptest ? 'slowhttptest' : 'node'] =
-    process.argv.slice(2);
+  const [
+    which = 'all',
+    connections = '1000',
+    seconds = '20',
+    tool = hasSlowhttptest ? 'slowhttptest' : 'node',
+    closed = '',
+  ] = process.argv.slice(2);
   if (tool === 'node' && !hasSlowhttptest) console.error('slowhttptest not installed: using the Node clients');
   for (const attack of which === 'all' ? ATTACKS : [which as Attack]) {
     console.log(
       JSON.stringify(
-        await measureAttack(attack, Number(connections), Number(seconds), tool as 'node' | 'slowhttptest'),
+        await measureAttack(
+          attack,
+          Number(connections),
+          Number(seconds),
+          tool as 'node' | 'slowhttptest',
+          closed === 'closed',
+        ),
       ),
     );
   }

@@ -127,8 +127,9 @@ export const SLOW_SLICE_SIZE = 16 * 1024;
  * `SLICE_SIZE` slices from a process-wide pool, written while the socket takes each at
  * once. The first slice it queues ends the batch (the rest go back to the pool, to be read
  * again) and the copy waits for `'drain'`; the next batch is one `SLOW_SLICE_SIZE` slice.
- * A batch taken whole doubles the next one (up to `readSize`). No read runs ahead while
- * the socket's queue is full. Throws `FileChangedError` if the file ends before `end`.
+ * A batch taken whole doubles the next one: up to `UNPROVEN_SLICES` until the peer has
+ * drained a full queue once or taken `PROVEN_BYTES` in a row, then up to `readSize`. No read runs ahead while the socket's
+ * queue is full. Throws `FileChangedError` if the file ends before `end`.
  *
  * **Security:** a slow reader (slowhttptest `-X`) holds one or two slices (at most about
  * 96 KiB) beyond the kernel's socket buffers, not two reads of `readSize` (1,000 of them
@@ -148,6 +149,8 @@ async function copyRange(
   const busy: Array<[Buffer, SlicePool]> = []; // slices the socket may still refer to
   let pool = fast;
   let count = 1;
+  let proven = false; // the peer reads: it emptied a full queue, or took PROVEN_BYTES at once
+  let takenAtOnce = 0;
   let position = start;
   try {
     while (position < end) {
@@ -167,14 +170,30 @@ async function copyRange(
         if (i === queuedAt) busy.push([buffer, pool]);
         else pool.give(buffer);
       // Taken at once: more slices next time (a slow peer first gets its big slices back).
-      [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, maxSlices)];
+      takenAtOnce = queuedAt === -1 ? takenAtOnce + sent : 0;
+      proven ||= takenAtOnce >= PROVEN_BYTES;
+      const most = proven ? maxSlices : Math.min(maxSlices, UNPROVEN_SLICES);
+      [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, most)];
       if (bytesRead === 0) throw new FileChangedError(path);
       await written; // 'drain' when the socket's queue is full; rejects once the connection is closed
+      if (queuedAt !== -1) proven = true; // it drained
     }
   } finally {
     for (const [slice, owner] of busy) owner.abandon(slice);
   }
 }
+
+/**
+ * Most slices one read takes until the peer has shown it reads. The kernel's socket
+ * buffers take the first MiBs of any response at once (4 MiB for a client that never
+ * reads, here), so until then a peer that will stall cannot be told from a fast one;
+ * 1,000 of them starting together each held a whole `readSize` batch while its read
+ * waited for the thread pool (+162 MiB at the peak instead of +107).
+ */
+const UNPROVEN_SLICES = 2;
+
+/** Bytes a peer takes without the socket queueing any that show it reads (twice the 4 MiB above). */
+const PROVEN_BYTES = 8 * 1024 * 1024;
 
 const pools = new Map<number, SlicePool>();
 

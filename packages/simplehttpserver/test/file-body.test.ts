@@ -112,6 +112,29 @@ describe('FileBody.copyTo', () => {
     }
   });
 
+  it('reads at most two slices at a time until the peer has shown it reads, then up to readSize', async () => {
+    const mib = 1024 * 1024;
+    const big = Buffer.alloc(16 * mib, 3);
+    writeFileSync(join(dir, 'big16.bin'), big);
+    const handle = await open(join(dir, 'big16.bin'));
+    let reads = 0;
+    const readv = handle.readv.bind(handle);
+    (handle as unknown as { readv: typeof readv }).readv = (buffers, position) => {
+      reads++;
+      return readv(buffers, position);
+    };
+    try {
+      const taking = holdingWriter(0); // the socket takes everything, so no 'drain' proves the peer
+      await new FileBody(handle, 'big16.bin', [[0, big.length]]).copyTo(taking);
+      expect(Buffer.concat(taking.held).equals(big)).toBe(true);
+      // The first 8 MiB in reads of at most 128 KiB (≥ 64 reads); the rest in 1 MiB reads (≤ 8 + a ramp).
+      expect(reads).toBeGreaterThanOrEqual(64);
+      expect(reads).toBeLessThan(64 + 16);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('throws FileChangedError when the file ends early', async () => {
     writeFileSync(join(dir, 'short2.bin'), content.subarray(0, 500));
     const handle = await open(join(dir, 'short2.bin'));
