@@ -128,8 +128,9 @@ export const SLOW_SLICE_SIZE = 16 * 1024;
  * once. The first slice it queues ends the batch (the rest go back to the pool, to be read
  * again) and the copy waits for `'drain'`; the next batch is one `SLOW_SLICE_SIZE` slice.
  * A batch taken whole doubles the next one: up to `UNPROVEN_SLICES` until the peer has
- * drained a full queue once or taken `PROVEN_BYTES` in a row, then up to `readSize`. No read runs ahead while the socket's
- * queue is full. Throws `FileChangedError` if the file ends before `end`.
+ * drained a full queue once or taken `PROVEN_BYTES` in a row, then up to `readSize`. No
+ * read runs ahead while the socket's queue is full. Throws `FileChangedError` if the file
+ * ends before `end`.
  *
  * **Security:** a slow reader (slowhttptest `-X`) holds one or two slices (at most about
  * 96 KiB) beyond the kernel's socket buffers, not two reads of `readSize` (1,000 of them
@@ -169,9 +170,9 @@ async function copyRange(
       for (const [i, buffer] of buffers.entries())
         if (i === queuedAt) busy.push([buffer, pool]);
         else pool.give(buffer);
-      // Taken at once: more slices next time (a slow peer first gets its big slices back).
       takenAtOnce = queuedAt === -1 ? takenAtOnce + sent : 0;
       proven ||= takenAtOnce >= PROVEN_BYTES;
+      // Taken at once: more slices next time (a slow peer first gets its big slices back).
       const most = proven ? maxSlices : Math.min(maxSlices, UNPROVEN_SLICES);
       [pool, count] = queuedAt !== -1 ? [slow, 1] : pool === slow ? [fast, 1] : [fast, Math.min(count * 2, most)];
       if (bytesRead === 0) throw new FileChangedError(path);
