@@ -1,17 +1,9 @@
 // Every member of BaseHTTPRequestHandler documented "May be overridden." takes effect on the
 // next response, as a subclass field, as an assignment in a hook, and as a getter.
-import { describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { BaseHTTPRequestHandler, BasicCredentials, DEFAULT_RESPONSES, HTTPMessage } from '../src/index.js';
 import { logs, QuietHandler, serve, type RawResponse } from './helpers.js';
-import {
-  documentedOverridables,
-  MODES,
-  overridden,
-  probeAfterHook,
-  SET_HEADER,
-  within,
-  type Conn,
-} from '@httpstack/test-kit';
+import { describeOverrideContract, probeAfterHook, SET_HEADER, within, type Conn } from '@httpstack/test-kit';
 
 /** Calls of the hooks that the method rows wrap, newest last. */
 const marks: string[] = [];
@@ -301,28 +293,13 @@ async function observe(Handler: typeof TableHandler, probe: Row['probe']): Promi
   });
 }
 
-describe('BaseHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {
-  it('has a row for every member documented "May be overridden."', () => {
-    const documented = documentedOverridables(
-      new URL('../src/base-http-request-handler.ts', import.meta.url),
-      new URL('../src/http-response-writer.ts', import.meta.url),
-    );
-    expect(rows.map((row) => row.name).sort()).toEqual(documented);
-  });
-
-  it.for(rows.filter((row) => row.control !== false).map((row) => [row.name, row] as const))(
-    'without an override, %s does not give the overridden answer (control)',
-    async ([, row]) => {
-      expect(await observe(row.handler ?? TableHandler, row.probe)).not.toEqual(row.want);
-    },
-  );
-
-  it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
-    '%s as a %s takes effect on the next response',
-    async ([name, mode, row]) => {
-      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(
-        row.want,
-      );
-    },
-  );
-});
+describeOverrideContract(
+  'BaseHTTPRequestHandler: the override contract (Python class attributes and hooks)',
+  [
+    new URL('../src/base-http-request-handler.ts', import.meta.url),
+    new URL('../src/http-response-writer.ts', import.meta.url),
+  ],
+  rows,
+  TableHandler,
+  (Handler, row) => observe(Handler, row.probe),
+);

@@ -2,9 +2,9 @@
 // next response, as a subclass field, as an assignment in a hook, and as a getter.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import { documentedOverridables, MODES, overridden, probeAfterHook, within, type Conn } from '@httpstack/test-kit';
+import { describeOverrideContract, probeAfterHook, within, type Conn } from '@httpstack/test-kit';
 import { CGIHTTPRequestHandler } from '../src/index.js';
 import { IS_ROOT, makeFixture, PYTHON } from './helpers.js';
 
@@ -220,25 +220,10 @@ async function observe(Handler: typeof TableHandler, row: Row): Promise<unknown>
   return probeAfterHook((server.serverAddress as [string, number])[1], row.probe, () => (marks.length = 0));
 }
 
-describe('CGIHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {
-  it('has a row for every member documented "May be overridden."', () => {
-    const documented = documentedOverridables(new URL('../src/cgi-http-request-handler.ts', import.meta.url));
-    expect(rows.map((row) => row.name).sort()).toEqual(documented);
-  });
-
-  it.for(rows.filter((row) => row.control !== false).map((row) => [row.name, row] as const))(
-    'without an override, %s does not give the overridden answer (control)',
-    async ([, row], { skip }) => {
-      if (row.skip) return skip(row.skip);
-      expect(await observe(TableHandler, row)).not.toEqual(row.want);
-    },
-  );
-
-  it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
-    '%s as a %s takes effect on the next response',
-    async ([name, mode, row], { skip }) => {
-      if (row.skip) return skip(row.skip);
-      expect(await observe(overridden(TableHandler, mode, name, row.value), row)).toEqual(row.want);
-    },
-  );
-});
+describeOverrideContract(
+  'CGIHTTPRequestHandler: the override contract (Python class attributes and hooks)',
+  [new URL('../src/cgi-http-request-handler.ts', import.meta.url)],
+  rows,
+  TableHandler,
+  observe,
+);

@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HTTPServer } from '@httpstack/basehttpserver';
-import {
-  documentedOverridables,
-  MODES,
-  overridden,
-  probeAfterHook,
-  type Conn,
-  type RawResponse,
-} from '@httpstack/test-kit';
+import { describeOverrideContract, probeAfterHook, type Conn, type RawResponse } from '@httpstack/test-kit';
 import { SimpleHTTPRequestHandler } from '../src/index.js';
 import { fileCacheFor } from '../src/internal/caches.js';
 
@@ -199,28 +192,13 @@ async function observe(Handler: typeof TableHandler, probe: Row['probe']): Promi
   });
 }
 
-describe('SimpleHTTPRequestHandler: the override contract (Python class attributes and hooks)', () => {
-  it('has a row for every member documented "May be overridden."', () => {
-    const documented = documentedOverridables(new URL('../src/simple-http-request-handler.ts', import.meta.url));
-    expect(rows.map((row) => row.name).sort()).toEqual(documented);
-  });
-
-  it.for(rows.map((row) => [row.name, row] as const))(
-    'without an override, %s does not give the overridden answer (control)',
-    async ([, row]) => {
-      expect(await observe(row.handler ?? TableHandler, row.probe)).not.toEqual(row.want);
-    },
-  );
-
-  it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
-    '%s as a %s takes effect on the next response',
-    async ([name, mode, row]) => {
-      expect(await observe(overridden(row.handler ?? TableHandler, mode, name, row.value), row.probe)).toEqual(
-        row.want,
-      );
-    },
-  );
-});
+describeOverrideContract(
+  'SimpleHTTPRequestHandler: the override contract (Python class attributes and hooks)',
+  [new URL('../src/simple-http-request-handler.ts', import.meta.url)],
+  rows,
+  TableHandler,
+  (Handler, row) => observe(Handler, row.probe),
+);
 
 describe('SimpleHTTPRequestHandler.cacheControl set per request (the reported bug)', () => {
   class PerRequest extends TableHandler {

@@ -4,6 +4,7 @@
  * the instance for one request, or a subclass defines it as a getter.
  */
 import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { Conn } from './conn.js';
 import type { RawResponse } from './responses.js';
 
@@ -98,4 +99,54 @@ export async function probeAfterHook<T>(
   } finally {
     c.close();
   }
+}
+
+/** One row of an override-contract table: a member, the value a subclass gives it, and what a response shows then. */
+export interface ContractRow<H extends HandlerClass = HandlerClass> {
+  name: string;
+  value: unknown;
+  /** What `observe` resolves to when the member is overridden. */
+  want: unknown;
+  /** False where the default cannot be waited for (timeouts): no control test. */
+  control?: false;
+  /** Why the row cannot run here, if it cannot. */
+  skip?: string | false;
+  /** The handler the row overrides (default: the table's `Base`). */
+  handler?: H;
+}
+
+/**
+ * Registers the override contract of one handler class as tests: every member documented
+ * "May be overridden." in `sources` has a row; without an override no row gives its
+ * `want` (control); and in each of the `MODES` it does, on the next response.
+ * `observe(Handler, row)` serves `Handler` and resolves with what the row's probe saw.
+ */
+export function describeOverrideContract<H extends HandlerClass, R extends ContractRow<H>>(
+  title: string,
+  sources: URL[],
+  rows: R[],
+  Base: H,
+  observe: (Handler: H, row: R) => Promise<unknown>,
+): void {
+  describe(title, () => {
+    it('has a row for every member documented "May be overridden."', () => {
+      expect(rows.map((row) => row.name).sort()).toEqual(documentedOverridables(...sources));
+    });
+
+    it.for(rows.filter((row) => row.control !== false).map((row) => [row.name, row] as const))(
+      'without an override, %s does not give the overridden answer (control)',
+      async ([, row], { skip }) => {
+        if (row.skip) return skip(row.skip);
+        expect(await observe(row.handler ?? Base, row)).not.toEqual(row.want);
+      },
+    );
+
+    it.for(rows.flatMap((row) => MODES.map((mode) => [row.name, mode, row] as const)))(
+      '%s as a %s takes effect on the next response',
+      async ([name, mode, row], { skip }) => {
+        if (row.skip) return skip(row.skip);
+        expect(await observe(overridden(row.handler ?? Base, mode, name, row.value), row)).toEqual(row.want);
+      },
+    );
+  });
 }
